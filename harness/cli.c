@@ -1,0 +1,782 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cli.c - `ipcbench list|run|test|info|validate`: argument parsing and
+ * dispatch. This is the only place that prints results or decides the exit
+ * status: 0 success, 1 a benchmark failed (or a check did), 2 bad input
+ * (nothing run, nothing written), 130 interrupted (what finished is written).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "machine.h"
+#include "registry.h"
+#include "report.h"
+#include "runner.h"
+#include "timer.h"
+#include "topo.h"
+
+#ifndef IPCB_VERSION
+#define IPCB_VERSION "0.0.0"
+#endif
+#ifndef IPCB_GIT
+#define IPCB_GIT "unknown"
+#endif
+
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+
+static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ipcbench %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	return EXIT_USAGE;
+}
+
+static const char main_help[] =
+	"usage: ipcbench COMMAND [OPTIONS]\n"
+	"\n"
+	"What does it cost to cross a boundary? Microbenchmarks of locks, mode switches\n"
+	"and handoffs, measured with calibrated timers and reported with confidence intervals.\n"
+	"\n"
+	"commands:\n"
+	"  list [-v] [PATTERN...]     the benchmarks (fnmatch patterns, e.g. 'lock/*')\n"
+	"  run [PATTERN...] [OPTS]    measure and write a results JSON file\n"
+	"  test [PATTERN...]          check that each mechanism works (no timing)\n"
+	"  info [--json]              machine fingerprint and capabilities\n"
+	"  validate FILE...           check results files against the schema " IPCB_SCHEMA "\n"
+	"\n"
+	"  ipcbench COMMAND --help    options of a command\n"
+	"  ipcbench --version\n"
+	"\n"
+	"exit status: 0 ok, 1 a benchmark or check failed, 2 bad input (nothing written),\n"
+	"130 interrupted (finished results written, \"interrupted\": true)\n";
+
+static const char run_help[] =
+	"usage: ipcbench run [PATTERN...] [OPTIONS]\n"
+	"\n"
+	"Measure the selected benchmarks (default: the embedded default suite, the same\n"
+	"as configs/default.json) and write one JSON file (schema " IPCB_SCHEMA ").\n"
+	"\n"
+	"  PATTERN                 fnmatch pattern over benchmark ids ('lock/*', 'modeswitch/syscall-*');\n"
+	"                          a family name alone selects the family; replaces the config's list\n"
+	"  -c, --config FILE       a suite file (see configs/*.json); command-line options win over it\n"
+	"  -o, --out FILE          where to write (default: results/<hostname>-<UTC time>.json);\n"
+	"                          an existing file is never overwritten unless --force\n"
+	"  -f, --force             replace an existing --out file\n"
+	"  -t, --time-budget S     seconds of sampling per benchmark at most (default 1)\n"
+	"      --placement NAME    for two-thread benchmarks: same-cpu, smt-sibling, same-cache,\n"
+	"                          cross-cache, cross-numa (repeat or comma-separate; default: all)\n"
+	"      --cpus A,B          run on these OS CPU ids (B is the peer of two-thread benchmarks)\n"
+	"  -p, --param NAME=V[,V]  set a benchmark parameter (a list sweeps it)\n"
+	"  -n, --dry-run           print the effective configuration and the jobs, run nothing\n"
+	"  -q, --quiet             no progress, no table: just the file\n"
+	"  -h, --help\n"
+	"\n"
+	"Each result is the median time per unit of work with the 95% confidence interval of the\n"
+	"median; a result whose interval is wider than +/-1% is flagged unstable. Results that\n"
+	"cannot run here are recorded as skipped with the reason.\n";
+
+static const char list_help[] =
+	"usage: ipcbench list [-v] [PATTERN...]\n"
+	"\n"
+	"  -v, --verbose   also the unit of work, threads and parameters with defaults\n"
+	"  -h, --help\n";
+
+static const char test_help[] =
+	"usage: ipcbench test [PATTERN...] [--placement NAME] [--cpus A,B]\n"
+	"\n"
+	"Run each selected benchmark's check: does the mechanism work (e.g. a lock keeps\n"
+	"mutual exclusion under two threads, a syscall returns what libc says). No timing.\n"
+	"Prints PASS, FAIL or SKIP (with the reason) per benchmark and a summary line;\n"
+	"exits 1 if any check fails.\n";
+
+static const char info_help[] =
+	"usage: ipcbench info [--json]\n"
+	"\n"
+	"The machine fingerprint stored in every results file: CPU, timer (invariant TSC,\n"
+	"frequency, overhead), topology and placements, hypervisor, governor, SMT,\n"
+	"mitigations, and what can run here (pku, io_uring, perf counters, kernel module).\n"
+	"  --json   print it as JSON\n";
+
+static const char validate_help[] =
+	"usage: ipcbench validate FILE...\n"
+	"\n"
+	"Check results files against the schema " IPCB_SCHEMA ". Exit 0 if all are valid, 1 otherwise.\n";
+
+/* --- shared option handling ----------------------------------------------- */
+
+static int parse_cpus(const char *cmd, const char *arg, struct ipcb_config *c)
+{
+	char *end;
+	long a, b;
+
+	errno = 0;
+	a = strtol(arg, &end, 10);
+	if (errno || end == arg || *end != ',')
+		return usage_error(cmd, "--cpus '%s': expected two CPU ids, e.g. --cpus 0,1", arg);
+	arg = end + 1;
+	b = strtol(arg, &end, 10);
+	if (errno || end == arg || *end)
+		return usage_error(cmd, "--cpus '%s': expected two CPU ids, e.g. --cpus 0,1", arg);
+	c->cpus[0] = (int)a;
+	c->cpus[1] = (int)b;
+	c->have_cpus = 1;
+	return 0;
+}
+
+static int add_placements(const char *cmd, const char *arg, struct ipcb_config *c)
+{
+	char *list = strdup(arg), *tok, *save = NULL;
+	int rc = 0;
+
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int cpus[2];
+		char why[IPCB_WHY_LEN];
+
+		if (ipcb_topo_placement(tok, cpus, why, sizeof(why))) {
+			rc = usage_error(cmd, "--placement %s: %s", tok, why);
+			break;
+		}
+		c->placements = realloc(c->placements, (size_t)(c->nplacements + 1) * sizeof(char *));
+		c->placements[c->nplacements++] = strdup(tok);
+	}
+	free(list);
+	return rc;
+}
+
+static void cpu_list(char *buf, size_t len)
+{
+	size_t used = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ipcb_topo_ncpus() && used + 8 < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%d", i ? "," : "", ipcb_topo_cpu(i));
+}
+
+static int check_cpus(const char *cmd, const struct ipcb_config *c)
+{
+	char allowed[256];
+	int i;
+
+	if (!c->have_cpus)
+		return 0;
+	cpu_list(allowed, sizeof(allowed));
+	for (i = 0; i < 2; i++)
+		if (!ipcb_topo_cpu_allowed(c->cpus[i]))
+			return usage_error(cmd, "CPU %d does not exist or is not in this process's affinity mask (allowed: %s)",
+					   c->cpus[i], allowed);
+	return 0;
+}
+
+static int init_topology(const char *cmd)
+{
+	char err[256];
+
+	if (ipcb_topo_init(err, sizeof(err))) {
+		fprintf(stderr, "ipcbench %s: hwloc topology: %s\n", cmd, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- list ---------------------------------------------------------------- */
+
+static void list_params(const struct ipcb_bench *b)
+{
+	int i;
+
+	for (i = 0; b->params && b->params[i].name; i++)
+		printf("      %-10s = %-8lld %s\n", b->params[i].name, (long long)b->params[i].def, b->params[i].what);
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' }, { 0 }
+	};
+	const struct ipcb_bench **sel = calloc(ipcb_bench_count() + 1, sizeof(*sel));
+	char *all[] = { "*" }, err[512];
+	int verbose = 0, c;
+	size_t i, n;
+
+	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+		if (c == 'v')
+			verbose = 1;
+		else if (c == 'h')
+			return fputs(list_help, stdout), 0;
+		else
+			return fputs(list_help, stderr), EXIT_USAGE;
+	}
+	if (ipcb_select(optind < argc ? argv + optind : all, optind < argc ? argc - optind : 1, sel, &n, err,
+			sizeof(err)))
+		return free(sel), usage_error("list", "%s", err);
+	for (i = 0; i < n; i++) {
+		printf("%-34s %s\n", sel[i]->id, sel[i]->what);
+		if (verbose) {
+			printf("      per %s, %d thread%s%s\n", sel[i]->unit_of_work, sel[i]->nthreads,
+			       sel[i]->nthreads > 1 ? "s" : "", sel[i]->spins ? ", busy-waits (never same-cpu)" : "");
+			list_params(sel[i]);
+		}
+	}
+	free(sel);
+	return 0;
+}
+
+/* --- the machine ---------------------------------------------------------- */
+
+static json_t *machine_with_timer(void)
+{
+	const struct ipcb_timer_info *t = ipcb_timer();
+	json_t *m = ipcb_machine_json(), *warn = json_array();
+
+	json_object_set_new(m, "tsc_hz", t->tsc_hz > 0 ? json_real(t->tsc_hz) : json_null());
+	json_object_set_new(m, "timer", json_pack("{s:s, s:s, s:f, s:f, s:f}", "source", t->source, "why", t->why,
+						  "overhead_ns", t->overhead_ns, "overhead_min_ns", t->overhead_min_ns,
+						  "resolution_ns", t->resolution_ns));
+	ipcb_machine_warnings(m, warn);
+	json_object_set_new(m, "warnings", warn);
+	return m;
+}
+
+static void print_json_scalar(const char *key, json_t *v)
+{
+	if (json_is_string(v))
+		printf("  %-16s %s\n", key, json_string_value(v));
+	else if (json_is_integer(v))
+		printf("  %-16s %lld\n", key, (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		printf("  %-16s %.6g\n", key, json_real_value(v));
+	else if (json_is_boolean(v))
+		printf("  %-16s %s\n", key, json_is_true(v) ? "yes" : "no");
+	else if (json_is_null(v))
+		printf("  %-16s n/a\n", key);
+}
+
+static void print_info(json_t *m)
+{
+	const struct ipcb_timer_info *t = ipcb_timer();
+	char avail[256];
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	printf("ipcbench %s (git %s)\n\nmachine:\n", IPCB_VERSION, IPCB_GIT);
+	json_object_foreach(m, key, v)
+		print_json_scalar(key, v);
+	printf("\ntimer: %s\n  %s\n  %.3f GHz, overhead %.1f ns (min %.1f), resolution %.2f ns\n", t->source, t->why,
+	       t->ticks_per_ns, t->overhead_ns, t->overhead_min_ns, t->resolution_ns);
+	ipcb_topo_available(avail, sizeof(avail));
+	printf("\nplacements available here: %s\n", avail);
+	for (i = 0; ipcb_placement_names[i]; i++) {
+		int cpus[2];
+		char why[IPCB_WHY_LEN];
+
+		if (ipcb_topo_placement(ipcb_placement_names[i], cpus, why, sizeof(why)) == 0)
+			printf("  %-12s cpus %d,%d\n", ipcb_placement_names[i], cpus[0], cpus[1]);
+		else
+			printf("  %-12s -- %s\n", ipcb_placement_names[i], why);
+	}
+	printf("\nfeatures:\n");
+	json_object_foreach(json_object_get(m, "features"), key, v) {
+		json_t *why = json_object_get(v, "reason");
+
+		printf("  %-16s %s%s%s\n", key, json_is_true(json_object_get(v, "available")) ? "yes" : "no",
+		       json_is_string(why) && json_string_length(why) ? ": " : "",
+		       json_is_string(why) ? json_string_value(why) : "");
+	}
+	printf("\nmitigations:\n");
+	json_object_foreach(json_object_get(m, "mitigations"), key, v)
+		print_json_scalar(key, v);
+	printf("\nwarnings:\n");
+	json_array_foreach(json_object_get(m, "warnings"), i, v)
+		printf("  - %s\n", json_string_value(v));
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { 0 }
+	};
+	int as_json = 0, c;
+	json_t *m;
+
+	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+		if (c == 'j')
+			as_json = 1;
+		else if (c == 'h')
+			return fputs(info_help, stdout), 0;
+		else
+			return fputs(info_help, stderr), EXIT_USAGE;
+	}
+	if (optind < argc)
+		return usage_error("info", "unexpected argument '%s'", argv[optind]);
+	if (init_topology("info"))
+		return EXIT_FAILED;
+	m = machine_with_timer();
+	if (as_json) {
+		json_dumpf(m, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+		putchar('\n');
+	} else {
+		print_info(m);
+	}
+	json_decref(m);
+	return 0;
+}
+
+/* --- run and test: shared option parsing ------------------------------------ */
+
+struct run_opts {
+	struct ipcb_config cfg;
+	const char *config_path, *out;
+	int force, dry_run, quiet;
+	double budget;
+	int have_budget;
+};
+
+static int parse_budget(const char *arg, struct run_opts *ro)
+{
+	char *end;
+
+	errno = 0;
+	ro->budget = strtod(arg, &end);
+	if (errno || end == arg || *end || !(ro->budget > 0) || ro->budget > 3600)
+		return usage_error("run", "--time-budget '%s': expected seconds, > 0 and <= 3600", arg);
+	ro->have_budget = 1;
+	return 0;
+}
+
+static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opts *ro, const char *help)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },   { "out", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },	      { "time-budget", required_argument, NULL, 't' },
+		{ "placement", required_argument, NULL, 'P' }, { "cpus", required_argument, NULL, 'C' },
+		{ "param", required_argument, NULL, 'p' },     { "dry-run", no_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },	      { "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char err[1024];
+	int c, rc;
+	char **placements = NULL, **params = NULL;
+	int nplacements = 0, nparams = 0, i;
+
+	ipcb_config_init(&ro->cfg);
+	while ((c = getopt_long(argc, argv, "c:o:ft:p:nqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': ro->config_path = optarg; break;
+		case 'o': ro->out = optarg; break;
+		case 'f': ro->force = 1; break;
+		case 't':
+			if (parse_budget(optarg, ro))
+				return EXIT_USAGE;
+			break;
+		case 'P':
+			placements = realloc(placements, (size_t)(nplacements + 1) * sizeof(char *));
+			placements[nplacements++] = optarg;
+			break;
+		case 'C':
+			if (parse_cpus(cmd, optarg, &ro->cfg))
+				return EXIT_USAGE;
+			break;
+		case 'p':
+			params = realloc(params, (size_t)(nparams + 1) * sizeof(char *));
+			params[nparams++] = optarg;
+			break;
+		case 'n': ro->dry_run = 1; break;
+		case 'q': ro->quiet = 1; break;
+		case 'h': fputs(help, stdout); return -1;
+		default: fputs(help, stderr); return EXIT_USAGE;
+		}
+	}
+	rc = 0;
+	if (ro->config_path) {
+		struct ipcb_config fresh;
+		int have_cpus = ro->cfg.have_cpus, cpus[2] = { ro->cfg.cpus[0], ro->cfg.cpus[1] };
+
+		ipcb_config_init(&fresh);
+		if (ipcb_config_load(&fresh, ro->config_path, err, sizeof(err))) {
+			ipcb_config_free(&fresh);
+			rc = usage_error(cmd, "%s", err);
+			goto out;
+		}
+		ipcb_config_free(&ro->cfg);
+		ro->cfg = fresh;
+		if (have_cpus) {
+			ro->cfg.have_cpus = 1;
+			ro->cfg.cpus[0] = cpus[0];
+			ro->cfg.cpus[1] = cpus[1];
+		}
+	} else if (strcmp(cmd, "run") == 0 &&
+		   ipcb_config_parse(&ro->cfg, ipcb_default_config, "embedded default (configs/default.json)", err,
+				     sizeof(err))) {
+		rc = usage_error(cmd, "%s", err);
+		goto out;
+	}
+	if (optind < argc)
+		ipcb_config_set_patterns(&ro->cfg, argv + optind, argc - optind);
+	if (ro->have_budget)
+		ro->cfg.measure.budget_s = ro->budget;
+	if (ro->cfg.measure.min_time_s > ro->cfg.measure.budget_s)
+		ro->cfg.measure.min_time_s = ro->cfg.measure.budget_s;
+	for (i = 0; i < nparams && !rc; i++)
+		if (ipcb_config_add_param(&ro->cfg, params[i], err, sizeof(err)))
+			rc = usage_error(cmd, "%s", err);
+	if (rc || init_topology(cmd)) {
+		rc = rc ? rc : EXIT_FAILED;
+		goto out;
+	}
+	if (nplacements) {
+		for (i = 0; i < ro->cfg.nplacements; i++)
+			free(ro->cfg.placements[i]);
+		ro->cfg.nplacements = 0;
+	}
+	for (i = 0; i < nplacements && !rc; i++)
+		rc = add_placements(cmd, placements[i], &ro->cfg);
+	if (!rc)
+		rc = check_cpus(cmd, &ro->cfg);
+out:
+	free(placements);
+	free(params);
+	return rc;
+}
+
+/* --- run ------------------------------------------------------------------- */
+
+static void fmt_ns(double ns, char *buf, size_t len)
+{
+	if (ns < 10)
+		snprintf(buf, len, "%.2f ns", ns);
+	else if (ns < 1000)
+		snprintf(buf, len, "%.1f ns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, len, "%.2f us", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, len, "%.2f ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2f s", ns / 1e9);
+}
+
+static void placement_text(json_t *r, char *buf, size_t len)
+{
+	json_t *pl = json_object_get(r, "placement"), *cpus = json_object_get(pl, "cpus");
+	size_t used = (size_t)snprintf(buf, len, "%s", json_string_value(json_object_get(pl, "name")));
+	size_t i;
+
+	for (i = 0; i < json_array_size(cpus) && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%lld", i ? "," : " [",
+					 (long long)json_integer_value(json_array_get(cpus, i)));
+	if (json_array_size(cpus) && used < len)
+		snprintf(buf + used, len - used, "]");
+}
+
+static void result_label(json_t *r, char *buf, size_t len)
+{
+	json_t *params = json_object_get(r, "params"), *v;
+	const char *key;
+	size_t used = (size_t)snprintf(buf, len, "%s", json_string_value(json_object_get(r, "id")));
+	int first = 1;
+
+	json_object_foreach(params, key, v) {
+		if (used >= len)
+			break;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s=%lld", first ? " " : ",", key,
+					 (long long)json_integer_value(v));
+		first = 0;
+	}
+}
+
+static void flags_text(json_t *r, char *buf, size_t len)
+{
+	const char *status = json_string_value(json_object_get(r, "status"));
+	json_t *st = json_object_get(r, "stats");
+
+	buf[0] = '\0';
+	if (strcmp(status, "ok")) {
+		snprintf(buf, len, "%s: %s", status, json_string_value(json_object_get(r, "reason")));
+		return;
+	}
+	if (json_is_true(json_object_get(r, "unstable")))
+		snprintf(buf, len, "unstable");
+	if (json_number_value(json_object_get(st, "p99")) > 2 * json_number_value(json_object_get(st, "median")))
+		snprintf(buf + strlen(buf), len - strlen(buf), "%stail p99 %.1fx", buf[0] ? ", " : "",
+			 json_number_value(json_object_get(st, "p99")) / json_number_value(json_object_get(st, "median")));
+}
+
+static void print_table(json_t *doc)
+{
+	json_t *results = json_object_get(doc, "results"), *r, *notes, *note;
+	size_t i, j;
+
+	printf("\n%-40s %-18s %12s %8s  %-12s %s\n", "benchmark", "placement", "median", "CI95", "per", "flags");
+	json_array_foreach(results, i, r) {
+		char label[128], pl[64], med[32] = "-", ci[16] = "-", flags[320];
+		json_t *st = json_object_get(r, "stats");
+
+		result_label(r, label, sizeof(label));
+		placement_text(r, pl, sizeof(pl));
+		if (st) {
+			fmt_ns(json_number_value(json_object_get(st, "median")), med, sizeof(med));
+			snprintf(ci, sizeof(ci), "+/-%.1f%%", 100 * json_number_value(json_object_get(r, "ci95_rel")));
+		}
+		flags_text(r, flags, sizeof(flags));
+		printf("%-40s %-18s %12s %8s  %-12s %s\n", label, pl, med, ci,
+		       json_string_value(json_object_get(r, "per")), flags);
+	}
+	printf("\nnotes:\n");
+	json_array_foreach(results, i, r) {
+		notes = json_object_get(r, "notes");
+		if (!json_array_size(notes))
+			continue;
+		printf("  %s\n", json_string_value(json_object_get(r, "id")));
+		json_array_foreach(notes, j, note)
+			printf("    - %s\n", json_string_value(note));
+	}
+}
+
+static void progress(const struct ipcb_job *job, size_t i, size_t n, double elapsed, json_t *r, int tty)
+{
+	char label[160];
+
+	ipcb_job_label(job, label, sizeof(label));
+	if (tty && !r) {
+		double left = i ? elapsed / (double)i * (double)(n - i) : 0;
+
+		fprintf(stderr, "\r\033[K[%zu/%zu] %s %s  elapsed %.1f s%s", i + 1, n, label, job->placement, elapsed,
+			i ? "" : "");
+		if (i)
+			fprintf(stderr, ", ~%.0f s left", left);
+		fflush(stderr);
+	} else if (!tty && r) {
+		json_t *st = json_object_get(r, "stats");
+		char med[32];
+
+		if (st) {
+			fmt_ns(json_number_value(json_object_get(st, "median")), med, sizeof(med));
+			fprintf(stderr, "[%zu/%zu] %s %s: %s per %s, CI95 +/-%.1f%%\n", i + 1, n, label,
+				job->placement, med, job->bench->unit_of_work,
+				100 * json_number_value(json_object_get(r, "ci95_rel")));
+		} else {
+			fprintf(stderr, "[%zu/%zu] %s %s: %s (%s)\n", i + 1, n, label, job->placement,
+				json_string_value(json_object_get(r, "status")),
+				json_string_value(json_object_get(r, "reason")));
+		}
+	}
+}
+
+static json_t *jobs_json(struct ipcb_job *jobs, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char label[160];
+		json_t *j;
+
+		ipcb_job_label(&jobs[i], label, sizeof(label));
+		j = json_pack("{s:s, s:s, s:[i]}", "job", label, "placement", jobs[i].placement, "cpus", jobs[i].cpus[0]);
+		if (jobs[i].ncpus > 1)
+			json_array_append_new(json_object_get(j, "cpus"), json_integer(jobs[i].cpus[1]));
+		if (jobs[i].skip[0])
+			json_object_set_new(j, "skip", json_string(jobs[i].skip));
+		json_array_append_new(a, j);
+	}
+	return a;
+}
+
+static int run_jobs(struct run_opts *ro, struct ipcb_job *jobs, size_t njobs, json_t *doc)
+{
+	json_t *results = json_object_get(doc, "results");
+	int tty = isatty(2) && !ro->quiet, failed = 0;
+	uint64_t start = ipcb_clock_ns();
+	size_t i;
+
+	ro->cfg.measure.stop = &ipcb_interrupted;
+	for (i = 0; i < njobs && !ipcb_interrupted; i++) {
+		double elapsed = (double)(ipcb_clock_ns() - start) / 1e9;
+		json_t *r;
+
+		if (!ro->quiet)
+			progress(&jobs[i], i, njobs, elapsed, NULL, tty);
+		r = ipcb_run_job(&jobs[i], &ro->cfg.measure);
+		failed |= strcmp(json_string_value(json_object_get(r, "status")), "failed") == 0;
+		if (!ro->quiet)
+			progress(&jobs[i], i, njobs, elapsed, r, tty);
+		json_array_append_new(results, r);
+	}
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	return failed;
+}
+
+static void print_warnings(json_t *machine)
+{
+	json_t *w;
+	size_t i;
+
+	json_array_foreach(json_object_get(machine, "warnings"), i, w)
+		fprintf(stderr, "warning: %s\n", json_string_value(w));
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_opts ro = { 0 };
+	struct ipcb_job *jobs = NULL;
+	char err[1024], *out = NULL;
+	size_t njobs = 0;
+	json_t *doc = NULL, *machine;
+	int rc, failed;
+
+	rc = parse_run_opts("run", argc, argv, &ro, run_help);
+	if (rc)
+		goto out;
+	if (ipcb_plan(&ro.cfg, &jobs, &njobs, err, sizeof(err))) {
+		rc = usage_error("run", "%s", err);
+		goto out;
+	}
+	if (ro.dry_run) {
+		json_t *dry = json_pack("{s:o, s:o}", "config", ipcb_config_json(&ro.cfg), "jobs", jobs_json(jobs, njobs));
+
+		json_dumpf(dry, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+		putchar('\n');
+		json_decref(dry);
+		goto out;
+	}
+	if (!ro.out)
+		mkdir("results", 0755);
+	out = ro.out ? strdup(ro.out) : ipcb_report_default_path("results");
+	if (ipcb_report_check_path(out, ro.force, err, sizeof(err))) {
+		rc = usage_error("run", "%s", err);
+		goto out;
+	}
+	ipcb_install_sigint();
+	machine = machine_with_timer();
+	if (!ro.quiet)
+		print_warnings(machine);
+	doc = ipcb_report_new(machine, ipcb_config_json(&ro.cfg));
+	failed = run_jobs(&ro, jobs, njobs, doc);
+	ipcb_report_finish(doc, ipcb_interrupted);
+	if (ipcb_report_write(doc, out, ro.force, err, sizeof(err))) {
+		fprintf(stderr, "ipcbench run: %s\n", err);
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	if (!ro.quiet)
+		print_table(doc);
+	printf("\nwrote %s (%zu results%s)\n", out, json_array_size(json_object_get(doc, "results")),
+	       ipcb_interrupted ? ", interrupted" : "");
+	rc = ipcb_interrupted ? EXIT_INTERRUPTED : failed ? EXIT_FAILED : 0;
+out:
+	json_decref(doc);
+	free(out);
+	free(jobs);
+	ipcb_config_free(&ro.cfg);
+	return rc < 0 ? 0 : rc;
+}
+
+/* --- test ------------------------------------------------------------------ */
+
+static int cmd_test(int argc, char **argv)
+{
+	struct run_opts ro = { 0 };
+	struct ipcb_job *jobs = NULL;
+	char err[1024];
+	size_t njobs = 0, i, pass = 0, fail = 0, skip = 0;
+	int rc;
+
+	rc = parse_run_opts("test", argc, argv, &ro, test_help);
+	if (rc)
+		goto out;
+	if (ipcb_plan(&ro.cfg, &jobs, &njobs, err, sizeof(err))) {
+		rc = usage_error("test", "%s", err);
+		goto out;
+	}
+	for (i = 0; i < njobs; i++) {
+		char label[160], why[IPCB_WHY_LEN];
+		int r = ipcb_check_job(&jobs[i], why, sizeof(why));
+
+		ipcb_job_label(&jobs[i], label, sizeof(label));
+		printf("%-4s %s %s%s%s\n", r == 0 ? "PASS" : r > 0 ? "SKIP" : "FAIL", label, jobs[i].placement,
+		       why[0] ? ": " : "", why);
+		fflush(stdout);
+		if (r == 0)
+			pass++;
+		else if (r > 0)
+			skip++;
+		else
+			fail++;
+	}
+	printf("ipcbench test: %zu passed, %zu failed, %zu skipped\n", pass, fail, skip);
+	rc = fail ? EXIT_FAILED : 0;
+out:
+	free(jobs);
+	ipcb_config_free(&ro.cfg);
+	return rc < 0 ? 0 : rc;
+}
+
+/* --- validate -------------------------------------------------------------- */
+
+static int cmd_validate(int argc, char **argv)
+{
+	int i, bad = 0;
+
+	if (argc < 2)
+		return usage_error("validate", "expected one or more results files (see --help)");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return fputs(validate_help, stdout), 0;
+	for (i = 1; i < argc; i++) {
+		char err[512];
+		json_t *doc = ipcb_report_read(argv[i], err, sizeof(err));
+
+		if (!doc) {
+			fprintf(stderr, "invalid: %s\n", err);
+			bad = 1;
+			continue;
+		}
+		printf("valid: %s (%zu results)\n", argv[i], json_array_size(json_object_get(doc, "results")));
+		json_decref(doc);
+	}
+	return bad ? EXIT_FAILED : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "list", cmd_list }, { "run", cmd_run }, { "test", cmd_test },
+		{ "info", cmd_info }, { "validate", cmd_validate },
+	};
+	size_t i;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(main_help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("ipcbench %s (git %s)\n", IPCB_VERSION, IPCB_GIT);
+		return 0;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name) == 0) {
+			optind = 1;
+			return cmds[i].fn(argc - 1, argv + 1);
+		}
+	}
+	return usage_error(argv[1], "unknown command (commands: list, run, test, info, validate; see --help)");
+}

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: MIT
+/*
+ * report.c - the results document. It is the project's contract with its
+ * users and with `compare` and `plot`, which read only these files: so it is
+ * validated on every read, and written so that a crash or Ctrl-C never leaves
+ * a half-written file and a run never silently replaces an earlier one.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef IPCB_VERSION
+#define IPCB_VERSION "0.0.0"
+#endif
+#ifndef IPCB_GIT
+#define IPCB_GIT "unknown"
+#endif
+
+void ipcb_utc_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+json_t *ipcb_report_new(json_t *machine, json_t *config)
+{
+	char now[32];
+	json_t *doc = json_object();
+
+	ipcb_utc_now(now, sizeof(now));
+	json_object_set_new(doc, "schema", json_string(IPCB_SCHEMA));
+	json_object_set_new(doc, "tool", json_pack("{s:s, s:s}", "version", IPCB_VERSION, "git", IPCB_GIT));
+	json_object_set_new(doc, "started", json_string(now));
+	json_object_set_new(doc, "finished", json_null());
+	json_object_set_new(doc, "interrupted", json_false());
+	json_object_set_new(doc, "machine", machine);
+	json_object_set_new(doc, "config", config);
+	json_object_set_new(doc, "results", json_array());
+	return doc;
+}
+
+void ipcb_report_finish(json_t *doc, int interrupted)
+{
+	char now[32];
+
+	ipcb_utc_now(now, sizeof(now));
+	json_object_set_new(doc, "finished", json_string(now));
+	json_object_set_new(doc, "interrupted", json_boolean(interrupted));
+}
+
+char *ipcb_report_default_path(const char *dir)
+{
+	char host[256] = "localhost", stamp[32], *path;
+	time_t t = time(NULL);
+	struct tm tm;
+	char *p;
+
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	for (p = host; *p; p++)
+		if (*p == '/' || *p == ' ')
+			*p = '_';
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	if (asprintf(&path, "%s/%s-%s.json", dir, host, stamp) < 0)
+		return NULL;
+	return path;
+}
+
+static char *dir_of(const char *path)
+{
+	char *copy = strdup(path), *d = strdup(dirname(copy));
+
+	free(copy);
+	return d;
+}
+
+int ipcb_report_check_path(const char *path, int force, char *err, size_t errlen)
+{
+	struct stat st;
+	char *dir;
+	int rc = 0;
+
+	if (!path[0]) {
+		snprintf(err, errlen, "output path is empty");
+		return -1;
+	}
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			snprintf(err, errlen, "%s is a directory; give a file name", path);
+		else if (!force)
+			snprintf(err, errlen, "%s already exists; not overwriting it (choose another --out, or --force)",
+				 path);
+		else
+			return access(path, W_OK) == 0 ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+		return -1;
+	}
+	dir = dir_of(path);
+	if (stat(dir, &st) != 0) {
+		snprintf(err, errlen, "cannot write %s: directory %s: %s", path, dir, strerror(errno));
+		rc = -1;
+	} else if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "cannot write %s: %s is not a directory", path, dir);
+		rc = -1;
+	} else if (access(dir, W_OK | X_OK) != 0) {
+		snprintf(err, errlen, "cannot write %s: directory %s: %s", path, dir, strerror(errno));
+		rc = -1;
+	}
+	free(dir);
+	return rc;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ipcb_report_write(const json_t *doc, const char *path, int force, char *err, size_t errlen)
+{
+	char *text = json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+	char *dir = dir_of(path), *tmp = NULL;
+	int fd = -1, rc = -1;
+
+	if (!text || asprintf(&tmp, "%s/.ipcbench-XXXXXX", dir) < 0) {
+		snprintf(err, errlen, "out of memory while writing %s", path);
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create a temporary file in %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1) || fsync(fd) ||
+	    fchmod(fd, 0644)) {
+		snprintf(err, errlen, "writing %s: %s", tmp, strerror(errno));
+		goto out_unlink;
+	}
+	close(fd);
+	fd = -1;
+	/* link() fails with EEXIST instead of replacing: a run never eats another's file */
+	if ((force ? rename(tmp, path) : link(tmp, path)) != 0) {
+		snprintf(err, errlen, "cannot create %s: %s%s", path, strerror(errno),
+			 errno == EEXIST ? " (not overwriting; use --force)" : "");
+		goto out_unlink;
+	}
+	rc = 0;
+out_unlink:
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0 || !force)
+		unlink(tmp);
+out:
+	free(tmp);
+	free(dir);
+	free(text);
+	return rc;
+}
+
+json_t *ipcb_report_read(const char *path, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *doc = json_load_file(path, 0, &jerr);
+
+	if (!doc) {
+		snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (ipcb_report_validate(doc, err, errlen)) {
+		size_t n = strlen(err);
+		char *copy = strdup(err);
+
+		snprintf(err, errlen, "%s: %s", path, copy);
+		free(copy);
+		(void)n;
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/* --- validation -------------------------------------------------------- */
+
+#define BAD(...) (snprintf(err, errlen, __VA_ARGS__), -1)
+
+static int need(const json_t *o, const char *key, int (*is)(const json_t *), const char *type, const char *where,
+		char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return BAD("%s: missing \"%s\"", where, key);
+	if (!is(v))
+		return BAD("%s: \"%s\" must be %s", where, key, type);
+	return 0;
+}
+
+static int is_object(const json_t *v) { return json_is_object(v); }
+static int is_array(const json_t *v) { return json_is_array(v); }
+static int is_string(const json_t *v) { return json_is_string(v); }
+static int is_number(const json_t *v) { return json_is_number(v); }
+static int is_bool(const json_t *v) { return json_is_boolean(v); }
+static int is_int(const json_t *v) { return json_is_integer(v); }
+static int is_string_or_null(const json_t *v) { return json_is_string(v) || json_is_null(v); }
+
+static int validate_stats(const json_t *st, const char *where, char *err, size_t errlen)
+{
+	static const char *const nums[] = { "min", "median", "mean", "stddev", "p1", "p99", "mad", NULL };
+	const json_t *ci;
+	double lo, hi, med;
+	int i;
+
+	if (need(st, "n", is_int, "an integer", where, err, errlen))
+		return -1;
+	if (json_integer_value(json_object_get(st, "n")) < 1)
+		return BAD("%s: stats.n must be >= 1", where);
+	for (i = 0; nums[i]; i++)
+		if (need(st, nums[i], is_number, "a number", where, err, errlen))
+			return -1;
+	ci = json_object_get(st, "ci95");
+	if (!json_is_array(ci) || json_array_size(ci) != 2 || !json_is_number(json_array_get(ci, 0)) ||
+	    !json_is_number(json_array_get(ci, 1)))
+		return BAD("%s: stats.ci95 must be [lo, hi]", where);
+	lo = json_number_value(json_array_get(ci, 0));
+	hi = json_number_value(json_array_get(ci, 1));
+	med = json_number_value(json_object_get(st, "median"));
+	if (!(lo <= med && med <= hi))
+		return BAD("%s: stats.ci95 [%g, %g] does not contain the median %g", where, lo, hi, med);
+	if (json_number_value(json_object_get(st, "min")) > med)
+		return BAD("%s: stats.min > stats.median", where);
+	return 0;
+}
+
+static int validate_placement(const json_t *r, const char *where, char *err, size_t errlen)
+{
+	const json_t *pl = json_object_get(r, "placement"), *c;
+	size_t i;
+
+	if (need(r, "placement", is_object, "an object", where, err, errlen) ||
+	    need(pl, "name", is_string, "a string", where, err, errlen) ||
+	    need(pl, "cpus", is_array, "an array", where, err, errlen))
+		return -1;
+	json_array_foreach(json_object_get(pl, "cpus"), i, c)
+		if (!json_is_integer(c))
+			return BAD("%s: placement.cpus must hold integers", where);
+	return 0;
+}
+
+static int validate_result(const json_t *r, size_t idx, char *err, size_t errlen)
+{
+	char where[160];
+	const char *status, *id;
+	const json_t *v;
+	size_t i;
+
+	snprintf(where, sizeof(where), "results[%zu]", idx);
+	if (!json_is_object(r))
+		return BAD("%s: must be an object", where);
+	if (need(r, "id", is_string, "a string", where, err, errlen))
+		return -1;
+	id = json_string_value(json_object_get(r, "id"));
+	snprintf(where, sizeof(where), "results[%zu] (%s)", idx, id);
+	if (!strchr(id, '/'))
+		return BAD("%s: id must be family/name", where);
+	if (need(r, "family", is_string, "a string", where, err, errlen) ||
+	    need(r, "params", is_object, "an object", where, err, errlen) ||
+	    validate_placement(r, where, err, errlen) ||
+	    need(r, "unit", is_string, "a string", where, err, errlen) ||
+	    need(r, "per", is_string, "a string", where, err, errlen) ||
+	    need(r, "status", is_string, "a string", where, err, errlen))
+		return -1;
+	status = json_string_value(json_object_get(r, "status"));
+	if (strcmp(status, "ok") && strcmp(status, "skipped") && strcmp(status, "failed"))
+		return BAD("%s: status must be ok, skipped or failed, not \"%s\"", where, status);
+	if (strcmp(status, "ok")) {
+		v = json_object_get(r, "reason");
+		if (!json_is_string(v) || !json_string_length(v))
+			return BAD("%s: a %s result needs a non-empty \"reason\"", where, status);
+	} else {
+		if (need(r, "stats", is_object, "an object", where, err, errlen) ||
+		    validate_stats(json_object_get(r, "stats"), where, err, errlen))
+			return -1;
+		if (need(r, "samples", is_array, "an array", where, err, errlen))
+			return -1;
+		json_array_foreach(json_object_get(r, "samples"), i, v)
+			if (!json_is_number(v))
+				return BAD("%s: samples must be numbers", where);
+	}
+	v = json_object_get(r, "notes");
+	if (v) {
+		if (!json_is_array(v))
+			return BAD("%s: notes must be an array of strings", where);
+		json_array_foreach(v, i, r)
+			if (!json_is_string(r))
+				return BAD("%s: notes must be an array of strings", where);
+	}
+	return 0;
+}
+
+int ipcb_report_validate(const json_t *doc, char *err, size_t errlen)
+{
+	const json_t *v, *r;
+	size_t i;
+
+	if (!json_is_object(doc))
+		return BAD("the document must be a JSON object");
+	v = json_object_get(doc, "schema");
+	if (!json_is_string(v) || strcmp(json_string_value(v), IPCB_SCHEMA))
+		return BAD("\"schema\" must be \"%s\"", IPCB_SCHEMA);
+	if (need(doc, "tool", is_object, "an object", "document", err, errlen) ||
+	    need(json_object_get(doc, "tool"), "version", is_string, "a string", "tool", err, errlen) ||
+	    need(doc, "started", is_string, "a string", "document", err, errlen) ||
+	    need(doc, "finished", is_string_or_null, "a string or null", "document", err, errlen) ||
+	    need(doc, "interrupted", is_bool, "a boolean", "document", err, errlen) ||
+	    need(doc, "machine", is_object, "an object", "document", err, errlen) ||
+	    need(json_object_get(doc, "machine"), "hostname", is_string, "a string", "machine", err, errlen) ||
+	    need(doc, "config", is_object, "an object", "document", err, errlen) ||
+	    need(doc, "results", is_array, "an array", "document", err, errlen))
+		return -1;
+	json_array_foreach(json_object_get(doc, "results"), i, r)
+		if (validate_result(r, i, err, errlen))
+			return -1;
+	return 0;
+}

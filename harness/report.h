@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* report.h - the results document (schema "ipcbench/1"): build, write atomically, read, validate. */
+#ifndef IPCB_REPORT_H
+#define IPCB_REPORT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define IPCB_SCHEMA "ipcbench/1"
+
+/* An ISO 8601 UTC timestamp of now, e.g. 2026-11-26T00:45:12Z. */
+void ipcb_utc_now(char *buf, size_t len);
+
+/* A new document: schema, tool, started, machine and config (references stolen). */
+json_t *ipcb_report_new(json_t *machine, json_t *config);
+/* Stamp "finished" and "interrupted". */
+void ipcb_report_finish(json_t *doc, int interrupted);
+
+/* results/<hostname>-<UTC time>.json under dir. malloc'd. */
+char *ipcb_report_default_path(const char *dir);
+/*
+ * Before any benchmark runs: can path be written? Refuses an existing file
+ * unless force, and a directory that does not exist or is not writable.
+ */
+int ipcb_report_check_path(const char *path, int force, char *err, size_t errlen);
+/*
+ * Write doc to path atomically: a temporary file in the same directory,
+ * fsync, then link() (which never replaces an existing file) or, with
+ * force, rename(). 0 or -1 with err.
+ */
+int ipcb_report_write(const json_t *doc, const char *path, int force, char *err, size_t errlen);
+
+/* Load and validate a results file. NULL with err on failure. */
+json_t *ipcb_report_read(const char *path, char *err, size_t errlen);
+/* Check doc against schema ipcbench/1; 0 or -1 with the first problem in err. */
+int ipcb_report_validate(const json_t *doc, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: MIT
+/*
+ * runner.c - runs jobs: pins the measuring thread, asks the benchmark
+ * whether it can run here, sets it up, measures it and turns the
+ * measurement into a result record. Benchmarks never decide exit codes or
+ * print: a failed setup becomes `skipped` with its reason.
+ */
+#include "runner.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "measure.h"
+#include "registry.h"
+#include "timer.h"
+#include "topo.h"
+
+volatile sig_atomic_t ipcb_interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	ipcb_interrupted = 1;
+	/* a second Ctrl-C kills at once */
+	signal(SIGINT, SIG_DFL);
+}
+
+void ipcb_install_sigint(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* --- what a benchmark may call ------------------------------------------ */
+
+int64_t ipcb_param(const struct ipcb_ctx *ctx, const char *name)
+{
+	int i = ipcb_param_index(ctx->bench, name);
+
+	return i < 0 ? 0 : ctx->params[i];
+}
+
+int ipcb_fail(struct ipcb_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx->why, sizeof(ctx->why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void ipcb_note(struct ipcb_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->nnotes >= IPCB_MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ctx->notes[ctx->nnotes++], IPCB_NOTE_LEN, fmt, ap);
+	va_end(ap);
+}
+
+/* --- planning ------------------------------------------------------------ */
+
+static size_t nparams(const struct ipcb_bench *b)
+{
+	size_t n = 0;
+
+	while (b->params && b->params[n].name && n < IPCB_MAX_PARAMS)
+		n++;
+	return n;
+}
+
+/* The value list of each declared parameter: the last matching pattern wins. */
+static void param_lists(const struct ipcb_config *c, const struct ipcb_bench *b, json_t **lists)
+{
+	const char *pattern;
+	json_t *set;
+	size_t i, n = nparams(b);
+
+	for (i = 0; i < n; i++)
+		lists[i] = NULL;
+	json_object_foreach(c->params, pattern, set) {
+		if (!ipcb_pattern_match(pattern, b->id))
+			continue;
+		for (i = 0; i < n; i++) {
+			json_t *v = json_object_get(set, b->params[i].name);
+
+			if (v)
+				lists[i] = v;
+		}
+	}
+}
+
+struct plan {
+	struct ipcb_job *jobs;
+	size_t n, cap;
+};
+
+static struct ipcb_job *plan_add(struct plan *p)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 64;
+		p->jobs = realloc(p->jobs, p->cap * sizeof(*p->jobs));
+	}
+	memset(&p->jobs[p->n], 0, sizeof(p->jobs[0]));
+	return &p->jobs[p->n++];
+}
+
+static void plan_placements(struct plan *p, const struct ipcb_config *c, const struct ipcb_bench *b,
+			    const int64_t *params)
+{
+	const char *const *names = ipcb_placement_names;
+	int i, n;
+
+	if (b->nthreads <= 1) {
+		struct ipcb_job *j = plan_add(p);
+
+		j->bench = b;
+		memcpy(j->params, params, sizeof(j->params));
+		j->placement = "single";
+		j->cpus[0] = c->have_cpus ? c->cpus[0] : ipcb_topo_single_cpu();
+		j->ncpus = 1;
+		return;
+	}
+	if (c->have_cpus) {
+		struct ipcb_job *j = plan_add(p);
+
+		j->bench = b;
+		memcpy(j->params, params, sizeof(j->params));
+		j->cpus[0] = c->cpus[0];
+		j->cpus[1] = c->cpus[1];
+		j->ncpus = 2;
+		j->placement = ipcb_topo_relation(c->cpus[0], c->cpus[1]);
+		if (b->spins && c->cpus[0] == c->cpus[1])
+			snprintf(j->skip, sizeof(j->skip),
+				 "busy-waiting threads on one CPU only advance at scheduler ticks: refusing same-cpu");
+		return;
+	}
+	n = c->nplacements;
+	for (i = 0; n ? i < n : names[i] != NULL; i++) {
+		const char *name = n ? c->placements[i] : names[i];
+		struct ipcb_job *j = plan_add(p);
+		int k;
+
+		j->bench = b;
+		memcpy(j->params, params, sizeof(j->params));
+		for (k = 0; names[k]; k++)
+			if (strcmp(names[k], name) == 0)
+				j->placement = names[k];
+		j->ncpus = 2;
+		if (b->spins && strcmp(name, "same-cpu") == 0)
+			snprintf(j->skip, sizeof(j->skip),
+				 "busy-waiting threads on one CPU only advance at scheduler ticks: refusing same-cpu");
+		else
+			ipcb_topo_placement(name, j->cpus, j->skip, sizeof(j->skip));
+	}
+}
+
+/* One job per combination of parameter values (cartesian product) and placement. */
+static void plan_bench(struct plan *p, const struct ipcb_config *c, const struct ipcb_bench *b)
+{
+	json_t *lists[IPCB_MAX_PARAMS];
+	size_t idx[IPCB_MAX_PARAMS] = { 0 };
+	size_t i, n = nparams(b);
+
+	param_lists(c, b, lists);
+	for (;;) {
+		int64_t params[IPCB_MAX_PARAMS] = { 0 };
+
+		for (i = 0; i < n; i++)
+			params[i] = lists[i] ? json_integer_value(json_array_get(lists[i], idx[i])) : b->params[i].def;
+		plan_placements(p, c, b, params);
+		/* advance the odometer */
+		for (i = 0; i < n; i++) {
+			if (lists[i] && ++idx[i] < json_array_size(lists[i]))
+				break;
+			idx[i] = 0;
+		}
+		if (i == n)
+			break;
+	}
+}
+
+int ipcb_plan(const struct ipcb_config *c, struct ipcb_job **jobs, size_t *njobs, char *err, size_t errlen)
+{
+	const struct ipcb_bench **sel = calloc(ipcb_bench_count() + 1, sizeof(*sel));
+	char *all[] = { "*" };
+	struct plan p = { 0 };
+	size_t i, nsel;
+
+	if (ipcb_select(c->npatterns ? c->patterns : all, c->npatterns ? c->npatterns : 1, sel, &nsel, err,
+			errlen)) {
+		free(sel);
+		return -1;
+	}
+	for (i = 0; i < nsel; i++)
+		plan_bench(&p, c, sel[i]);
+	free(sel);
+	*jobs = p.jobs;
+	*njobs = p.n;
+	return 0;
+}
+
+void ipcb_job_label(const struct ipcb_job *job, char *buf, size_t len)
+{
+	const struct ipcb_bench *b = job->bench;
+	size_t used = (size_t)snprintf(buf, len, "%s", b->id);
+	size_t i, n = nparams(b);
+
+	for (i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s=%lld", i ? "," : " ", b->params[i].name,
+					 (long long)job->params[i]);
+}
+
+/* --- running ------------------------------------------------------------- */
+
+static void ctx_init(struct ipcb_ctx *ctx, const struct ipcb_job *job)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->bench = job->bench;
+	memcpy(ctx->params, job->params, sizeof(ctx->params));
+	ctx->cpus[0] = job->cpus[0];
+	ctx->cpus[1] = job->ncpus > 1 ? job->cpus[1] : job->cpus[0];
+	ctx->placement = job->placement;
+}
+
+static json_t *result_new(const struct ipcb_job *job)
+{
+	const struct ipcb_bench *b = job->bench;
+	json_t *r = json_object(), *params = json_object(), *cpus = json_array();
+	const char *slash = strchr(b->id, '/');
+	size_t i, n = nparams(b);
+
+	json_object_set_new(r, "id", json_string(b->id));
+	json_object_set_new(r, "family", json_stringn(b->id, slash ? (size_t)(slash - b->id) : strlen(b->id)));
+	for (i = 0; i < n; i++)
+		json_object_set_new(params, b->params[i].name, json_integer(job->params[i]));
+	json_object_set_new(r, "params", params);
+	for (i = 0; i < (size_t)job->ncpus; i++)
+		json_array_append_new(cpus, json_integer(job->cpus[i]));
+	json_object_set_new(r, "placement", json_pack("{s:s, s:o}", "name", job->placement, "cpus", cpus));
+	if (job->ncpus > 1 && !job->skip[0])
+		json_object_set_new(json_object_get(r, "placement"), "relation",
+				    json_string(ipcb_topo_relation(job->cpus[0], job->cpus[1])));
+	json_object_set_new(r, "unit", json_string("ns"));
+	json_object_set_new(r, "per", json_string(b->unit_of_work));
+	return r;
+}
+
+static json_t *result_status(json_t *r, const char *status, const char *reason)
+{
+	json_object_set_new(r, "status", json_string(status));
+	if (reason)
+		json_object_set_new(r, "reason", json_string(reason[0] ? reason : "no reason given"));
+	return r;
+}
+
+static json_t *stats_json(const struct ipcb_stats *s)
+{
+	return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:[f,f]}", "n", (json_int_t)s->n, "min",
+			 s->min, "max", s->max, "median", s->median, "mean", s->mean, "stddev", s->stddev, "p1",
+			 s->p1, "p99", s->p99, "mad", s->mad, "ci95", s->ci95_lo, s->ci95_hi);
+}
+
+/* At most this many samples are stored, evenly thinned in time order. */
+#define STORED_SAMPLES 1000
+
+static json_t *samples_json(const struct ipcb_measurement *m)
+{
+	json_t *a = json_array();
+	size_t i, step = (m->n + STORED_SAMPLES - 1) / STORED_SAMPLES;
+
+	if (step == 0)
+		step = 1;
+	for (i = 0; i < m->n; i += step)
+		json_array_append_new(a, json_real(m->samples[i]));
+	return a;
+}
+
+static void add_measurement(json_t *r, const struct ipcb_measurement *m, const struct ipcb_measure_opts *o)
+{
+	json_object_set_new(r, "stats", stats_json(&m->stats));
+	json_object_set_new(r, "ci95_rel", json_real(m->ci_rel));
+	json_object_set_new(r, "unstable", json_boolean(m->unstable));
+	json_object_set_new(r, "iters_per_sample", json_integer((json_int_t)m->iters));
+	json_object_set_new(r, "sample_ns", json_real(m->sample_ns));
+	json_object_set_new(r, "elapsed_s", json_real(m->elapsed_s));
+	json_object_set_new(r, "stop", json_string(m->interrupted ? "interrupted" :
+						     m->hit_budget	   ? "time budget" :
+						     m->n >= (size_t)o->max_samples ? "max samples" :
+										 "ci target"));
+	json_object_set_new(r, "samples", samples_json(m));
+}
+
+static void harness_notes(struct ipcb_ctx *ctx, const struct ipcb_measurement *m, const struct ipcb_measure_opts *o)
+{
+	if (m->unstable)
+		ipcb_note(ctx, "unstable: CI95 of the median is +/-%.1f%% (target +/-%.1f%%) after %zu samples in %.2f s; other load, frequency changes or a too short time_budget_s",
+			  100 * m->ci_rel, 100 * o->ci_target, m->n, m->elapsed_s);
+	if (m->interrupted)
+		ipcb_note(ctx, "interrupted: sampling was cut short by a signal");
+	if (m->stats.p99 > 2 * m->stats.median)
+		ipcb_note(ctx, "long tail: p99 is %.1fx the median (interrupts, preemption or wake-ups inside samples)",
+			  m->stats.p99 / m->stats.median);
+}
+
+static void add_notes(json_t *r, const struct ipcb_ctx *ctx)
+{
+	json_t *notes = json_array();
+	int i;
+
+	if (ctx->bench->note)
+		json_array_append_new(notes, json_string(ctx->bench->note));
+	for (i = 0; i < ctx->nnotes; i++)
+		json_array_append_new(notes, json_string(ctx->notes[i]));
+	json_object_set_new(r, "notes", notes);
+}
+
+json_t *ipcb_run_job(const struct ipcb_job *job, const struct ipcb_measure_opts *o)
+{
+	const struct ipcb_bench *b = job->bench;
+	struct ipcb_measurement m;
+	struct ipcb_ctx ctx;
+	json_t *r = result_new(job);
+	int err;
+
+	ctx_init(&ctx, job);
+	if (job->skip[0])
+		return result_status(r, "skipped", job->skip);
+	if (b->supported && b->supported(&ctx, ctx.why, sizeof(ctx.why)))
+		return result_status(r, "skipped", ctx.why);
+	err = ipcb_pin_self(job->cpus[0]);
+	if (err)
+		return result_status(r, "skipped", "cannot pin the measuring thread (sched_setaffinity failed)");
+	if (b->setup && b->setup(&ctx))
+		return result_status(r, "skipped", ctx.why);
+	if (ipcb_measure(&ctx, o, &m)) {
+		result_status(r, "failed", ctx.why);
+	} else {
+		result_status(r, "ok", NULL);
+		add_measurement(r, &m, o);
+		harness_notes(&ctx, &m, o);
+	}
+	if (b->teardown)
+		b->teardown(&ctx);
+	add_notes(r, &ctx);
+	ipcb_measurement_free(&m);
+	return r;
+}
+
+int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen)
+{
+	const struct ipcb_bench *b = job->bench;
+	struct ipcb_ctx ctx;
+	int rc = 0;
+
+	ctx_init(&ctx, job);
+	ctx.check_mode = 1;
+	ctx.check_iters = 100000;
+	if (job->skip[0] || (b->supported && b->supported(&ctx, ctx.why, sizeof(ctx.why)))) {
+		snprintf(why, whylen, "%s", job->skip[0] ? job->skip : ctx.why);
+		return 1;
+	}
+	/* a single-thread check spawns its own threads: leave them free to spread over CPUs */
+	if (b->nthreads > 1)
+		ipcb_pin_self(job->cpus[0]);
+	if (b->setup && b->setup(&ctx)) {
+		snprintf(why, whylen, "%s", ctx.why);
+		return 1;
+	}
+	if (b->check && b->check(&ctx))
+		rc = -1;
+	/* and the timed body itself must run to completion */
+	if (rc == 0)
+		b->body(&ctx, 100);
+	if (b->teardown)
+		b->teardown(&ctx);
+	snprintf(why, whylen, "%s", rc ? ctx.why : (b->check ? "" : "no check: body ran"));
+	return rc;
+}

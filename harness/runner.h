@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* runner.h - from a configuration to jobs (benchmark x parameters x placement) to result records. */
+#ifndef IPCB_RUNNER_H
+#define IPCB_RUNNER_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "ipcbench.h"
+
+struct ipcb_job {
+	const struct ipcb_bench *bench;
+	int64_t params[IPCB_MAX_PARAMS];
+	const char *placement; /* "single" for one thread, else a placement name */
+	int cpus[2];
+	int ncpus;
+	char skip[IPCB_WHY_LEN]; /* non-empty: the job cannot run here, and why */
+};
+
+/* SIGINT sets this; sampling ends early and the run stops after the current job. */
+extern volatile sig_atomic_t ipcb_interrupted;
+void ipcb_install_sigint(void);
+
+/* Expand the configuration into jobs. -1 with err on bad input (exit 2). */
+int ipcb_plan(const struct ipcb_config *c, struct ipcb_job **jobs, size_t *njobs, char *err, size_t errlen);
+
+/* Measure one job; returns its result record (status ok, skipped or failed). */
+json_t *ipcb_run_job(const struct ipcb_job *job, const struct ipcb_measure_opts *o);
+
+/* `ipcbench test`: does the mechanism work. 0 pass, 1 skip, -1 fail; why says. */
+int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen);
+
+/* A one-line label: id plus non-default parameters and the placement. */
+void ipcb_job_label(const struct ipcb_job *job, char *buf, size_t len);
+
+#endif

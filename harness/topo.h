@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* topo.h - hwloc topology: named placements of two threads, pinning. */
+#ifndef IPCB_TOPO_H
+#define IPCB_TOPO_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* The placement names, most local first; NULL terminated. */
+extern const char *const ipcb_placement_names[];
+/* "same-cpu", "smt-sibling", "same-cache", "cross-cache", "cross-numa" */
+
+/*
+ * Load the hwloc topology once (costs ms to seconds: never inside timing)
+ * and read the effective cpuset (sched_getaffinity). 0 on success, -1 with
+ * a reason in err.
+ */
+int ipcb_topo_init(char *err, size_t errlen);
+void ipcb_topo_fini(void);
+
+/* Number of CPUs we may run on (the affinity mask), and their OS ids. */
+int ipcb_topo_ncpus(void);
+int ipcb_topo_cpu(int i); /* i-th allowed OS CPU id, ascending */
+/* 1 if the OS CPU id exists and is in our affinity mask. */
+int ipcb_topo_cpu_allowed(int cpu);
+
+/* The CPU for a single-thread benchmark: the last allowed CPU (CPU 0 tends to take more interrupts). */
+int ipcb_topo_single_cpu(void);
+
+/*
+ * Choose two allowed CPUs whose relation is the named placement:
+ *  same-cpu     both threads on one CPU
+ *  smt-sibling  two hardware threads of one core
+ *  same-cache   different cores sharing a cache (L2 or L3), same NUMA node
+ *  cross-cache  different cores sharing no cache, same NUMA node
+ *  cross-numa   different NUMA nodes
+ * 0 and cpus[0..1] on success; -1 with the reason in why (unknown name, or
+ * no such pair on this machine, saying what the machine has).
+ */
+int ipcb_topo_placement(const char *name, int cpus[2], char *why, size_t whylen);
+
+/* The relation of two OS CPU ids, as one of the placement names. */
+const char *ipcb_topo_relation(int a, int b);
+
+/* Placements that exist here, as a comma-separated list, e.g. "same-cpu, same-cache". */
+void ipcb_topo_available(char *buf, size_t len);
+
+/*
+ * A summary for the JSON and `ipcbench info`: packages, NUMA nodes, cores,
+ * PUs, caches (level, size, which PUs share each), the allowed cpuset.
+ */
+json_t *ipcb_topo_json(void);
+
+#endif

@@ -1,0 +1,62 @@
+#!/bin/bash
+# ipcbench's one entry point: ./run.sh [deps|build|run|test|plot|vmtest|clean]
+#   (none)  deps + build + run the default suite (results/<host>-<UTC>.json)
+#   deps    install the missing Debian packages (as root, or through sudo)
+#   build   configure and build with CMake into build/
+#   run     build, then `ipcbench run` with any further arguments
+#   test    deps + build + the whole test suite (ctest --output-on-failure)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+BUILD=${BUILD:-build}
+PACKAGES=(cmake make gcc pkg-config libhwloc-dev libjansson-dev libpfm4-dev liburing-dev libuv1-dev gnuplot-nox jq)
+
+missing_packages() {
+	local p
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+	done
+}
+
+deps() {
+	local missing
+	if ! command -v dpkg-query >/dev/null; then
+		echo "run.sh: not a Debian/Ubuntu system; install: ${PACKAGES[*]}" >&2
+		return 0
+	fi
+	missing=$(missing_packages | tr '\n' ' ')
+	[ -z "${missing// /}" ] && return 0
+	local cmd="apt-get update && apt-get install -y --no-install-recommends $missing"
+	if [ "$(id -u)" = 0 ]; then
+		echo "run.sh: installing $missing" >&2
+		DEBIAN_FRONTEND=noninteractive bash -c "$cmd" >&2
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+		echo "run.sh: installing $missing (sudo)" >&2
+		sudo DEBIAN_FRONTEND=noninteractive bash -c "$cmd" >&2
+	else
+		echo "run.sh: missing packages: $missing" >&2
+		echo "run.sh: install them with:  sudo bash -c '$cmd'" >&2
+		exit 1
+	fi
+}
+
+build() {
+	cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build "$BUILD" -j"$(nproc)"
+}
+
+cmd=${1:-all}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+deps) deps ;;
+build) deps && build ;;
+run) deps && build && "$BUILD/ipcbench" run "$@" ;;
+test) deps && build && cd "$BUILD" && ctest --output-on-failure "$@" ;;
+all) deps && build && "$BUILD/ipcbench" run "$@" ;;
+clean) rm -rf "$BUILD" ;;
+-h | --help | help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' ;;
+*)
+	echo "run.sh: unknown command '$cmd' (deps, build, run, test, clean; see ./run.sh --help)" >&2
+	exit 2
+	;;
+esac

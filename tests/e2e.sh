@@ -1,0 +1,45 @@
+#!/bin/bash
+# End to end: a small real run writes a file that validates and says what it measured.
+IPCB=$1
+SRC=$2
+. "$SRC/tests/lib.sh"
+cd "$TMP" || exit 1
+
+expect 0 "wrote out.json (5 results)" -- "$IPCB" run 'modeswitch/*' --time-budget 0.1 --out out.json
+expect 0 "valid: out.json" -- "$IPCB" validate out.json
+check '[ "$(jq -r .schema out.json)" = ipcbench/1 ]'
+check '[ "$(jq "[.results[] | select(.status == \"ok\")] | length" out.json)" = 5 ]'
+check '[ "$(jq -r ".interrupted" out.json)" = false ]'
+check '[ "$(jq -r ".results[0].id" out.json)" = modeswitch/funcall ]'
+check '[ "$(jq -r ".results[0].per" out.json)" = call ]'
+# at least 30 samples, and the statistics are ordered
+check '[ "$(jq "[.results[] | select(.stats.n < 30)] | length" out.json)" = 0 ]'
+check '[ "$(jq "[.results[] | select(.stats.min > .stats.median or .stats.median > .stats.p99 or .stats.ci95[0] > .stats.median or .stats.ci95[1] < .stats.median)] | length" out.json)" = 0 ]'
+# a syscall is dearer than a function call: the mechanism, not a timing threshold
+check '[ "$(jq "(.results[] | select(.id == \"modeswitch/syscall-getpid\") | .stats.median) > (.results[] | select(.id == \"modeswitch/funcall\") | .stats.median)" out.json)" = true ]'
+# the machine fingerprint and the timer are recorded
+check '[ "$(jq -r ".machine.timer.source" out.json)" != null ]'
+check '[ "$(jq ".machine.timer.overhead_ns > 0" out.json)" = true ]'
+check '[ "$(jq ".machine.features | has(\"pku\")" out.json)" = true ]'
+check '[ "$(jq ".config.time_budget_s" out.json)" = 0.1 ]'
+# every sample lasted >= 1000x the timer overhead
+check '[ "$(jq "[.results[] | select(.sample_ns < 1000 * $(jq .machine.timer.overhead_ns out.json))] | length" out.json)" = 0 ]'
+
+# a second run refuses to overwrite; --force replaces
+expect 2 "already exists" -- "$IPCB" run modeswitch/funcall --time-budget 0.05 --out out.json
+expect 0 "wrote out.json (1 results)" -- "$IPCB" run modeswitch/funcall --time-budget 0.05 --out out.json --force
+
+# the default output name, under results/
+expect 0 "wrote results/" -- "$IPCB" run modeswitch/funcall --time-budget 0.05 -q
+check '[ "$(ls results/*Z.json | wc -l)" = 1 ]'
+
+# the embedded default is configs/default.json
+"$IPCB" run --dry-run | jq -S 'del(.config.source)' >embedded.json
+"$IPCB" run --dry-run --config "$SRC/configs/default.json" | jq -S 'del(.config.source)' >file.json
+check 'cmp -s embedded.json file.json'
+check '[ "$(jq ".jobs | length" embedded.json)" -ge 15 ]'
+
+# command-line values win over the config file
+check '[ "$("$IPCB" run --dry-run --config "$SRC/configs/default.json" --time-budget 0.3 | jq .config.time_budget_s)" = 0.3 ]'
+
+summary e2e

@@ -1,0 +1,23 @@
+#!/bin/bash
+# Ctrl-C: what finished is written, with "interrupted": true, and the exit status is 130.
+IPCB=$1
+. "$(dirname "$0")/lib.sh"
+cd "$TMP" || exit 1
+
+# a long suite: 10 lock benchmarks of 20 s each (an unreachable CI target), interrupted after 2 s
+echo '{"time_budget_s": 20, "min_time_s": 20, "ci_target": 0.0001}' >long.json
+"$IPCB" run 'lock/*' --config long.json --out int.json -q >out.txt 2>&1 &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+rc=$?
+check '[ $rc = 130 ]'
+check '[ -f int.json ]'
+check '"$IPCB" validate int.json >/dev/null'
+check '[ "$(jq .interrupted int.json)" = true ]'
+check '[ "$(jq ".results | length" int.json)" -ge 1 ]'
+check '[ "$(jq ".results | length" int.json)" -lt 10 ]'
+check '[ -z "$(ls -A | grep -e "^\.ipcbench-")" ]'
+
+summary interrupt
