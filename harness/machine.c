@@ -8,7 +8,9 @@
  * file (cpufreq in a VM, vulnerabilities on an old kernel) becomes null
  * plus a "<field>_reason", never an abort.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "machine.h"
 #include "ipcbench.h"
 #include "topo.h"
@@ -137,47 +139,29 @@ static void cpuid_hv_vendor(unsigned int leaf, char sig[13])
 }
 #endif
 
-/* CPUID.7.0:ECX bits 3 (PKU) and 4 (OSPKE); -1 with why when not x86. */
-static int pku_bits(int *pku, int *ospke, char *why, size_t len)
-{
-#if IPCB_HAVE_CPUID
-	unsigned int r[4];
-
-	(void)why;
-	(void)len;
-	/* A CPU without leaf 7 has no PKU: report it as ECX[3] = 0. */
-	if (cpuid(7, 0, r) < 0) {
-		*pku = *ospke = 0;
-		return 0;
-	}
-	*pku = !!(r[2] & (1u << 3));
-	*ospke = !!(r[2] & (1u << 4));
-	return 0;
-#else
-	(void)pku;
-	(void)ospke;
-	snprintf(why, len, "PKU is an x86 feature (CPUID is not available here)");
-	return -1;
-#endif
-}
-
+/* 1 if CPUID.7.0:ECX has both PKU (bit 3) and OSPKE (bit 4), else 0 and why. */
 static int probe_ospke(char *why, size_t len)
 {
-	int pku, ospke;
+#if IPCB_HAVE_CPUID
+	unsigned int r[4] = { 0 };
 
-	if (pku_bits(&pku, &ospke, why, len) < 0)
-		return 0;
-	if (!pku) {
+	/* A CPU without leaf 7 has no PKU: its ECX[3] reads as 0. */
+	cpuid(7, 0, r);
+	if (!(r[2] & (1u << 3))) {
 		snprintf(why, len, "CPU lacks PKU (CPUID.7.0:ECX[3] = 0)");
 		return 0;
 	}
-	if (!ospke) {
+	if (!(r[2] & (1u << 4))) {
 		snprintf(why, len,
 			 "OS has not enabled PKU (CPUID.7.0:ECX[4] OSPKE = 0)");
 		return 0;
 	}
 	snprintf(why, len, "CPUID.7.0:ECX[4] OSPKE = 1");
 	return 1;
+#else
+	snprintf(why, len, "PKU is an x86 feature (CPUID is not available here)");
+	return 0;
+#endif
 }
 
 /* The CPU bits are not enough: the kernel may be built without pkeys. */
@@ -203,19 +187,8 @@ static int try_pkey_alloc(char *why, size_t len)
 
 int ipcb_have_pku(char *why, size_t len)
 {
-	int pku, ospke;
-
-	if (pku_bits(&pku, &ospke, why, len) < 0)
+	if (!probe_ospke(why, len))
 		return 0;
-	if (!pku) {
-		snprintf(why, len, "CPU lacks PKU (CPUID.7.0:ECX[3] = 0)");
-		return 0;
-	}
-	if (!ospke) {
-		snprintf(why, len,
-			 "OS has not enabled PKU (CPUID.7.0:ECX[4] OSPKE = 0)");
-		return 0;
-	}
 	return try_pkey_alloc(why, len);
 }
 

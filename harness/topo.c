@@ -8,7 +8,9 @@
  * taskset, cgroups or a container the allowed CPUs are a subset of the
  * online ones, and a placement must only use CPUs we may run on.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "topo.h"
 #include "ipcbench.h"
 
