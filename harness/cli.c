@@ -82,6 +82,9 @@ static const char run_help[] =
 	"                          cross-cache, cross-numa (repeat or comma-separate; default: all)\n"
 	"      --cpus A,B          run on these OS CPU ids (B is the peer of two-thread benchmarks)\n"
 	"  -p, --param NAME=V[,V]  set a benchmark parameter (a list sweeps it)\n"
+	"      --threads N[,N]     the same as --param threads=N[,N] (contention benchmarks)\n"
+	"      --trials N          the same as --param trials=N\n"
+	"      --oversubscribe     allow more threads than CPUs (otherwise refused: it measures the scheduler)\n"
 	"  -n, --dry-run           print the effective configuration and the jobs, run nothing\n"
 	"  -q, --quiet             no progress, no table: just the file\n"
 	"  -h, --help\n"
@@ -97,7 +100,7 @@ static const char list_help[] =
 	"  -h, --help\n";
 
 static const char test_help[] =
-	"usage: ipcbench test [PATTERN...] [--placement NAME] [--cpus A,B]\n"
+	"usage: ipcbench test [PATTERN...] [--placement NAME] [--cpus A,B] [--param NAME=V]\n"
 	"\n"
 	"Run each selected benchmark's check: does the mechanism work (e.g. a lock keeps\n"
 	"mutual exclusion under two threads, a syscall returns what libc says). No timing.\n"
@@ -346,7 +349,20 @@ struct run_opts {
 	int force, dry_run, quiet;
 	double budget;
 	int have_budget;
+	int oversubscribe;
+	char **owned; /* strings made from --threads/--trials */
+	int nowned;
 };
+
+static void run_opts_free(struct run_opts *ro)
+{
+	int i;
+
+	for (i = 0; i < ro->nowned; i++)
+		free(ro->owned[i]);
+	free(ro->owned);
+	ipcb_config_free(&ro->cfg);
+}
 
 static int parse_budget(const char *arg, struct run_opts *ro)
 {
@@ -368,7 +384,8 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		{ "placement", required_argument, NULL, 'P' }, { "cpus", required_argument, NULL, 'C' },
 		{ "param", required_argument, NULL, 'p' },     { "dry-run", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },	      { "help", no_argument, NULL, 'h' },
-		{ 0 }
+		{ "threads", required_argument, NULL, 'T' },   { "trials", required_argument, NULL, 'R' },
+		{ "oversubscribe", no_argument, NULL, 'O' },   { 0 }
 	};
 	char err[1024];
 	int c, rc;
@@ -397,6 +414,19 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 			params = realloc(params, (size_t)(nparams + 1) * sizeof(char *));
 			params[nparams++] = optarg;
 			break;
+		case 'T':
+		case 'R': {
+			char *a;
+
+			if (asprintf(&a, "%s=%s", c == 'T' ? "threads" : "trials", optarg) < 0)
+				return EXIT_USAGE;
+			ro->owned = realloc(ro->owned, (size_t)(ro->nowned + 1) * sizeof(char *));
+			ro->owned[ro->nowned++] = a;
+			params = realloc(params, (size_t)(nparams + 1) * sizeof(char *));
+			params[nparams++] = a;
+			break;
+		}
+		case 'O': ro->oversubscribe = 1; break;
 		case 'n': ro->dry_run = 1; break;
 		case 'q': ro->quiet = 1; break;
 		case 'h': fputs(help, stdout); return -1;
@@ -431,6 +461,8 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		ipcb_config_set_patterns(&ro->cfg, argv + optind, argc - optind);
 	if (ro->have_budget)
 		ro->cfg.measure.budget_s = ro->budget;
+	if (ro->oversubscribe)
+		ro->cfg.oversubscribe = 1;
 	if (ro->cfg.measure.min_time_s > ro->cfg.measure.budget_s)
 		ro->cfg.measure.min_time_s = ro->cfg.measure.budget_s;
 	for (i = 0; i < nparams && !rc; i++)
@@ -669,6 +701,7 @@ static int cmd_run(int argc, char **argv)
 		print_warnings(machine);
 	doc = ipcb_report_new(machine, ipcb_config_json(&ro.cfg));
 	failed = run_jobs(&ro, jobs, njobs, doc);
+	ipcb_explain(json_object_get(doc, "results"));
 	ipcb_report_finish(doc, ipcb_interrupted);
 	if (ipcb_report_write(doc, out, ro.force, err, sizeof(err))) {
 		fprintf(stderr, "ipcbench run: %s\n", err);
@@ -684,7 +717,7 @@ out:
 	json_decref(doc);
 	free(out);
 	free(jobs);
-	ipcb_config_free(&ro.cfg);
+	run_opts_free(&ro);
 	return rc < 0 ? 0 : rc;
 }
 
@@ -724,7 +757,7 @@ static int cmd_test(int argc, char **argv)
 	rc = fail ? EXIT_FAILED : 0;
 out:
 	free(jobs);
-	ipcb_config_free(&ro.cfg);
+	run_opts_free(&ro);
 	return rc < 0 ? 0 : rc;
 }
 

@@ -19,7 +19,7 @@
 
 static const char *const top_keys[] = {
 	"schema", "description", "benchmarks", "placements", "cpus", "time_budget_s", "min_time_s",
-	"warmup_s", "sample_ns", "ci_target", "min_samples", "max_samples", "params", NULL,
+	"warmup_s", "sample_ns", "ci_target", "min_samples", "max_samples", "params", "oversubscribe", NULL,
 };
 
 void ipcb_config_init(struct ipcb_config *c)
@@ -271,7 +271,7 @@ static int check_keys(struct parse *ps, json_t *root)
 		for (i = 0; top_keys[i]; i++)
 			known |= strcmp(key, top_keys[i]) == 0;
 		if (!known)
-			return perr(ps, path, 1, "unknown key \"%s\" (valid keys: schema, description, benchmarks, placements, cpus, time_budget_s, min_time_s, warmup_s, sample_ns, ci_target, min_samples, max_samples, params)",
+			return perr(ps, path, 1, "unknown key \"%s\" (valid keys: schema, description, benchmarks, placements, cpus, time_budget_s, min_time_s, warmup_s, sample_ns, ci_target, min_samples, max_samples, params, oversubscribe)",
 				    key);
 	}
 	return 0;
@@ -449,6 +449,16 @@ int ipcb_config_parse(struct ipcb_config *c, const char *text, const char *name,
 		perr(&ps, path, 1, "\"schema\" must be \"%s\"", IPCB_CONFIG_SCHEMA);
 		goto out;
 	}
+	v = json_object_get(root, "oversubscribe");
+	if (v) {
+		const char *path[] = { "oversubscribe" };
+
+		if (!json_is_boolean(v)) {
+			perr(&ps, path, 1, "\"oversubscribe\" must be true or false");
+			goto out;
+		}
+		c->oversubscribe = json_is_true(v);
+	}
 	v = json_object_get(root, "description");
 	if (v) {
 		const char *path[] = { "description" };
@@ -530,6 +540,7 @@ json_t *ipcb_config_json(const struct ipcb_config *c)
 	json_object_set_new(o, "placements", strv_json(c->placements, c->nplacements));
 	if (c->have_cpus)
 		json_object_set_new(o, "cpus", json_pack("[ii]", c->cpus[0], c->cpus[1]));
+	json_object_set_new(o, "oversubscribe", json_boolean(c->oversubscribe));
 	json_object_set_new(o, "time_budget_s", json_real(m->budget_s));
 	json_object_set_new(o, "min_time_s", json_real(m->min_time_s));
 	json_object_set_new(o, "warmup_s", json_real(m->warmup_s));

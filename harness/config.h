@@ -19,6 +19,7 @@ struct ipcb_config {
 	int nplacements;
 	int cpus[2];		  /* explicit CPUs, when have_cpus */
 	int have_cpus;
+	int oversubscribe;	  /* allow more threads than CPUs */
 	struct ipcb_measure_opts measure;
 	json_t *params;		  /* {pattern: {name: [int, ...]}} (values normalised to arrays) */
 };

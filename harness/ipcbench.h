@@ -6,12 +6,24 @@
  * a const table of struct ipcb_bench and one struct ipcb_family; the harness
  * owns timing, pinning, statistics and output. A body never reads a clock,
  * prints or exits: it does exactly `iters` operations.
+ *
+ * Life cycle of one job (benchmark x parameter values x placement):
+ *   supported()  may be NULL (= supported); -1 + why -> "skipped"
+ *   the measuring thread is pinned to ctx->cpus[0]
+ *   setup()      may be NULL; starts peers (ipcb_peer_thread/_fork); -1 -> "skipped"
+ *   body()       called many times (calibration, warm-up, samples, latency pass)
+ *   teardown()   may be NULL; always called after a successful setup
+ * Under `ipcbench test`: supported, setup, check(), body(ctx, 100), teardown.
+ * If anything calls ipcb_abort(), the job is "failed" with that reason.
  */
 #ifndef IPCBENCH_H
 #define IPCBENCH_H
 
+#include <jansson.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define IPCB_MAX_PARAMS 8
 #define IPCB_MAX_NOTES 8
@@ -35,8 +47,9 @@ struct ipcb_bench {
 	const char *id;		  /* "family/name", fnmatch-able */
 	const char *what;	  /* one line for `ipcbench list` */
 	const char *unit_of_work; /* "lock+unlock", "round trip", "syscall" */
-	int nthreads;		  /* 1, or 2 (a peer pinned by placement) */
+	int nthreads;		  /* 1, 2 (a peer pinned by placement), or 0: the "threads" parameter */
 	int spins;		  /* busy-waits: refuses the same-cpu placement */
+	int latency;		  /* the body calls ipcb_lap() after each operation: a histogram is kept */
 	const struct ipcb_param *params; /* NULL-name terminated, or NULL */
 	/* 0 if it can run here; otherwise -1 and the precise reason in why */
 	int (*supported)(const struct ipcb_ctx *ctx, char *why, size_t whylen);
@@ -51,10 +64,14 @@ struct ipcb_bench {
 	const char *note;
 };
 
+struct ipcb_results; /* the results of this run, for a family's explain hook */
+
 struct ipcb_family {
 	const char *name; /* "lock" */
 	const char *what;
 	const struct ipcb_bench *benches; /* terminated by an entry with id NULL */
+	/* after the run: add notes that compare results (e.g. futex vs the spin floor); may be NULL */
+	void (*explain)(struct ipcb_results *rs);
 };
 
 /* What a benchmark sees: its parameters, its CPUs, a place for its state. */
@@ -69,6 +86,14 @@ struct ipcb_ctx {
 	char why[IPCB_WHY_LEN];		 /* reason for skip or failure */
 	int nnotes;
 	char notes[IPCB_MAX_NOTES][IPCB_NOTE_LEN];
+	/* the watchdog: a wait longer than this ends the benchmark as failed */
+	uint64_t timeout_ns;
+	volatile int aborted;		 /* set by ipcb_abort(): the body returns at once */
+	/* per-operation timing, owned by the harness (see ipcb_lap) */
+	int lap_on;
+	uint64_t lap_last;
+	void *lap_hist;
+	json_t *extra;			 /* metrics and attachments for the result */
 };
 
 /* The value of a declared parameter (the default if not set). */
@@ -81,5 +106,63 @@ void ipcb_note(struct ipcb_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Pin the calling thread to one OS CPU id. 0 on success, -errno on error. */
 int ipcb_pin_self(int cpu);
+/* The OS CPU id for the i-th thread of an N-thread benchmark (allowed CPUs, round robin). */
+int ipcb_cpu_for_thread(int i);
+/* How many CPUs this process may run on (the affinity mask, not nproc). */
+int ipcb_ncpus(void);
+
+/*
+ * The watchdog. A body or peer that waits must bound the wait: give up after
+ * ctx->timeout_ns, call ipcb_abort() with what it was waiting for, and
+ * return. The harness records the result as failed with that reason.
+ */
+int ipcb_abort(struct ipcb_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A monotonic clock for deadlines (never for measuring). */
+uint64_t ipcb_now_ns(void);
+
+/*
+ * Per-operation latency. A body with .latency set calls ipcb_lap(ctx) after
+ * each operation; when the harness's latency pass is on, it records the time
+ * since the previous lap (or the start of the body) in a log-linear
+ * histogram. Off, it costs one predictable branch.
+ */
+void ipcb_lap_record(struct ipcb_ctx *ctx);
+static inline void ipcb_lap(struct ipcb_ctx *ctx)
+{
+	if (__builtin_expect(ctx->lap_on, 0))
+		ipcb_lap_record(ctx);
+}
+
+/* A named figure beside the median: "acquisitions_per_s", "rss_saved_bytes", ... */
+void ipcb_metric(struct ipcb_ctx *ctx, const char *name, double value, const char *unit);
+/* Attach structured data (e.g. a matrix) under key in the result; steals the reference. */
+void ipcb_attach(struct ipcb_ctx *ctx, const char *key, json_t *value);
+
+/* A peer of a two-party benchmark: a thread or a forked process pinned to ctx->cpus[1]. */
+struct ipcb_peer {
+	int is_process;
+	pthread_t tid;
+	pid_t pid;
+};
+
+/* Start fn(arg) on a thread pinned to ctx->cpus[1]; returns once it runs. 0 or -1 with ctx->why. */
+int ipcb_peer_thread(struct ipcb_ctx *ctx, struct ipcb_peer *p, void *(*fn)(void *), void *arg);
+/*
+ * Fork a child pinned to ctx->cpus[1] that runs fn(arg) and exits with its
+ * return value; it dies with its parent (PR_SET_PDEATHSIG). 0 or -1 with ctx->why.
+ */
+int ipcb_peer_fork(struct ipcb_ctx *ctx, struct ipcb_peer *p, int (*fn)(void *), void *arg);
+/*
+ * Wait for the peer to end, at most timeout_ms; a process still running then
+ * is killed. 0 if it ended cleanly (thread returned, child exited 0), else
+ * -1 with the reason in ctx->why.
+ */
+int ipcb_peer_wait(struct ipcb_ctx *ctx, struct ipcb_peer *p, int timeout_ms);
+
+/* For explain hooks: the median of an ok result (first match), or -1. placement NULL: any. */
+double ipcb_result_median(const struct ipcb_results *rs, const char *id, const char *placement);
+/* Add a note to every ok result with this id (and placement, unless NULL). */
+void ipcb_result_note(struct ipcb_results *rs, const char *id, const char *placement, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif

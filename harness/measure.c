@@ -55,6 +55,8 @@ static int calibrate(struct ipcb_ctx *ctx, double target, double budget_ns, uint
 		double d = run_once(ctx, iters);
 		double grow;
 
+		if (ctx->aborted)
+			return -1;
 		if (d >= target)
 			break;
 		if ((double)(ipcb_clock_ns() - start) > budget_ns) {
@@ -77,7 +79,7 @@ static void warm_up(struct ipcb_ctx *ctx, uint64_t iters, double warmup_s)
 
 	do
 		run_once(ctx, iters);
-	while ((double)(ipcb_clock_ns() - start) < warmup_s * 1e9);
+	while ((double)(ipcb_clock_ns() - start) < warmup_s * 1e9 && !ctx->aborted);
 }
 
 /* The stop rule, checked every few samples: statistics are not free. */
@@ -119,6 +121,8 @@ int ipcb_measure(struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o, struct
 		double elapsed;
 
 		m->samples[m->n++] = run_once(ctx, m->iters) / (double)m->iters;
+		if (ctx->aborted)
+			return -1;
 		elapsed = (double)(ipcb_clock_ns() - start) / 1e9;
 		if (should_stop(m, o, elapsed))
 			break;

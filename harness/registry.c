@@ -13,10 +13,22 @@
 
 extern const struct ipcb_family ipcb_family_modeswitch;
 extern const struct ipcb_family ipcb_family_lock;
+extern const struct ipcb_family ipcb_family_handoff;
+extern const struct ipcb_family ipcb_family_lock_contended;
+extern const struct ipcb_family ipcb_family_msg;
+extern const struct ipcb_family ipcb_family_batch;
+extern const struct ipcb_family ipcb_family_pkey;
+extern const struct ipcb_family ipcb_family_fault;
 
 const struct ipcb_family *const ipcb_families[] = {
 	&ipcb_family_modeswitch,
 	&ipcb_family_lock,
+	&ipcb_family_handoff,
+	&ipcb_family_lock_contended,
+	&ipcb_family_msg,
+	&ipcb_family_batch,
+	&ipcb_family_pkey,
+	&ipcb_family_fault,
 	NULL,
 };
 

@@ -16,6 +16,7 @@
 
 #include "measure.h"
 #include "registry.h"
+#include "stats.h"
 #include "timer.h"
 #include "topo.h"
 
@@ -57,6 +58,39 @@ int ipcb_fail(struct ipcb_ctx *ctx, const char *fmt, ...)
 	vsnprintf(ctx->why, sizeof(ctx->why), fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+void ipcb_lap_record(struct ipcb_ctx *ctx)
+{
+	uint64_t now = ipcb_ticks_stop();
+
+	ipcb_hist_add(ctx->lap_hist, (uint64_t)ipcb_ticks_to_ns(now - ctx->lap_last));
+	ctx->lap_last = now;
+}
+
+static json_t *extra_object(struct ipcb_ctx *ctx, const char *key)
+{
+	json_t *o;
+
+	if (!ctx->extra)
+		ctx->extra = json_object();
+	o = json_object_get(ctx->extra, key);
+	if (!o) {
+		o = json_object();
+		json_object_set_new(ctx->extra, key, o);
+	}
+	return o;
+}
+
+void ipcb_metric(struct ipcb_ctx *ctx, const char *name, double value, const char *unit)
+{
+	json_object_set_new(extra_object(ctx, "metrics"), name,
+			    json_pack("{s:f, s:s}", "value", value, "unit", unit ? unit : ""));
+}
+
+void ipcb_attach(struct ipcb_ctx *ctx, const char *key, json_t *value)
+{
+	json_object_set_new(extra_object(ctx, "attachments"), key, value);
 }
 
 void ipcb_note(struct ipcb_ctx *ctx, const char *fmt, ...)
@@ -123,7 +157,17 @@ static void plan_placements(struct plan *p, const struct ipcb_config *c, const s
 	const char *const *names = ipcb_placement_names;
 	int i, n;
 
-	if (b->nthreads <= 1) {
+	if (b->nthreads == 0) {
+		struct ipcb_job *j = plan_add(p);
+
+		j->bench = b;
+		memcpy(j->params, params, sizeof(j->params));
+		j->placement = "spread";
+		j->cpus[0] = ipcb_cpu_for_thread(0);
+		j->ncpus = 1;
+		return;
+	}
+	if (b->nthreads == 1) {
 		struct ipcb_job *j = plan_add(p);
 
 		j->bench = b;
@@ -192,6 +236,28 @@ static void plan_bench(struct plan *p, const struct ipcb_config *c, const struct
 	}
 }
 
+/* More threads than CPUs measures the scheduler, not the lock: only when asked. */
+static int check_threads(const struct ipcb_config *c, const struct plan *p, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < p->n && !c->oversubscribe; i++) {
+		int k = ipcb_param_index(p->jobs[i].bench, "threads");
+
+		if (k >= 0 && p->jobs[i].params[k] > ipcb_topo_ncpus()) {
+			snprintf(err, errlen, "%s: threads=%lld is more than the %d CPUs this process may use; pass --oversubscribe to allow it",
+				 p->jobs[i].bench->id, (long long)p->jobs[i].params[k], ipcb_topo_ncpus());
+			return -1;
+		}
+		if (k >= 0 && p->jobs[i].params[k] < 1) {
+			snprintf(err, errlen, "%s: threads=%lld must be at least 1", p->jobs[i].bench->id,
+				 (long long)p->jobs[i].params[k]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int ipcb_plan(const struct ipcb_config *c, struct ipcb_job **jobs, size_t *njobs, char *err, size_t errlen)
 {
 	const struct ipcb_bench **sel = calloc(ipcb_bench_count() + 1, sizeof(*sel));
@@ -207,6 +273,10 @@ int ipcb_plan(const struct ipcb_config *c, struct ipcb_job **jobs, size_t *njobs
 	for (i = 0; i < nsel; i++)
 		plan_bench(&p, c, sel[i]);
 	free(sel);
+	if (check_threads(c, &p, err, errlen)) {
+		free(p.jobs);
+		return -1;
+	}
 	*jobs = p.jobs;
 	*njobs = p.n;
 	return 0;
@@ -233,6 +303,7 @@ static void ctx_init(struct ipcb_ctx *ctx, const struct ipcb_job *job)
 	ctx->cpus[0] = job->cpus[0];
 	ctx->cpus[1] = job->ncpus > 1 ? job->cpus[1] : job->cpus[0];
 	ctx->placement = job->placement;
+	ctx->timeout_ns = 2000000000ull;
 }
 
 static json_t *result_new(const struct ipcb_job *job)
@@ -315,6 +386,62 @@ static void harness_notes(struct ipcb_ctx *ctx, const struct ipcb_measurement *m
 			  m->stats.p99 / m->stats.median);
 }
 
+/* The histogram of a latency pass, in ns: count, min, max, mean, p50..p99.9 and the non-empty buckets. */
+static json_t *hist_json(const struct ipcb_hist *h)
+{
+	json_t *buckets = json_array();
+	size_t b;
+
+	for (b = 0; b < IPCB_HIST_BUCKETS; b++)
+		if (h->buckets[b])
+			json_array_append_new(buckets, json_pack("[I, I, I]", (json_int_t)ipcb_hist_bucket_lo(b),
+								 (json_int_t)ipcb_hist_bucket_hi(b),
+								 (json_int_t)h->buckets[b]));
+	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:o}", "unit", "ns", "count",
+			 (json_int_t)h->count, "min", (json_int_t)h->min, "max", (json_int_t)h->max, "mean",
+			 h->count ? h->sum / (double)h->count : 0.0, "p50", (json_int_t)ipcb_hist_quantile(h, 0.5),
+			 "p90", (json_int_t)ipcb_hist_quantile(h, 0.9), "p99", (json_int_t)ipcb_hist_quantile(h, 0.99),
+			 "p999", (json_int_t)ipcb_hist_quantile(h, 0.999), "buckets", buckets);
+}
+
+/*
+ * Time each operation separately, after the amortised measurement: one timer
+ * read per operation would otherwise inflate the median of short operations.
+ */
+static void latency_pass(struct ipcb_ctx *ctx, const struct ipcb_measurement *m, const struct ipcb_measure_opts *o,
+			 json_t *r)
+{
+	struct ipcb_hist *h = malloc(sizeof(*h));
+	double budget_ns = (o->budget_s * 0.3 > 0.05 ? o->budget_s * 0.3 : 0.05) * 1e9;
+	uint64_t start = ipcb_clock_ns();
+
+	if (!h)
+		return;
+	ipcb_hist_init(h);
+	ctx->lap_hist = h;
+	ctx->lap_on = 1;
+	while (h->count < 200000 && (double)(ipcb_clock_ns() - start) < budget_ns && !ctx->aborted &&
+	       !(o->stop && *o->stop)) {
+		ctx->lap_last = ipcb_ticks_start();
+		ctx->bench->body(ctx, m->iters);
+	}
+	ctx->lap_on = 0;
+	if (h->count) {
+		json_object_set_new(r, "histogram", hist_json(h));
+		ipcb_note(ctx, "histogram: %llu operations timed one by one; each includes one timer read (~%.0f ns)",
+			  (unsigned long long)h->count, ipcb_timer()->overhead_min_ns / 2);
+	}
+	free(h);
+}
+
+static void add_extra(json_t *r, struct ipcb_ctx *ctx)
+{
+	if (ctx->extra)
+		json_object_update(r, ctx->extra);
+	json_decref(ctx->extra);
+	ctx->extra = NULL;
+}
+
 static void add_notes(json_t *r, const struct ipcb_ctx *ctx)
 {
 	json_t *notes = json_array();
@@ -343,17 +470,28 @@ json_t *ipcb_run_job(const struct ipcb_job *job, const struct ipcb_measure_opts 
 	err = ipcb_pin_self(job->cpus[0]);
 	if (err)
 		return result_status(r, "skipped", "cannot pin the measuring thread (sched_setaffinity failed)");
-	if (b->setup && b->setup(&ctx))
+	if (b->setup && b->setup(&ctx)) {
+		json_decref(ctx.extra);
 		return result_status(r, "skipped", ctx.why);
-	if (ipcb_measure(&ctx, o, &m)) {
+	}
+	if (ipcb_measure(&ctx, o, &m) || ctx.aborted) {
 		result_status(r, "failed", ctx.why);
 	} else {
-		result_status(r, "ok", NULL);
-		add_measurement(r, &m, o);
-		harness_notes(&ctx, &m, o);
+		if (b->latency)
+			latency_pass(&ctx, &m, o, r);
+		if (ctx.aborted) {
+			result_status(r, "failed", ctx.why);
+		} else {
+			result_status(r, "ok", NULL);
+			add_measurement(r, &m, o);
+			harness_notes(&ctx, &m, o);
+		}
 	}
 	if (b->teardown)
 		b->teardown(&ctx);
+	if (ctx.aborted && strcmp(json_string_value(json_object_get(r, "status")), "failed") != 0)
+		result_status(r, "failed", ctx.why);
+	add_extra(r, &ctx);
 	add_notes(r, &ctx);
 	ipcb_measurement_free(&m);
 	return r;
@@ -382,10 +520,67 @@ int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen)
 	if (b->check && b->check(&ctx))
 		rc = -1;
 	/* and the timed body itself must run to completion */
-	if (rc == 0)
+	if (rc == 0 && !ctx.aborted)
 		b->body(&ctx, 100);
 	if (b->teardown)
 		b->teardown(&ctx);
+	if (ctx.aborted)
+		rc = -1;
+	json_decref(ctx.extra);
 	snprintf(why, whylen, "%s", rc ? ctx.why : (b->check ? "" : "no check: body ran"));
 	return rc;
+}
+
+/* --- explain hooks: notes that compare results ----------------------------- */
+
+struct ipcb_results {
+	json_t *results;
+};
+
+static int result_is(json_t *r, const char *id, const char *placement)
+{
+	return strcmp(json_string_value(json_object_get(r, "id")), id) == 0 &&
+	       strcmp(json_string_value(json_object_get(r, "status")), "ok") == 0 &&
+	       (!placement ||
+		strcmp(json_string_value(json_object_get(json_object_get(r, "placement"), "name")), placement) == 0);
+}
+
+double ipcb_result_median(const struct ipcb_results *rs, const char *id, const char *placement)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(rs->results, i, r)
+		if (result_is(r, id, placement))
+			return json_number_value(json_object_get(json_object_get(r, "stats"), "median"));
+	return -1;
+}
+
+void ipcb_result_note(struct ipcb_results *rs, const char *id, const char *placement, const char *fmt, ...)
+{
+	char note[IPCB_NOTE_LEN];
+	va_list ap;
+	json_t *r;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(note, sizeof(note), fmt, ap);
+	va_end(ap);
+	json_array_foreach(rs->results, i, r) {
+		if (!result_is(r, id, placement))
+			continue;
+		if (!json_is_array(json_object_get(r, "notes")))
+			json_object_set_new(r, "notes", json_array());
+		json_array_append_new(json_object_get(r, "notes"), json_string(note));
+	}
+}
+
+void ipcb_explain(json_t *results)
+{
+	struct ipcb_results rs = { results };
+	int f;
+
+	for (f = 0; ipcb_families[f]; f++)
+		if (ipcb_families[f]->explain)
+			ipcb_families[f]->explain(&rs);
 }

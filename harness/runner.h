@@ -32,6 +32,9 @@ json_t *ipcb_run_job(const struct ipcb_job *job, const struct ipcb_measure_opts 
 /* `ipcbench test`: does the mechanism work. 0 pass, 1 skip, -1 fail; why says. */
 int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen);
 
+/* After a run: every family's explain hook adds notes that compare results. */
+void ipcb_explain(json_t *results);
+
 /* A one-line label: id plus non-default parameters and the placement. */
 void ipcb_job_label(const struct ipcb_job *job, char *buf, size_t len);
 

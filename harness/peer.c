@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/*
+ * peer.c - the other party of a two-party benchmark, and the watchdog that
+ * keeps a silent peer from hanging the run. A peer is pinned to ctx->cpus[1]
+ * before it does anything, and the caller returns only once the peer runs,
+ * so no measurement includes thread creation or a migration.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipcbench.h"
+#include "timer.h"
+#include "topo.h"
+
+uint64_t ipcb_now_ns(void)
+{
+	return ipcb_clock_ns();
+}
+
+int ipcb_abort(struct ipcb_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ctx->aborted) {
+		va_start(ap, fmt);
+		vsnprintf(ctx->why, sizeof(ctx->why), fmt, ap);
+		va_end(ap);
+	}
+	__atomic_store_n(&ctx->aborted, 1, __ATOMIC_RELEASE);
+	return -1;
+}
+
+int ipcb_ncpus(void)
+{
+	return ipcb_topo_ncpus();
+}
+
+int ipcb_cpu_for_thread(int i)
+{
+	int n = ipcb_topo_ncpus();
+
+	return n > 0 ? ipcb_topo_cpu(i % n) : 0;
+}
+
+struct peer_start {
+	void *(*fn)(void *);
+	void *arg;
+	int cpu;
+	int running; /* 1 pinned and running, -errno pinning failed */
+};
+
+static void *peer_main(void *p)
+{
+	struct peer_start *s = p;
+	void *(*fn)(void *) = s->fn;
+	void *arg = s->arg;
+	int err = ipcb_pin_self(s->cpu);
+
+	__atomic_store_n(&s->running, err ? err : 1, __ATOMIC_RELEASE);
+	if (err)
+		return NULL;
+	return fn(arg);
+}
+
+int ipcb_peer_thread(struct ipcb_ctx *ctx, struct ipcb_peer *p, void *(*fn)(void *), void *arg)
+{
+	struct peer_start s = { fn, arg, ctx->cpus[1], 0 };
+	uint64_t deadline = ipcb_now_ns() + ctx->timeout_ns;
+	int err, running;
+
+	memset(p, 0, sizeof(*p));
+	err = pthread_create(&p->tid, NULL, peer_main, &s);
+	if (err)
+		return ipcb_fail(ctx, "pthread_create: %s", strerror(err));
+	/* s lives on this stack: wait until the peer has read it */
+	while (!(running = __atomic_load_n(&s.running, __ATOMIC_ACQUIRE))) {
+		if (ipcb_now_ns() > deadline) {
+			/* it will read s eventually; do not return while it might */
+			pthread_join(p->tid, NULL);
+			return ipcb_fail(ctx, "peer thread did not start within %.1f s", ctx->timeout_ns / 1e9);
+		}
+		sched_yield();
+	}
+	if (running < 0) {
+		pthread_join(p->tid, NULL);
+		return ipcb_fail(ctx, "cannot pin the peer to CPU %d: %s", ctx->cpus[1], strerror(-running));
+	}
+	return 0;
+}
+
+int ipcb_peer_fork(struct ipcb_ctx *ctx, struct ipcb_peer *p, int (*fn)(void *), void *arg)
+{
+	pid_t parent = getpid();
+
+	memset(p, 0, sizeof(*p));
+	p->is_process = 1;
+	fflush(NULL);
+	p->pid = fork();
+	if (p->pid < 0)
+		return ipcb_fail(ctx, "fork: %s", strerror(errno));
+	if (p->pid == 0) {
+		/* the child never outlives the run, even if the parent is killed */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(111);
+		signal(SIGINT, SIG_IGN);
+		if (ipcb_pin_self(ctx->cpus[1]))
+			_exit(112);
+		_exit(fn(arg) & 0xff);
+	}
+	return 0;
+}
+
+/* An abort's reason is the root cause: a failed wait after it must not overwrite it. */
+#define peer_fail(ctx, ...) ((ctx)->aborted ? -1 : ipcb_fail(ctx, __VA_ARGS__))
+
+static int wait_thread(struct ipcb_ctx *ctx, struct ipcb_peer *p, int timeout_ms)
+{
+	struct timespec ts;
+	int err;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	err = pthread_timedjoin_np(p->tid, NULL, &ts);
+	if (err == ETIMEDOUT) {
+		/* a thread cannot be killed safely: detach it and say so */
+		pthread_detach(p->tid);
+		return peer_fail(ctx, "peer thread did not finish within %d ms (left detached)", timeout_ms);
+	}
+	return err ? peer_fail(ctx, "pthread_join: %s", strerror(err)) : 0;
+}
+
+static int wait_process(struct ipcb_ctx *ctx, struct ipcb_peer *p, int timeout_ms)
+{
+	uint64_t deadline = ipcb_now_ns() + (uint64_t)timeout_ms * 1000000;
+	int status;
+	pid_t r;
+
+	while ((r = waitpid(p->pid, &status, WNOHANG)) == 0) {
+		if (ipcb_now_ns() > deadline) {
+			kill(p->pid, SIGKILL);
+			waitpid(p->pid, &status, 0);
+			return peer_fail(ctx, "peer process %d did not exit within %d ms: killed", p->pid, timeout_ms);
+		}
+		usleep(1000);
+	}
+	if (r < 0)
+		return peer_fail(ctx, "waitpid: %s", strerror(errno));
+	if (WIFSIGNALED(status))
+		return peer_fail(ctx, "peer process died with signal %d (%s)", WTERMSIG(status),
+				 strsignal(WTERMSIG(status)));
+	if (WEXITSTATUS(status) == 112)
+		return peer_fail(ctx, "peer process could not pin itself to CPU %d", ctx->cpus[1]);
+	if (WEXITSTATUS(status))
+		return peer_fail(ctx, "peer process exited with status %d", WEXITSTATUS(status));
+	return 0;
+}
+
+int ipcb_peer_wait(struct ipcb_ctx *ctx, struct ipcb_peer *p, int timeout_ms)
+{
+	return p->is_process ? wait_process(ctx, p, timeout_ms) : wait_thread(ctx, p, timeout_ms);
+}
