@@ -15,8 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "config.h"
 #include "machine.h"
+#include "plot.h"
 #include "registry.h"
 #include "report.h"
 #include "runner.h"
@@ -58,6 +60,8 @@ static const char main_help[] =
 	"  test [PATTERN...]          check that each mechanism works (no timing)\n"
 	"  info [--json]              machine fingerprint and capabilities\n"
 	"  validate FILE...           check results files against the schema " IPCB_SCHEMA "\n"
+	"  compare A.json B.json...   match results across files (machines), ratios with significance\n"
+	"  plot FILE... [-o DIR]      gnuplot figures for papers (one plot kind per result shape)\n"
 	"\n"
 	"  ipcbench COMMAND --help    options of a command\n"
 	"  ipcbench --version\n"
@@ -84,6 +88,7 @@ static const char run_help[] =
 	"  -p, --param NAME=V[,V]  set a benchmark parameter (a list sweeps it)\n"
 	"      --threads N[,N]     the same as --param threads=N[,N] (contention benchmarks)\n"
 	"      --trials N          the same as --param trials=N\n"
+	"      --mode thread|process  the same as --param mode=... (two-party message benchmarks)\n"
 	"      --oversubscribe     allow more threads than CPUs (otherwise refused: it measures the scheduler)\n"
 	"  -n, --dry-run           print the effective configuration and the jobs, run nothing\n"
 	"  -q, --quiet             no progress, no table: just the file\n"
@@ -203,8 +208,19 @@ static void list_params(const struct ipcb_bench *b)
 {
 	int i;
 
-	for (i = 0; b->params && b->params[i].name; i++)
-		printf("      %-10s = %-8lld %s\n", b->params[i].name, (long long)b->params[i].def, b->params[i].what);
+	for (i = 0; b->params && b->params[i].name; i++) {
+		const struct ipcb_param *prm = &b->params[i];
+		int k;
+
+		if (!prm->choices) {
+			printf("      %-10s = %-8lld %s\n", prm->name, (long long)prm->def, prm->what);
+			continue;
+		}
+		printf("      %-10s = %-8s %s (one of:", prm->name, prm->choices[prm->def], prm->what);
+		for (k = 0; prm->choices[k]; k++)
+			printf(" %s", prm->choices[k]);
+		printf(")\n");
+	}
 }
 
 static int cmd_list(int argc, char **argv)
@@ -385,7 +401,8 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		{ "param", required_argument, NULL, 'p' },     { "dry-run", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },	      { "help", no_argument, NULL, 'h' },
 		{ "threads", required_argument, NULL, 'T' },   { "trials", required_argument, NULL, 'R' },
-		{ "oversubscribe", no_argument, NULL, 'O' },   { 0 }
+		{ "oversubscribe", no_argument, NULL, 'O' },   { "mode", required_argument, NULL, 'M' },
+		{ 0 }
 	};
 	char err[1024];
 	int c, rc;
@@ -415,10 +432,11 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 			params[nparams++] = optarg;
 			break;
 		case 'T':
-		case 'R': {
+		case 'R':
+		case 'M': {
 			char *a;
 
-			if (asprintf(&a, "%s=%s", c == 'T' ? "threads" : "trials", optarg) < 0)
+			if (asprintf(&a, "%s=%s", c == 'T' ? "threads" : c == 'R' ? "trials" : "mode", optarg) < 0)
 				return EXIT_USAGE;
 			ro->owned = realloc(ro->owned, (size_t)(ro->nowned + 1) * sizeof(char *));
 			ro->owned[ro->nowned++] = a;
@@ -526,8 +544,12 @@ static void result_label(json_t *r, char *buf, size_t len)
 	json_object_foreach(params, key, v) {
 		if (used >= len)
 			break;
-		used += (size_t)snprintf(buf + used, len - used, "%s%s=%lld", first ? " " : ",", key,
-					 (long long)json_integer_value(v));
+		if (json_is_string(v))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", first ? " " : ",", key,
+						 json_string_value(v));
+		else
+			used += (size_t)snprintf(buf + used, len - used, "%s%s=%lld", first ? " " : ",", key,
+						 (long long)json_integer_value(v));
 		first = 0;
 	}
 }
@@ -793,7 +815,8 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{ "list", cmd_list }, { "run", cmd_run }, { "test", cmd_test },
-		{ "info", cmd_info }, { "validate", cmd_validate },
+		{ "info", cmd_info }, { "validate", cmd_validate }, { "compare", ipcb_cmd_compare },
+		{ "plot", ipcb_cmd_plot },
 	};
 	size_t i;
 
@@ -811,5 +834,5 @@ int main(int argc, char **argv)
 			return cmds[i].fn(argc - 1, argv + 1);
 		}
 	}
-	return usage_error(argv[1], "unknown command (commands: list, run, test, info, validate; see --help)");
+	return usage_error(argv[1], "unknown command (commands: list, run, test, info, validate, compare, plot; see --help)");
 }

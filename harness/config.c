@@ -310,13 +310,13 @@ static int check_cpus(struct parse *ps, json_t *root, struct ipcb_config *c)
 	return 0;
 }
 
-/* A parameter value set: an integer or a non-empty array of integers. */
+/* A parameter value set: an integer (or a choice name), or a non-empty array of them. */
 static json_t *param_values(json_t *v)
 {
 	json_t *arr, *e;
 	size_t i;
 
-	if (json_is_integer(v)) {
+	if (json_is_integer(v) || json_is_string(v)) {
 		arr = json_array();
 		json_array_append(arr, v);
 		return arr;
@@ -324,7 +324,7 @@ static json_t *param_values(json_t *v)
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return NULL;
 	json_array_foreach(v, i, e)
-		if (!json_is_integer(e))
+		if (!json_is_integer(e) && !json_is_string(e))
 			return NULL;
 	return json_incref(v);
 }
@@ -382,7 +382,7 @@ static int check_params(struct parse *ps, json_t *root, struct ipcb_config *c)
 			}
 			if (!vals) {
 				json_decref(normal);
-				return perr(ps, path, 3, "parameter \"%s\" must be an integer or a non-empty array of integers",
+				return perr(ps, path, 3, "parameter \"%s\" must be an integer (or choice name) or a non-empty array of them",
 					    name);
 			}
 			json_object_set_new(normal, name, vals);
@@ -590,13 +590,11 @@ int ipcb_config_add_param(struct ipcb_config *c, const char *assignment, char *e
 
 		errno = 0;
 		x = strtoll(tok, &end, 0);
-		if (errno || *end || end == tok) {
-			snprintf(err, errlen, "--param %s: '%s' is not an integer", name, tok);
-			free(list);
-			json_decref(vals);
-			return -1;
-		}
-		json_array_append_new(vals, json_integer(x));
+		/* not a number: a choice name, resolved against each benchmark's choices when planning */
+		if (errno || *end || end == tok)
+			json_array_append_new(vals, json_string(tok));
+		else
+			json_array_append_new(vals, json_integer(x));
 	}
 	free(list);
 	if (json_array_size(vals) == 0) {

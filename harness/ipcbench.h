@@ -34,11 +34,16 @@
 #define ipcb_keep(v) __asm__ volatile("" : : "r"(v) : "memory")
 #define ipcb_barrier() __asm__ volatile("" : : : "memory")
 
-/* A declared knob of a benchmark: integer valued, with a default. */
+/*
+ * A declared knob of a benchmark: integer valued, with a default. With
+ * choices (NULL terminated), the value is an index into them, and configs,
+ * --param and the JSON use the names: "mode": "process".
+ */
 struct ipcb_param {
 	const char *name; /* "size", "batch", ... */
 	int64_t def;
 	const char *what; /* one line for `ipcbench list -v` */
+	const char *const *choices;
 };
 
 struct ipcb_ctx;

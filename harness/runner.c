@@ -211,8 +211,37 @@ static void plan_placements(struct plan *p, const struct ipcb_config *c, const s
 	}
 }
 
+/* A configured value: an integer, or the name of one of the parameter's choices. */
+static int param_value(const struct ipcb_bench *b, const struct ipcb_param *prm, json_t *v, int64_t *out,
+		       char *err, size_t errlen)
+{
+	size_t k, used = 0;
+	char names[256] = "";
+
+	if (json_is_integer(v) && !prm->choices) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	for (k = 0; prm->choices && prm->choices[k]; k++) {
+		if (json_is_string(v) && strcmp(json_string_value(v), prm->choices[k]) == 0) {
+			*out = (int64_t)k;
+			return 0;
+		}
+		used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", k ? ", " : "", prm->choices[k]);
+		if (used >= sizeof(names))
+			used = sizeof(names) - 1;
+	}
+	if (prm->choices)
+		snprintf(err, errlen, "%s: parameter %s must be one of: %s", b->id, prm->name, names);
+	else
+		snprintf(err, errlen, "%s: parameter %s must be an integer, not \"%s\"", b->id, prm->name,
+			 json_is_string(v) ? json_string_value(v) : "?");
+	return -1;
+}
+
 /* One job per combination of parameter values (cartesian product) and placement. */
-static void plan_bench(struct plan *p, const struct ipcb_config *c, const struct ipcb_bench *b)
+static int plan_bench(struct plan *p, const struct ipcb_config *c, const struct ipcb_bench *b, char *err,
+		      size_t errlen)
 {
 	json_t *lists[IPCB_MAX_PARAMS];
 	size_t idx[IPCB_MAX_PARAMS] = { 0 };
@@ -222,8 +251,12 @@ static void plan_bench(struct plan *p, const struct ipcb_config *c, const struct
 	for (;;) {
 		int64_t params[IPCB_MAX_PARAMS] = { 0 };
 
-		for (i = 0; i < n; i++)
-			params[i] = lists[i] ? json_integer_value(json_array_get(lists[i], idx[i])) : b->params[i].def;
+		for (i = 0; i < n; i++) {
+			params[i] = b->params[i].def;
+			if (lists[i] && param_value(b, &b->params[i], json_array_get(lists[i], idx[i]), &params[i], err,
+						    errlen))
+				return -1;
+		}
 		plan_placements(p, c, b, params);
 		/* advance the odometer */
 		for (i = 0; i < n; i++) {
@@ -234,6 +267,7 @@ static void plan_bench(struct plan *p, const struct ipcb_config *c, const struct
 		if (i == n)
 			break;
 	}
+	return 0;
 }
 
 /* More threads than CPUs measures the scheduler, not the lock: only when asked. */
@@ -270,8 +304,13 @@ int ipcb_plan(const struct ipcb_config *c, struct ipcb_job **jobs, size_t *njobs
 		free(sel);
 		return -1;
 	}
-	for (i = 0; i < nsel; i++)
-		plan_bench(&p, c, sel[i]);
+	for (i = 0; i < nsel; i++) {
+		if (plan_bench(&p, c, sel[i], err, errlen)) {
+			free(sel);
+			free(p.jobs);
+			return -1;
+		}
+	}
 	free(sel);
 	if (check_threads(c, &p, err, errlen)) {
 		free(p.jobs);
@@ -288,9 +327,16 @@ void ipcb_job_label(const struct ipcb_job *job, char *buf, size_t len)
 	size_t used = (size_t)snprintf(buf, len, "%s", b->id);
 	size_t i, n = nparams(b);
 
-	for (i = 0; i < n && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%s=%lld", i ? "," : " ", b->params[i].name,
-					 (long long)job->params[i]);
+	for (i = 0; i < n && used < len; i++) {
+		const struct ipcb_param *prm = &b->params[i];
+
+		if (prm->choices)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", i ? "," : " ", prm->name,
+						 prm->choices[job->params[i]]);
+		else
+			used += (size_t)snprintf(buf + used, len - used, "%s%s=%lld", i ? "," : " ", prm->name,
+						 (long long)job->params[i]);
+	}
 }
 
 /* --- running ------------------------------------------------------------- */
@@ -306,6 +352,11 @@ static void ctx_init(struct ipcb_ctx *ctx, const struct ipcb_job *job)
 	ctx->timeout_ns = 2000000000ull;
 }
 
+static json_t *param_json(const struct ipcb_param *prm, int64_t v)
+{
+	return prm->choices ? json_string(prm->choices[v]) : json_integer(v);
+}
+
 static json_t *result_new(const struct ipcb_job *job)
 {
 	const struct ipcb_bench *b = job->bench;
@@ -316,7 +367,7 @@ static json_t *result_new(const struct ipcb_job *job)
 	json_object_set_new(r, "id", json_string(b->id));
 	json_object_set_new(r, "family", json_stringn(b->id, slash ? (size_t)(slash - b->id) : strlen(b->id)));
 	for (i = 0; i < n; i++)
-		json_object_set_new(params, b->params[i].name, json_integer(job->params[i]));
+		json_object_set_new(params, b->params[i].name, param_json(&b->params[i], job->params[i]));
 	json_object_set_new(r, "params", params);
 	for (i = 0; i < (size_t)job->ncpus; i++)
 		json_array_append_new(cpus, json_integer(job->cpus[i]));
