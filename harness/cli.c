@@ -62,6 +62,7 @@ static const char main_help[] =
 	"  validate FILE...           check results files against the schema " IPCB_SCHEMA "\n"
 	"  compare A.json B.json...   match results across files (machines), ratios with significance\n"
 	"  plot FILE... [-o DIR]      gnuplot figures for papers (one plot kind per result shape)\n"
+	"  export FILE --format F     one row per result, as csv or markdown\n"
 	"\n"
 	"  ipcbench COMMAND --help    options of a command\n"
 	"  ipcbench --version\n"
@@ -816,7 +817,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "list", cmd_list }, { "run", cmd_run }, { "test", cmd_test },
 		{ "info", cmd_info }, { "validate", cmd_validate }, { "compare", ipcb_cmd_compare },
-		{ "plot", ipcb_cmd_plot },
+		{ "plot", ipcb_cmd_plot }, { "export", ipcb_cmd_export },
 	};
 	size_t i;
 
@@ -834,5 +835,5 @@ int main(int argc, char **argv)
 			return cmds[i].fn(argc - 1, argv + 1);
 		}
 	}
-	return usage_error(argv[1], "unknown command (commands: list, run, test, info, validate, compare, plot; see --help)");
+	return usage_error(argv[1], "unknown command (commands: list, run, test, info, validate, compare, plot, export; see --help)");
 }

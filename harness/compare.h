@@ -4,5 +4,7 @@
 #define IPCB_COMPARE_H
 
 int ipcb_cmd_compare(int argc, char **argv);
+/* `ipcbench export FILE --format csv|markdown`: one row per result. */
+int ipcb_cmd_export(int argc, char **argv);
 
 #endif
