@@ -17,6 +17,7 @@
 
 #include "compare.h"
 #include "config.h"
+#include "counters.h"
 #include "machine.h"
 #include "plot.h"
 #include "registry.h"
@@ -91,6 +92,10 @@ static const char run_help[] =
 	"      --trials N          the same as --param trials=N\n"
 	"      --mode thread|process  the same as --param mode=... (two-party message benchmarks)\n"
 	"      --oversubscribe     allow more threads than CPUs (otherwise refused: it measures the scheduler)\n"
+	"      --rounds N          measure each benchmark in N rounds interleaved with the others, so a slow\n"
+	"                          phase of the machine hits all alike (the budget is shared out)\n"
+	"      --counters[=LIST]   count events over the timed samples, per unit of work (default:\n"
+	"                          " IPCB_COUNTERS_DEFAULT ")\n"
 	"  -n, --dry-run           print the effective configuration and the jobs, run nothing\n"
 	"  -q, --quiet             no progress, no table: just the file\n"
 	"  -h, --help\n"
@@ -367,6 +372,8 @@ struct run_opts {
 	double budget;
 	int have_budget;
 	int oversubscribe;
+	int rounds;
+	const char *counters; /* --counters: event list, or NULL */
 	char **owned; /* strings made from --threads/--trials */
 	int nowned;
 };
@@ -403,6 +410,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		{ "quiet", no_argument, NULL, 'q' },	      { "help", no_argument, NULL, 'h' },
 		{ "threads", required_argument, NULL, 'T' },   { "trials", required_argument, NULL, 'R' },
 		{ "oversubscribe", no_argument, NULL, 'O' },   { "mode", required_argument, NULL, 'M' },
+		{ "rounds", required_argument, NULL, 'r' },    { "counters", optional_argument, NULL, 'K' },
 		{ 0 }
 	};
 	char err[1024];
@@ -446,6 +454,15 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 			break;
 		}
 		case 'O': ro->oversubscribe = 1; break;
+		case 'r': {
+			char *end;
+
+			ro->rounds = (int)strtol(optarg, &end, 10);
+			if (*end || end == optarg || ro->rounds < 1 || ro->rounds > 100)
+				return usage_error(cmd, "--rounds '%s': expected an integer from 1 to 100", optarg);
+			break;
+		}
+		case 'K': ro->counters = optarg ? optarg : IPCB_COUNTERS_DEFAULT; break;
 		case 'n': ro->dry_run = 1; break;
 		case 'q': ro->quiet = 1; break;
 		case 'h': fputs(help, stdout); return -1;
@@ -482,6 +499,8 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		ro->cfg.measure.budget_s = ro->budget;
 	if (ro->oversubscribe)
 		ro->cfg.oversubscribe = 1;
+	if (ro->rounds)
+		ro->cfg.measure.rounds = ro->rounds;
 	if (ro->cfg.measure.min_time_s > ro->cfg.measure.budget_s)
 		ro->cfg.measure.min_time_s = ro->cfg.measure.budget_s;
 	for (i = 0; i < nparams && !rc; i++)
@@ -611,8 +630,7 @@ static void progress(const struct ipcb_job *job, size_t i, size_t n, double elap
 	if (tty && !r) {
 		double left = i ? elapsed / (double)i * (double)(n - i) : 0;
 
-		fprintf(stderr, "\r\033[K[%zu/%zu] %s %s  elapsed %.1f s%s", i + 1, n, label, job->placement, elapsed,
-			i ? "" : "");
+		fprintf(stderr, "\r\033[K[%zu/%zu] %s %s  elapsed %.1f s", i + 1, n, label, job->placement, elapsed);
 		if (i)
 			fprintf(stderr, ", ~%.0f s left", left);
 		fflush(stderr);
@@ -653,28 +671,52 @@ static json_t *jobs_json(struct ipcb_job *jobs, size_t n)
 	return a;
 }
 
+/* The options of one round: the budget and the minimum time are shared out among the rounds. */
+static struct ipcb_measure_opts round_opts(const struct ipcb_measure_opts *o)
+{
+	struct ipcb_measure_opts r = *o;
+
+	r.budget_s = o->budget_s / o->rounds;
+	r.min_time_s = o->min_time_s / o->rounds;
+	return r;
+}
+
 static int run_jobs(struct run_opts *ro, struct ipcb_job *jobs, size_t njobs, json_t *doc)
 {
 	json_t *results = json_object_get(doc, "results");
-	int tty = isatty(2) && !ro->quiet, failed = 0;
+	int tty = isatty(2) && !ro->quiet, failed = 0, rounds = ro->cfg.measure.rounds, k;
+	struct ipcb_run *runs = calloc(njobs, sizeof(*runs));
+	struct ipcb_measure_opts o;
 	uint64_t start = ipcb_clock_ns();
-	size_t i;
+	size_t i, step = 0, steps = njobs * (size_t)rounds;
 
 	ro->cfg.measure.stop = &ipcb_interrupted;
-	for (i = 0; i < njobs && !ipcb_interrupted; i++) {
-		double elapsed = (double)(ipcb_clock_ns() - start) / 1e9;
-		json_t *r;
+	ro->cfg.measure.counter_list = ro->counters;
+	o = round_opts(&ro->cfg.measure);
+	for (k = 0; k < rounds && !ipcb_interrupted; k++) {
+		for (i = 0; i < njobs && !ipcb_interrupted; i++, step++) {
+			double elapsed = (double)(ipcb_clock_ns() - start) / 1e9;
 
-		if (!ro->quiet)
-			progress(&jobs[i], i, njobs, elapsed, NULL, tty);
-		r = ipcb_run_job(&jobs[i], &ro->cfg.measure);
-		failed |= strcmp(json_string_value(json_object_get(r, "status")), "failed") == 0;
-		if (!ro->quiet)
-			progress(&jobs[i], i, njobs, elapsed, r, tty);
-		json_array_append_new(results, r);
+			if (runs[i].result)
+				continue;
+			if (tty)
+				progress(&jobs[i], step, steps, elapsed, NULL, tty);
+			ipcb_run_round(&jobs[i], &o, &runs[i], k == rounds - 1);
+			if (runs[i].result && !ro->quiet && !tty)
+				progress(&jobs[i], i, njobs, elapsed, runs[i].result, tty);
+		}
 	}
 	if (tty)
 		fprintf(stderr, "\r\033[K");
+	for (i = 0; i < njobs; i++) {
+		ipcb_run_finish_early(&jobs[i], &o, &runs[i]);
+		if (!runs[i].result)
+			continue;
+		failed |= strcmp(json_string_value(json_object_get(runs[i].result, "status")), "failed") == 0;
+		json_array_append_new(results, runs[i].result);
+		ipcb_run_free(&runs[i]);
+	}
+	free(runs);
 	return failed;
 }
 

@@ -19,7 +19,7 @@
 
 static const char *const top_keys[] = {
 	"schema", "description", "benchmarks", "placements", "cpus", "time_budget_s", "min_time_s",
-	"warmup_s", "sample_ns", "ci_target", "min_samples", "max_samples", "params", "oversubscribe", NULL,
+	"warmup_s", "sample_ns", "ci_target", "min_samples", "max_samples", "params", "oversubscribe", "rounds", NULL,
 };
 
 void ipcb_config_init(struct ipcb_config *c)
@@ -271,7 +271,7 @@ static int check_keys(struct parse *ps, json_t *root)
 		for (i = 0; top_keys[i]; i++)
 			known |= strcmp(key, top_keys[i]) == 0;
 		if (!known)
-			return perr(ps, path, 1, "unknown key \"%s\" (valid keys: schema, description, benchmarks, placements, cpus, time_budget_s, min_time_s, warmup_s, sample_ns, ci_target, min_samples, max_samples, params, oversubscribe)",
+			return perr(ps, path, 1, "unknown key \"%s\" (valid keys: schema, description, benchmarks, placements, cpus, time_budget_s, min_time_s, warmup_s, sample_ns, ci_target, min_samples, max_samples, rounds, params, oversubscribe)",
 				    key);
 	}
 	return 0;
@@ -414,7 +414,8 @@ static int parse_measure(struct parse *ps, json_t *root, struct ipcb_measure_opt
 	    get_number(ps, root, "sample_ns", 0, 1e9, &m->sample_ns) ||
 	    get_number(ps, root, "ci_target", 0.0001, 1, &m->ci_target) ||
 	    get_int(ps, root, "min_samples", 3, 1000000, &m->min_samples) ||
-	    get_int(ps, root, "max_samples", 3, 10000000, &m->max_samples))
+	    get_int(ps, root, "max_samples", 3, 10000000, &m->max_samples) ||
+	    get_int(ps, root, "rounds", 1, 100, &m->rounds))
 		return -1;
 	if (m->max_samples < m->min_samples) {
 		const char *path[] = { "max_samples" };
@@ -548,6 +549,7 @@ json_t *ipcb_config_json(const struct ipcb_config *c)
 	json_object_set_new(o, "ci_target", json_real(m->ci_target));
 	json_object_set_new(o, "min_samples", json_integer(m->min_samples));
 	json_object_set_new(o, "max_samples", json_integer(m->max_samples));
+	json_object_set_new(o, "rounds", json_integer(m->rounds));
 	json_object_set_new(o, "params", json_deep_copy(c->params));
 	return o;
 }

@@ -99,6 +99,7 @@ struct ipcb_ctx {
 	uint64_t lap_last;
 	void *lap_hist;
 	json_t *extra;			 /* metrics and attachments for the result */
+	pid_t peer_tid;			 /* the peer's thread or process id, for counters */
 };
 
 /* The value of a declared parameter (the default if not set). */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counters.h"
 #include "timer.h"
 
 void ipcb_measure_defaults(struct ipcb_measure_opts *o)
@@ -25,6 +26,7 @@ void ipcb_measure_defaults(struct ipcb_measure_opts *o)
 	o->ci_target = 0.01;
 	o->min_samples = 30;
 	o->max_samples = 20000;
+	o->rounds = 1;
 }
 
 static double run_once(struct ipcb_ctx *ctx, uint64_t iters)
@@ -35,6 +37,25 @@ static double run_once(struct ipcb_ctx *ctx, uint64_t iters)
 	ctx->bench->body(ctx, iters);
 	t1 = ipcb_ticks_stop();
 	return ipcb_ticks_to_ns(t1 - t0);
+}
+
+/* A sample, with the event counters of both parties running only around the timed region. */
+static double run_sample(struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o, struct ipcb_measurement *m)
+{
+	double d;
+	int i;
+
+	if (!o->counters)
+		return run_once(ctx, m->iters);
+	for (i = 0; i < 2; i++)
+		if (o->counters[i])
+			ipcb_counters_start(o->counters[i]);
+	d = run_once(ctx, m->iters);
+	for (i = 0; i < 2; i++)
+		if (o->counters[i])
+			ipcb_counters_stop(o->counters[i]);
+	m->ops_counted += m->iters;
+	return d;
 }
 
 static double target_sample_ns(const struct ipcb_measure_opts *o)
@@ -104,15 +125,17 @@ static int should_stop(struct ipcb_measurement *m, const struct ipcb_measure_opt
 	return ipcb_stats_ci_rel(&m->stats) <= o->ci_target;
 }
 
-int ipcb_measure(struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o, struct ipcb_measurement *m)
+int ipcb_measure_round(struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o, struct ipcb_measurement *m)
 {
 	uint64_t start = ipcb_clock_ns();
 	double target = target_sample_ns(o);
 
-	memset(m, 0, sizeof(*m));
-	m->samples = calloc((size_t)o->max_samples, sizeof(double));
-	if (!m->samples)
-		return ipcb_fail(ctx, "out of memory for %d samples", o->max_samples);
+	if (!m->samples) {
+		memset(m, 0, sizeof(*m));
+		m->samples = calloc((size_t)o->max_samples, sizeof(double));
+		if (!m->samples)
+			return ipcb_fail(ctx, "out of memory for %d samples", o->max_samples);
+	}
 	m->sample_ns = target;
 	if (calibrate(ctx, target, o->budget_s * 1e9, &m->iters))
 		return -1;
@@ -120,17 +143,58 @@ int ipcb_measure(struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o, struct
 	for (;;) {
 		double elapsed;
 
-		m->samples[m->n++] = run_once(ctx, m->iters) / (double)m->iters;
+		m->samples[m->n++] = run_sample(ctx, o, m) / (double)m->iters;
 		if (ctx->aborted)
 			return -1;
 		elapsed = (double)(ipcb_clock_ns() - start) / 1e9;
 		if (should_stop(m, o, elapsed))
 			break;
 	}
-	m->elapsed_s = (double)(ipcb_clock_ns() - start) / 1e9;
+	m->elapsed_s += (double)(ipcb_clock_ns() - start) / 1e9;
+	m->rounds++;
+	return 0;
+}
+
+/*
+ * A machine whose speed changes during sampling (a host scheduling another
+ * guest on the sibling thread, frequency steps) gives a tight CI within a
+ * run and a different median in the next: compare the medians of
+ * consecutive blocks of samples to catch it.
+ */
+static double block_drift(const double *x, size_t n)
+{
+	enum { BLOCKS = 8 };
+	double lo = 0, hi = 0;
+	size_t b, len = n / BLOCKS;
+
+	if (len < 8)
+		return 1.0;
+	for (b = 0; b < BLOCKS; b++) {
+		struct ipcb_stats s;
+
+		ipcb_stats_compute(x + b * len, len, &s);
+		if (b == 0 || s.median < lo)
+			lo = s.median;
+		if (b == 0 || s.median > hi)
+			hi = s.median;
+	}
+	return lo > 0 ? hi / lo : 1.0;
+}
+
+void ipcb_measure_finish(struct ipcb_measurement *m, const struct ipcb_measure_opts *o)
+{
 	ipcb_stats_compute(m->samples, m->n, &m->stats);
 	m->ci_rel = ipcb_stats_ci_rel(&m->stats);
 	m->unstable = m->ci_rel > o->ci_target;
+	m->drift = block_drift(m->samples, m->n);
+}
+
+int ipcb_measure(struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o, struct ipcb_measurement *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (ipcb_measure_round(ctx, o, m))
+		return -1;
+	ipcb_measure_finish(m, o);
 	return 0;
 }
 

@@ -10,6 +10,8 @@
 #include "ipcbench.h"
 #include "stats.h"
 
+struct ipcb_counters;
+
 struct ipcb_measure_opts {
 	double budget_s;      /* sampling ends when this is spent (after min_samples) */
 	double min_time_s;    /* ... and never before this, so one quiet burst is not the result */
@@ -18,7 +20,10 @@ struct ipcb_measure_opts {
 	double ci_target;     /* stop when the CI95 of the median is within +/- this (0.01) */
 	int min_samples;      /* 30 */
 	int max_samples;      /* memory bound */
+	int rounds;	      /* interleave: each job is measured in this many rounds spread over the run */
 	volatile sig_atomic_t *stop; /* set by SIGINT: end sampling early */
+	const char *counter_list;     /* events to count over the timed samples, or NULL */
+	struct ipcb_counters **counters; /* [2]: measuring thread, peer (either may be NULL) */
 };
 
 struct ipcb_measurement {
@@ -31,7 +36,10 @@ struct ipcb_measurement {
 	int unstable;	      /* ci_rel > ci_target */
 	int interrupted;      /* sampling was cut short by SIGINT */
 	int hit_budget;	      /* stopped by the budget, not by the CI */
-	double elapsed_s;     /* warm-up + calibration + sampling */
+	double elapsed_s;     /* warm-up + calibration + sampling, all rounds */
+	int rounds;	      /* how many rounds contributed samples */
+	uint64_t ops_counted; /* operations inside counted samples */
+	double drift;	      /* max/min of the medians of 8 consecutive blocks of samples */
 };
 
 void ipcb_measure_defaults(struct ipcb_measure_opts *o);
@@ -42,6 +50,13 @@ void ipcb_measure_defaults(struct ipcb_measure_opts *o);
  * sample duration within the budget.
  */
 int ipcb_measure(struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o, struct ipcb_measurement *m);
+/*
+ * One round: calibrate, warm up and append samples to m (zeroed before the
+ * first round) until o's stop rule; budget and min_time are per round, the
+ * sample count and the CI are over all rounds so far. Then finish once.
+ */
+int ipcb_measure_round(struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o, struct ipcb_measurement *m);
+void ipcb_measure_finish(struct ipcb_measurement *m, const struct ipcb_measure_opts *o);
 void ipcb_measurement_free(struct ipcb_measurement *m);
 
 #endif

@@ -51,6 +51,7 @@ int ipcb_cpu_for_thread(int i)
 }
 
 struct peer_start {
+	struct ipcb_ctx *ctx;
 	void *(*fn)(void *);
 	void *arg;
 	int cpu;
@@ -64,6 +65,8 @@ static void *peer_main(void *p)
 	void *arg = s->arg;
 	int err = ipcb_pin_self(s->cpu);
 
+	s->ctx->peer_tid = gettid();
+
 	__atomic_store_n(&s->running, err ? err : 1, __ATOMIC_RELEASE);
 	if (err)
 		return NULL;
@@ -72,7 +75,7 @@ static void *peer_main(void *p)
 
 int ipcb_peer_thread(struct ipcb_ctx *ctx, struct ipcb_peer *p, void *(*fn)(void *), void *arg)
 {
-	struct peer_start s = { fn, arg, ctx->cpus[1], 0 };
+	struct peer_start s = { ctx, fn, arg, ctx->cpus[1], 0 };
 	uint64_t deadline = ipcb_now_ns() + ctx->timeout_ns;
 	int err, running;
 
@@ -116,6 +119,7 @@ int ipcb_peer_fork(struct ipcb_ctx *ctx, struct ipcb_peer *p, int (*fn)(void *),
 			_exit(112);
 		_exit(fn(arg) & 0xff);
 	}
+	ctx->peer_tid = p->pid;
 	return 0;
 }
 

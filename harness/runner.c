@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "measure.h"
 #include "registry.h"
 #include "stats.h"
@@ -418,6 +419,8 @@ static void add_measurement(json_t *r, const struct ipcb_measurement *m, const s
 	json_object_set_new(r, "iters_per_sample", json_integer((json_int_t)m->iters));
 	json_object_set_new(r, "sample_ns", json_real(m->sample_ns));
 	json_object_set_new(r, "elapsed_s", json_real(m->elapsed_s));
+	json_object_set_new(r, "rounds", json_integer(m->rounds));
+	json_object_set_new(r, "drift", json_real(m->drift));
 	json_object_set_new(r, "stop", json_string(m->interrupted ? "interrupted" :
 						     m->hit_budget	   ? "time budget" :
 						     m->n >= (size_t)o->max_samples ? "max samples" :
@@ -432,6 +435,9 @@ static void harness_notes(struct ipcb_ctx *ctx, const struct ipcb_measurement *m
 			  100 * m->ci_rel, 100 * o->ci_target, m->n, m->elapsed_s);
 	if (m->interrupted)
 		ipcb_note(ctx, "interrupted: sampling was cut short by a signal");
+	if (m->drift > 1.1)
+		ipcb_note(ctx, "drift: the medians of 8 consecutive blocks of samples differ by %.2fx; the machine's speed changed during sampling (host contention, frequency, a co-runner), so a rerun may differ by as much",
+			  m->drift);
 	if (m->stats.p99 > 2 * m->stats.median)
 		ipcb_note(ctx, "long tail: p99 is %.1fx the median (interrupts, preemption or wake-ups inside samples)",
 			  m->stats.p99 / m->stats.median);
@@ -505,46 +511,131 @@ static void add_notes(json_t *r, const struct ipcb_ctx *ctx)
 	json_object_set_new(r, "notes", notes);
 }
 
-json_t *ipcb_run_job(const struct ipcb_job *job, const struct ipcb_measure_opts *o)
+/* Event counts of the timed samples, per unit of work, for both parties. */
+static void open_counters(struct ipcb_run *run, const struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o)
+{
+	run->counters[0] = ipcb_counters_open(o->counter_list, 0);
+	if (ctx->peer_tid > 0)
+		run->counters[1] = ipcb_counters_open(o->counter_list, ctx->peer_tid);
+}
+
+static void close_counters(struct ipcb_run *run, json_t *r)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!run->counters[i])
+			continue;
+		if (r) {
+			json_t *c = json_object_get(r, "counters");
+
+			if (!c) {
+				c = json_object();
+				json_object_set_new(r, "counters", c);
+			}
+			json_object_set_new(c, i ? "peer" : "measuring_thread",
+					    ipcb_counters_json(run->counters[i], (double)run->m.ops_counted));
+		}
+		ipcb_counters_close(run->counters[i]);
+		run->counters[i] = NULL;
+	}
+}
+
+static void job_done(struct ipcb_run *run, json_t *r, const char *status, const char *why)
+{
+	result_status(r, status, why);
+	run->result = r;
+}
+
+void ipcb_run_round(const struct ipcb_job *job, const struct ipcb_measure_opts *o, struct ipcb_run *run, int last)
 {
 	const struct ipcb_bench *b = job->bench;
-	struct ipcb_measurement m;
+	struct ipcb_measure_opts mo = *o;
 	struct ipcb_ctx ctx;
 	json_t *r = result_new(job);
-	int err;
 
 	ctx_init(&ctx, job);
 	if (job->skip[0])
-		return result_status(r, "skipped", job->skip);
+		return job_done(run, r, "skipped", job->skip);
 	if (b->supported && b->supported(&ctx, ctx.why, sizeof(ctx.why)))
-		return result_status(r, "skipped", ctx.why);
-	err = ipcb_pin_self(job->cpus[0]);
-	if (err)
-		return result_status(r, "skipped", "cannot pin the measuring thread (sched_setaffinity failed)");
+		return job_done(run, r, "skipped", ctx.why);
+	if (ipcb_pin_self(job->cpus[0]))
+		return job_done(run, r, "skipped", "cannot pin the measuring thread (sched_setaffinity failed)");
 	if (b->setup && b->setup(&ctx)) {
 		json_decref(ctx.extra);
-		return result_status(r, "skipped", ctx.why);
+		return job_done(run, r, "skipped", ctx.why);
 	}
-	if (ipcb_measure(&ctx, o, &m) || ctx.aborted) {
+	if (o->counter_list && last)
+		open_counters(run, &ctx, o);
+	mo.counters = run->counters;
+	if (ipcb_measure_round(&ctx, &mo, &run->m) || ctx.aborted) {
 		result_status(r, "failed", ctx.why);
-	} else {
+		last = 1;
+	} else if (last) {
+		ipcb_measure_finish(&run->m, o);
 		if (b->latency)
-			latency_pass(&ctx, &m, o, r);
+			latency_pass(&ctx, &run->m, o, r);
 		if (ctx.aborted) {
 			result_status(r, "failed", ctx.why);
 		} else {
 			result_status(r, "ok", NULL);
-			add_measurement(r, &m, o);
-			harness_notes(&ctx, &m, o);
+			add_measurement(r, &run->m, o);
+			harness_notes(&ctx, &run->m, o);
 		}
 	}
 	if (b->teardown)
 		b->teardown(&ctx);
-	if (ctx.aborted && strcmp(json_string_value(json_object_get(r, "status")), "failed") != 0)
+	if (ctx.aborted) {
 		result_status(r, "failed", ctx.why);
+		last = 1;
+	}
+	if (!last) {
+		/* more rounds to come: only the final round's record is kept */
+		json_decref(ctx.extra);
+		json_decref(r);
+		return;
+	}
+	close_counters(run, r);
 	add_extra(r, &ctx);
 	add_notes(r, &ctx);
-	ipcb_measurement_free(&m);
+	run->result = r;
+}
+
+void ipcb_run_finish_early(const struct ipcb_job *job, const struct ipcb_measure_opts *o, struct ipcb_run *run)
+{
+	struct ipcb_ctx ctx;
+	json_t *r;
+
+	if (run->result || run->m.n == 0)
+		return;
+	ctx_init(&ctx, job);
+	r = result_new(job);
+	ipcb_measure_finish(&run->m, o);
+	result_status(r, "ok", NULL);
+	add_measurement(r, &run->m, o);
+	run->m.interrupted = 1;
+	harness_notes(&ctx, &run->m, o);
+	ipcb_note(&ctx, "interrupted after %d round(s): the figure comes from fewer samples than planned",
+		  run->m.rounds);
+	add_notes(r, &ctx);
+	run->result = r;
+}
+
+void ipcb_run_free(struct ipcb_run *run)
+{
+	close_counters(run, NULL);
+	ipcb_measurement_free(&run->m);
+	run->result = NULL;
+}
+
+json_t *ipcb_run_job(const struct ipcb_job *job, const struct ipcb_measure_opts *o)
+{
+	struct ipcb_run run = { 0 };
+	json_t *r;
+
+	ipcb_run_round(job, o, &run, 1);
+	r = run.result;
+	ipcb_run_free(&run);
 	return r;
 }
 
