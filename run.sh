@@ -1,10 +1,13 @@
 #!/bin/bash
-# ipcbench's one entry point: ./run.sh [deps|build|run|test|plot|vmtest|clean]
-#   (none)  deps + build + run the default suite (results/<host>-<UTC>.json)
+# ipcbench's one entry point: ./run.sh [deps|build|run|test|plot|vmtest|app|clean]
+#   (none)  deps + build + run the default suite (results/<host>-<UTC>.json) + plots
 #   deps    install the missing Debian packages (as root, or through sudo)
 #   build   configure and build with CMake into build/
 #   run     build, then `ipcbench run` with any further arguments
 #   test    deps + build + the whole test suite (ctest --output-on-failure)
+#   plot F  plots of a results file into plots/<name of F>/
+#   vmtest  the kernel module in a qemu guest (kmod/vmtest/vmtest.sh)
+#   app A   a real application with lock interposition (app/A.sh), e.g. memcached
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -45,6 +48,22 @@ build() {
 	cmake --build "$BUILD" -j"$(nproc)"
 }
 
+plot() {
+	local f=$1 name
+	name=$(basename "$f" .json)
+	mkdir -p "plots/$name"
+	"$BUILD/ipcbench" plot "$f" -o "plots/$name"
+}
+
+# The default suite, then its plots.
+run_all() {
+	local out
+	out="results/$(hostname | tr '/ ' '__')-$(date -u +%Y%m%dT%H%M%SZ).json"
+	mkdir -p results
+	"$BUILD/ipcbench" run --out "$out" "$@"
+	plot "$out"
+}
+
 cmd=${1:-all}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -52,7 +71,16 @@ deps) deps ;;
 build) deps && build ;;
 run) deps && build && "$BUILD/ipcbench" run "$@" ;;
 test) deps && build && cd "$BUILD" && ctest --output-on-failure "$@" ;;
-all) deps && build && "$BUILD/ipcbench" run "$@" ;;
+all) deps && build && run_all "$@" ;;
+plot)
+	[ $# -ge 1 ] || { echo "run.sh plot: which results file?" >&2; exit 2; }
+	build && plot "$1"
+	;;
+vmtest) deps && build && bash kmod/vmtest/vmtest.sh "$@" ;;
+app)
+	[ $# -ge 1 ] && [ -f "app/$1.sh" ] || { echo "run.sh app: which application? ($(ls app 2>/dev/null | sed 's/\.sh$//' | tr '\n' ' '))" >&2; exit 2; }
+	deps && build && a=$1 && shift && bash "app/$a.sh" "$BUILD" "$@"
+	;;
 clean) rm -rf "$BUILD" ;;
 -h | --help | help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' ;;
 *)

@@ -292,6 +292,41 @@ static void print_json_scalar(const char *key, json_t *v)
 		printf("  %-16s n/a\n", key);
 }
 
+static void print_cpus(json_t *cpus)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(cpus, i, c)
+		printf("%s%lld", i ? "," : "", (long long)json_integer_value(c));
+}
+
+/* "1 package, 1 NUMA node, 2 cores, 2 PUs", then one line per cache level and sharing set. */
+static void print_topology(json_t *t)
+{
+	json_t *c;
+	size_t i;
+
+	if (!json_is_object(t)) {
+		printf("\ntopology: not available\n");
+		return;
+	}
+	printf("\ntopology: %lld package(s), %lld NUMA node(s), %lld core(s), %lld PU(s); allowed CPUs ",
+	       (long long)json_integer_value(json_object_get(t, "packages")),
+	       (long long)json_integer_value(json_object_get(t, "numa_nodes")),
+	       (long long)json_integer_value(json_object_get(t, "cores")),
+	       (long long)json_integer_value(json_object_get(t, "pus")));
+	print_cpus(json_object_get(t, "allowed_cpus"));
+	printf("\n");
+	json_array_foreach(json_object_get(t, "caches"), i, c) {
+		printf("  L%lld %-8s %6lld KiB  cpus ", (long long)json_integer_value(json_object_get(c, "level")),
+		       json_string_value(json_object_get(c, "type")),
+		       (long long)json_integer_value(json_object_get(c, "size")) / 1024);
+		print_cpus(json_object_get(c, "cpus"));
+		printf("\n");
+	}
+}
+
 static void print_info(json_t *m)
 {
 	const struct ipcb_timer_info *t = ipcb_timer();
@@ -305,6 +340,7 @@ static void print_info(json_t *m)
 		print_json_scalar(key, v);
 	printf("\ntimer: %s\n  %s\n  %.3f GHz, overhead %.1f ns (min %.1f), resolution %.2f ns\n", t->source, t->why,
 	       t->ticks_per_ns, t->overhead_ns, t->overhead_min_ns, t->resolution_ns);
+	print_topology(json_object_get(m, "topology"));
 	ipcb_topo_available(avail, sizeof(avail));
 	printf("\nplacements available here: %s\n", avail);
 	for (i = 0; ipcb_placement_names[i]; i++) {

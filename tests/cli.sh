@@ -30,6 +30,8 @@ expect 2 "unknown placement 'next-door'" -- "$IPCB" run --placement next-door
 expect 2 "valid: same-cpu, smt-sibling, same-cache, cross-cache, cross-numa" -- "$IPCB" run --placement next-door
 expect 2 "no benchmark declares a parameter" -- "$IPCB" run --param bogus=1
 expect 2 "unrecognized option" -- "$IPCB" run --frobnicate
+expect 2 "--rounds '0'" -- "$IPCB" run --rounds 0
+expect 2 "--rounds 'x'" -- "$IPCB" run --rounds x
 
 # a placement this machine cannot offer (there is never a cross-numa pair on a 1-node machine)
 if [ "$("$IPCB" info --json | jq '.topology.numa_nodes // 1')" -le 1 ]; then

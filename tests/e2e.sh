@@ -25,6 +25,16 @@ check '[ "$(jq ".config.time_budget_s" out.json)" = 0.1 ]'
 # every sample lasted >= 1000x the timer overhead
 check '[ "$(jq "[.results[] | select(.sample_ns < 1000 * $(jq .machine.timer.overhead_ns out.json))] | length" out.json)" = 0 ]'
 
+# rounds: each result says how many rounds fed it, and drift is measured
+expect 0 "wrote rounds.json (2 results)" -- "$IPCB" run modeswitch/funcall lock/tas --time-budget 0.3 --rounds 3 --out rounds.json
+check '[ "$(jq "[.results[] | select(.rounds == 3)] | length" rounds.json)" = 2 ]'
+check '[ "$(jq "[.results[] | select(.drift >= 1)] | length" rounds.json)" = 2 ]'
+check '[ "$(jq ".config.rounds" rounds.json)" = 3 ]'
+
+# counters: recorded per party, available or not with a reason, never fatal
+expect 0 "wrote counters.json" -- "$IPCB" run modeswitch/funcall --time-budget 0.1 --counters --out counters.json
+check '[ "$(jq ".results[0].counters.measuring_thread | type" counters.json)" = "\"object\"" ]'
+
 # a second run refuses to overwrite; --force replaces
 expect 2 "already exists" -- "$IPCB" run modeswitch/funcall --time-budget 0.05 --out out.json
 expect 0 "wrote out.json (1 results)" -- "$IPCB" run modeswitch/funcall --time-budget 0.05 --out out.json --force

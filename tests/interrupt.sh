@@ -20,4 +20,16 @@ check '[ "$(jq ".results | length" int.json)" -ge 1 ]'
 check '[ "$(jq ".results | length" int.json)" -lt 10 ]'
 check '[ -z "$(ls -A | grep -e "^\.ipcbench-")" ]'
 
+# interrupted in the first of several rounds: results come from the samples so far, labelled
+echo '{"time_budget_s": 30, "min_time_s": 30, "ci_target": 0.0001, "rounds": 3}' >rounds.json
+"$IPCB" run 'modeswitch/*' --config rounds.json --out int2.json -q >out2.txt 2>&1 &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+check '[ $? = 130 ]'
+check '"$IPCB" validate int2.json >/dev/null'
+check '[ "$(jq ".results | length" int2.json)" -ge 1 ]'
+check '[ "$(jq "[.results[].notes[] | select(startswith(\"interrupted after\"))] | length" int2.json)" -ge 1 ]'
+
 summary interrupt

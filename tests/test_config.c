@@ -55,6 +55,10 @@ static void test_errors(void)
 	CHECK(parse("{\"min_samples\": 50, \"max_samples\": 40}", err, sizeof(err)) == -1);
 	CHECK_CONTAINS(err, "\"max_samples\" (40) is below \"min_samples\" (50)");
 
+	/* rounds are bounded */
+	CHECK(parse("{\"rounds\": 0}", err, sizeof(err)) == -1);
+	CHECK_CONTAINS(err, "\"rounds\" = 0 is out of range");
+
 	/* the schema string is checked */
 	CHECK(parse("{\"schema\": \"ipcbench-config/9\"}", err, sizeof(err)) == -1);
 	CHECK_CONTAINS(err, "\"schema\" must be");
