@@ -1,13 +1,1147 @@
 // SPDX-License-Identifier: MIT
-/* handoff.c - (being written) */
+/*
+ * handoff.c - how long it takes to wake another thread and hear back.
+ *
+ * One operation is one round trip: the measuring thread hands the turn to a
+ * peer thread pinned by placement, and waits until the peer hands it back
+ * through the same mechanism. The round trip is the unit because both ends
+ * of it are read on one clock; half of it would assume the two directions
+ * cost the same, so no one-way figure is reported.
+ *
+ * The mechanisms are the ways programs hand work to a thread: a lock passed
+ * in a rotation (mutex), a condition variable, a signal received by
+ * sigwaitinfo or by a handler, a raw futex, an eventfd, a pipe, a POSIX
+ * semaphore; and two that keep the waiter awake: spin (both threads poll one
+ * cache line, the physical floor) and spin-then-futex (poll a bounded number
+ * of times, then sleep). Each is a small table of post/wait/kick functions
+ * driven by one generic ping-pong loop, inlined per mechanism.
+ *
+ * What dominates: across CPUs, whether the waiter's CPU is asleep. A thread
+ * that blocks lets its CPU go idle, and the answer then waits for that CPU
+ * to wake (an IPI and the idle exit; in a VM whose idle vCPUs halt, a trip
+ * through the hypervisor, tens of microseconds). On one CPU nothing has to
+ * wake: a round trip is two context switches. The family's explain hook says
+ * which case a figure is, against the spin floor of the same placement.
+ *
+ * The waits are the plain calls programs make (pthread_mutex_lock, read,
+ * sem_wait, sigwaitinfo, sigsuspend, FUTEX_WAIT without a timeout), so no
+ * timed variant or clock read sits in the measured path. The bound is the
+ * watchdog of locks.h: when no round trip completes for ctx->timeout_ns it
+ * fails the job and kicks, waking both sides through the mechanism itself;
+ * spin loops look at the stop flag every SPIN_CHECK polls.
+ *
+ * handoff/matrix runs the spin round trip for every ordered pair of CPUs
+ * (a sample of them within budget_ms on a large machine) through the
+ * harness's own sampler, and attaches the matrix for a heatmap.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include "ipcbench.h"
+#include "locks.h"
+#include "machine.h"
+#include "measure.h"
+#include "runner.h"
+#include "topo.h"
+
+#define SIDE_MAIN 0 /* the measuring thread: posts first */
+#define SIDE_PEER 1
+/* Spin loops look at the stop flag this often: a load of a line nobody writes. */
+#define SPIN_CHECK 1024
+/*
+ * The signal both sides exchange. Its default action is to ignore, so a
+ * straggler that arrives after teardown can never kill the run (the Go
+ * runtime picked it for its preemption signal for the same reason).
+ */
+#define HANDOFF_SIG SIGURG
+/* spin-then-futex: set by a waiter that is about to sleep on the turn word */
+#define TURN_SLEEPING 0x80000000u
+/* With a figure this many times the spin floor, the CPU's wake-up dominates. */
+#define WAKEUP_RATIO 10.0
+
+struct handoff;
+
+/* One mechanism. post and wait run on the side named; kick on any thread. */
+struct handoff_ops {
+	/* on the measuring thread, before the peer starts; 0 or -1 with ctx->why */
+	int (*init)(struct ipcb_ctx *ctx, struct handoff *h);
+	/* hand the turn of round k to the other side */
+	void (*post)(struct handoff *h, int side, uint64_t k);
+	/* return once the other side has posted round k, or once stop is set and kick() ran */
+	void (*wait)(struct handoff *h, int side, uint64_t k);
+	/* after stop is set: wake every waiter */
+	void (*kick)(struct handoff *h);
+	/* optional: the peer takes its initial locks; each side releases what it holds */
+	void (*peer_enter)(struct handoff *h);
+	void (*leave)(struct handoff *h, int side);
+	/* on the measuring thread, after the peer ended */
+	void (*destroy)(struct handoff *h);
+};
+
+/* What one side alone writes, on a line of its own. */
+struct handoff_side {
+	uint64_t rounds;  /* main: round trips completed; peer: pings answered */
+	unsigned int held; /* mutex: the locks this side holds, a bit each */
+	pthread_t tid;
+} __attribute__((aligned(CACHE_LINE)));
+
+struct handoff {
+	/* the turn word of the memory-based mechanisms: main posts odd values, the peer even */
+	uint32_t seq __attribute__((aligned(CACHE_LINE)));
+	int stop __attribute__((aligned(CACHE_LINE))); /* set once: teardown or the watchdog */
+	struct handoff_side side[2];
+	const struct handoff_ops *ops;
+	struct ipcb_ctx *ctx;
+	int spins; /* spin-then-futex: polls before sleeping */
+	int ready; /* the peer has taken its initial state */
+	struct ipcb_peer peer;
+	int peer_started;
+	struct watchdog wd;
+	/* the mechanism's own state */
+	union {
+		struct {
+			pthread_mutex_t m[3];
+		} mx;
+		struct {
+			pthread_mutex_t m;
+			pthread_cond_t cv[2]; /* cv[side]: what that side waits on */
+		} cv;
+		int efd[2];	/* efd[side]: the eventfd that side reads */
+		int pfd[2][2];	/* pfd[side]: the pipe that side reads */
+		sem_t sem[2];	/* sem[side]: the semaphore that side waits on */
+		struct {
+			sigset_t set;	    /* {HANDOFF_SIG} */
+			sigset_t old_mask;  /* the measuring thread's mask before setup */
+			sigset_t wait_mask; /* sigsuspend: old_mask without HANDOFF_SIG */
+			struct sigaction old_act;
+			int handler;
+		} sig;
+	} __attribute__((aligned(CACHE_LINE))); /* written by both sides: away from the rest */
+};
+
+static inline int stopped(struct handoff *h)
+{
+	return __atomic_load_n(&h->stop, __ATOMIC_ACQUIRE);
+}
+
+/* The turn word once `side` has posted round k; a side waits for the other's value. */
+static inline uint32_t turn(int side, uint64_t k)
+{
+	return (uint32_t)(2 * k + 1 + (uint64_t)side) & ~TURN_SLEEPING;
+}
+
+/* ---- spin: both threads poll one line ---- */
+
+static void spin_post(struct handoff *h, int side, uint64_t k)
+{
+	__atomic_store_n(&h->seq, turn(side, k), __ATOMIC_RELEASE);
+}
+
+/*
+ * No pause in the poll: the floor is how soon a waiter can see the line
+ * change, and a pause (~30 ns on recent AMD cores) would add up to its own
+ * length to every hand-off.
+ */
+static void spin_turn_wait(struct handoff *h, int side, uint64_t k)
+{
+	uint32_t want = turn(!side, k);
+	unsigned int n = 0;
+
+	while (__atomic_load_n(&h->seq, __ATOMIC_ACQUIRE) != want)
+		if (++n % SPIN_CHECK == 0 && stopped(h))
+			return;
+}
+
+static void spin_kick(struct handoff *h)
+{
+	(void)h; /* spinners see the stop flag by themselves */
+}
+
+/* ---- futex: raw FUTEX_WAIT / FUTEX_WAKE on the turn word ---- */
+
+/* Raw: a wake syscall on every post, whether or not the other side sleeps. */
+static void futex_post(struct handoff *h, int side, uint64_t k)
+{
+	__atomic_store_n(&h->seq, turn(side, k), __ATOMIC_RELEASE);
+	futex_wake(&h->seq, 1);
+}
+
+/* FUTEX_WAIT sleeps only while the word still holds the value just read: no lost wake-up. */
+static void futex_turn_wait(struct handoff *h, int side, uint64_t k)
+{
+	uint32_t want = turn(!side, k), cur;
+
+	while ((cur = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE)) != want && !stopped(h))
+		futex_wait(&h->seq, cur, NULL);
+}
+
+static void futex_kick(struct handoff *h)
+{
+	futex_wake(&h->seq, INT_MAX);
+}
+
+/* ---- spin-then-futex: poll h->spins times, then sleep; wake only a sleeper ---- */
+
+static void stf_post(struct handoff *h, int side, uint64_t k)
+{
+	if (__atomic_exchange_n(&h->seq, turn(side, k), __ATOMIC_ACQ_REL) & TURN_SLEEPING)
+		futex_wake(&h->seq, 1);
+}
+
+/*
+ * The sleeping bit is set by compare-and-swap, so a post between the read
+ * and the sleep is seen. The bit may be the other side's (it sleeps for the
+ * next round once it has posted), so values are compared without it.
+ */
+static void stf_wait(struct handoff *h, int side, uint64_t k)
+{
+	uint32_t want = turn(!side, k), cur;
+	int n;
+
+	for (n = 0; n < h->spins; n++) {
+		if ((__atomic_load_n(&h->seq, __ATOMIC_ACQUIRE) & ~TURN_SLEEPING) == want)
+			return;
+		cpu_relax();
+	}
+	while (((cur = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE)) & ~TURN_SLEEPING) != want && !stopped(h)) {
+		if (!(cur & TURN_SLEEPING) &&
+		    !__atomic_compare_exchange_n(&h->seq, &cur, cur | TURN_SLEEPING, 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			continue;
+		futex_wait(&h->seq, cur | TURN_SLEEPING, NULL);
+	}
+}
+
+/* ---- mutex: three locks in a rotation ---- */
+
+/*
+ * A mutex can only be released by its owner, so a hand-off needs three: the
+ * measuring thread starts holding m0 and m1, the peer m2. In round k the
+ * measuring thread releases m[k%3] (the peer is blocked on it) and blocks
+ * on m[(k+2)%3], which the peer releases once it has m[k%3]. Each side ends
+ * the round holding two consecutive locks again, one step further on: a
+ * strict alternation built from ownership alone.
+ */
+static unsigned int mx_index(int side, uint64_t k, int posting)
+{
+	return (unsigned int)((k + ((side == SIDE_MAIN) == posting ? 0 : 2)) % 3);
+}
+
+static int mx_init(struct ipcb_ctx *ctx, struct handoff *h)
+{
+	int i, rc;
+
+	for (i = 0; i < 3; i++) {
+		rc = pthread_mutex_init(&h->mx.m[i], NULL);
+		if (rc) {
+			while (i--)
+				pthread_mutex_destroy(&h->mx.m[i]);
+			return ipcb_fail(ctx, "pthread_mutex_init: %s", strerror(rc));
+		}
+	}
+	pthread_mutex_lock(&h->mx.m[0]);
+	pthread_mutex_lock(&h->mx.m[1]);
+	h->side[SIDE_MAIN].held = 1u << 0 | 1u << 1;
+	return 0;
+}
+
+static void mx_peer_enter(struct handoff *h)
+{
+	pthread_mutex_lock(&h->mx.m[2]);
+	h->side[SIDE_PEER].held = 1u << 2;
+}
+
+static void mx_post(struct handoff *h, int side, uint64_t k)
+{
+	unsigned int i = mx_index(side, k, 1);
+
+	h->side[side].held &= ~(1u << i);
+	pthread_mutex_unlock(&h->mx.m[i]);
+}
+
+static void mx_wait(struct handoff *h, int side, uint64_t k)
+{
+	unsigned int i = mx_index(side, k, 0);
+
+	pthread_mutex_lock(&h->mx.m[i]);
+	h->side[side].held |= 1u << i;
+}
+
+/* Releasing what this side holds is what lets the other side's last wait return. */
+static void mx_leave(struct handoff *h, int side)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		if (h->side[side].held & (1u << i))
+			pthread_mutex_unlock(&h->mx.m[i]);
+	h->side[side].held = 0;
+}
+
+/*
+ * A blocked pthread_mutex_lock cannot be interrupted; what can stall it is
+ * a lost wake-up, and a FUTEX_WAKE on the lock word (glibc keeps it first
+ * in pthread_mutex_t) rescues that. Waiters accept spurious wake-ups.
+ */
+static void mx_kick(struct handoff *h)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		futex_wake((uint32_t *)&h->mx.m[i], INT_MAX);
+}
+
+static void mx_destroy(struct handoff *h)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		pthread_mutex_destroy(&h->mx.m[i]);
+}
+
+/* ---- condvar: one mutex, one condition variable per direction ---- */
+
+static int cv_init(struct ipcb_ctx *ctx, struct handoff *h)
+{
+	int rc = pthread_mutex_init(&h->cv.m, NULL);
+
+	if (rc)
+		return ipcb_fail(ctx, "pthread_mutex_init: %s", strerror(rc));
+	pthread_cond_init(&h->cv.cv[0], NULL);
+	pthread_cond_init(&h->cv.cv[1], NULL);
+	return 0;
+}
+
+/* The textbook form: set the predicate and signal while holding the mutex. */
+static void cv_post(struct handoff *h, int side, uint64_t k)
+{
+	pthread_mutex_lock(&h->cv.m);
+	__atomic_store_n(&h->seq, turn(side, k), __ATOMIC_RELAXED);
+	pthread_cond_signal(&h->cv.cv[!side]);
+	pthread_mutex_unlock(&h->cv.m);
+}
+
+static void cv_wait(struct handoff *h, int side, uint64_t k)
+{
+	uint32_t want = turn(!side, k);
+
+	pthread_mutex_lock(&h->cv.m);
+	while (__atomic_load_n(&h->seq, __ATOMIC_RELAXED) != want && !stopped(h))
+		pthread_cond_wait(&h->cv.cv[side], &h->cv.m);
+	pthread_mutex_unlock(&h->cv.m);
+}
+
+/* Taking the mutex orders the stop flag before any waiter's next look at it. */
+static void cv_kick(struct handoff *h)
+{
+	pthread_mutex_lock(&h->cv.m);
+	pthread_cond_broadcast(&h->cv.cv[0]);
+	pthread_cond_broadcast(&h->cv.cv[1]);
+	pthread_mutex_unlock(&h->cv.m);
+}
+
+static void cv_destroy(struct handoff *h)
+{
+	pthread_cond_destroy(&h->cv.cv[0]);
+	pthread_cond_destroy(&h->cv.cv[1]);
+	pthread_mutex_destroy(&h->cv.m);
+}
+
+/* ---- eventfd and pipe: one descriptor (pair) per direction ---- */
+
+static int efd_init(struct ipcb_ctx *ctx, struct handoff *h)
+{
+	h->efd[0] = eventfd(0, EFD_CLOEXEC);
+	h->efd[1] = h->efd[0] < 0 ? -1 : eventfd(0, EFD_CLOEXEC);
+	if (h->efd[1] < 0) {
+		ipcb_fail(ctx, "eventfd: %s", strerror(errno));
+		if (h->efd[0] >= 0)
+			close(h->efd[0]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Writing 1 to a blocking eventfd cannot block short of 2^64 - 2 unread posts. */
+static void efd_post(struct handoff *h, int side, uint64_t k)
+{
+	uint64_t one = 1;
+
+	if (write(h->efd[!side], &one, sizeof(one)) < 0)
+		ipcb_abort(h->ctx, "eventfd write: %s", strerror(errno));
+}
+
+static void efd_wait(struct handoff *h, int side, uint64_t k)
+{
+	uint64_t v;
+
+	while (read(h->efd[side], &v, sizeof(v)) < 0 && errno == EINTR)
+		;
+}
+
+static void efd_kick(struct handoff *h)
+{
+	efd_post(h, SIDE_MAIN, 0);
+	efd_post(h, SIDE_PEER, 0);
+}
+
+static void efd_destroy(struct handoff *h)
+{
+	close(h->efd[0]);
+	close(h->efd[1]);
+}
+
+static int pipe_init(struct ipcb_ctx *ctx, struct handoff *h)
+{
+	if (pipe2(h->pfd[0], O_CLOEXEC))
+		return ipcb_fail(ctx, "pipe2: %s", strerror(errno));
+	if (pipe2(h->pfd[1], O_CLOEXEC)) {
+		ipcb_fail(ctx, "pipe2: %s", strerror(errno));
+		close(h->pfd[0][0]);
+		close(h->pfd[0][1]);
+		return -1;
+	}
+	return 0;
+}
+
+static void pipe_post(struct handoff *h, int side, uint64_t k)
+{
+	char b = 'x';
+
+	if (write(h->pfd[!side][1], &b, 1) < 0)
+		ipcb_abort(h->ctx, "pipe write: %s", strerror(errno));
+}
+
+static void pipe_wait(struct handoff *h, int side, uint64_t k)
+{
+	char b;
+
+	while (read(h->pfd[side][0], &b, 1) < 0 && errno == EINTR)
+		;
+}
+
+static void pipe_kick(struct handoff *h)
+{
+	pipe_post(h, SIDE_MAIN, 0);
+	pipe_post(h, SIDE_PEER, 0);
+}
+
+static void pipe_destroy(struct handoff *h)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		close(h->pfd[i / 2][i % 2]);
+}
+
+/* ---- POSIX semaphores ---- */
+
+static int sem_handoff_init(struct ipcb_ctx *ctx, struct handoff *h)
+{
+	if (sem_init(&h->sem[0], 0, 0) || sem_init(&h->sem[1], 0, 0))
+		return ipcb_fail(ctx, "sem_init: %s", strerror(errno));
+	return 0;
+}
+
+static void sem_handoff_post(struct handoff *h, int side, uint64_t k)
+{
+	sem_post(&h->sem[!side]);
+}
+
+static void sem_handoff_wait(struct handoff *h, int side, uint64_t k)
+{
+	while (sem_wait(&h->sem[side]) && errno == EINTR)
+		;
+}
+
+static void sem_handoff_kick(struct handoff *h)
+{
+	sem_post(&h->sem[0]);
+	sem_post(&h->sem[1]);
+}
+
+static void sem_handoff_destroy(struct handoff *h)
+{
+	sem_destroy(&h->sem[0]);
+	sem_destroy(&h->sem[1]);
+}
+
+/* ---- signals: pthread_kill to a thread in sigwaitinfo or sigsuspend ---- */
+
+static void on_handoff_signal(int sig)
+{
+	(void)sig; /* running at all is the message: sigsuspend returns after it */
+}
+
+/*
+ * Block the signal on the measuring thread before the peer (and the
+ * watchdog) are created, so they inherit the mask: a signal sent before its
+ * target waits stays pending instead of being lost.
+ */
+static int sig_init_common(struct ipcb_ctx *ctx, struct handoff *h, int handler)
+{
+	struct sigaction sa;
+	int rc;
+
+	sigemptyset(&h->sig.set);
+	sigaddset(&h->sig.set, HANDOFF_SIG);
+	if (handler) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_handoff_signal;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(HANDOFF_SIG, &sa, &h->sig.old_act))
+			return ipcb_fail(ctx, "sigaction: %s", strerror(errno));
+		h->sig.handler = 1;
+	}
+	rc = pthread_sigmask(SIG_BLOCK, &h->sig.set, &h->sig.old_mask);
+	if (rc) {
+		if (handler)
+			sigaction(HANDOFF_SIG, &h->sig.old_act, NULL);
+		return ipcb_fail(ctx, "pthread_sigmask: %s", strerror(rc));
+	}
+	h->sig.wait_mask = h->sig.old_mask;
+	sigdelset(&h->sig.wait_mask, HANDOFF_SIG);
+	return 0;
+}
+
+static int sigwait_init(struct ipcb_ctx *ctx, struct handoff *h)
+{
+	return sig_init_common(ctx, h, 0);
+}
+
+static int sighandler_init(struct ipcb_ctx *ctx, struct handoff *h)
+{
+	return sig_init_common(ctx, h, 1);
+}
+
+static void sig_post(struct handoff *h, int side, uint64_t k)
+{
+	pthread_kill(h->side[!side].tid, HANDOFF_SIG);
+}
+
+static void sigwait_wait(struct handoff *h, int side, uint64_t k)
+{
+	while (sigwaitinfo(&h->sig.set, NULL) < 0 && errno == EINTR)
+		;
+}
+
+static void sighandler_wait(struct handoff *h, int side, uint64_t k)
+{
+	sigsuspend(&h->sig.wait_mask);
+}
+
+static void sig_kick(struct handoff *h)
+{
+	pthread_kill(h->side[SIDE_MAIN].tid, HANDOFF_SIG);
+	pthread_kill(h->side[SIDE_PEER].tid, HANDOFF_SIG);
+}
+
+/* Consume what the kicks left pending on this thread, then restore its mask and the action. */
+static void sig_destroy(struct handoff *h)
+{
+	struct timespec zero = { 0, 0 };
+
+	while (sigtimedwait(&h->sig.set, NULL, &zero) > 0)
+		;
+	if (h->sig.handler)
+		sigaction(HANDOFF_SIG, &h->sig.old_act, NULL);
+	pthread_sigmask(SIG_SETMASK, &h->sig.old_mask, NULL);
+}
+
+/* ---- the mechanisms ---- */
+
+static const struct handoff_ops spin_ops = {
+	.post = spin_post, .wait = spin_turn_wait, .kick = spin_kick,
+};
+static const struct handoff_ops stf_ops = {
+	.post = stf_post, .wait = stf_wait, .kick = futex_kick,
+};
+static const struct handoff_ops futex_ops = {
+	.post = futex_post, .wait = futex_turn_wait, .kick = futex_kick,
+};
+static const struct handoff_ops mutex_ops = {
+	.init = mx_init, .post = mx_post, .wait = mx_wait, .kick = mx_kick,
+	.peer_enter = mx_peer_enter, .leave = mx_leave, .destroy = mx_destroy,
+};
+static const struct handoff_ops condvar_ops = {
+	.init = cv_init, .post = cv_post, .wait = cv_wait, .kick = cv_kick, .destroy = cv_destroy,
+};
+static const struct handoff_ops eventfd_ops = {
+	.init = efd_init, .post = efd_post, .wait = efd_wait, .kick = efd_kick, .destroy = efd_destroy,
+};
+static const struct handoff_ops pipe_ops = {
+	.init = pipe_init, .post = pipe_post, .wait = pipe_wait, .kick = pipe_kick, .destroy = pipe_destroy,
+};
+static const struct handoff_ops sem_ops = {
+	.init = sem_handoff_init, .post = sem_handoff_post, .wait = sem_handoff_wait,
+	.kick = sem_handoff_kick, .destroy = sem_handoff_destroy,
+};
+static const struct handoff_ops signal_ops = {
+	.init = sigwait_init, .post = sig_post, .wait = sigwait_wait, .kick = sig_kick,
+	.destroy = sig_destroy,
+};
+static const struct handoff_ops sighandler_ops = {
+	.init = sighandler_init, .post = sig_post, .wait = sighandler_wait, .kick = sig_kick,
+	.destroy = sig_destroy,
+};
+
+/* ---- the ping-pong, generic and inlined per mechanism ---- */
+
+/* The measuring side: exactly iters round trips, unless the watchdog stops it. */
+static inline __attribute__((always_inline)) void
+round_trips(struct ipcb_ctx *ctx, uint64_t iters, const struct handoff_ops *ops)
+{
+	struct handoff *h = ctx->state;
+	uint64_t k = h->side[SIDE_MAIN].rounds;
+
+	if (stopped(h))
+		return;
+	watchdog_busy(&h->wd, 1);
+	for (; iters; iters--) {
+		ops->post(h, SIDE_MAIN, k);
+		ops->wait(h, SIDE_MAIN, k);
+		if (stopped(h))
+			break;
+		/* the watchdog's progress count: a store to a line only this thread writes */
+		__atomic_store_n(&h->side[SIDE_MAIN].rounds, ++k, __ATOMIC_RELAXED);
+		ipcb_lap(ctx);
+	}
+	watchdog_busy(&h->wd, 0);
+}
+
+/* The peer: answers every round until teardown (or the watchdog) stops it. */
+static inline __attribute__((always_inline)) void answer(struct handoff *h, const struct handoff_ops *ops)
+{
+	uint64_t k;
+
+	h->side[SIDE_PEER].tid = pthread_self();
+	pthread_setname_np(h->side[SIDE_PEER].tid, "ipcb-peer"); /* for ps, gdb and the tests */
+	if (ops->peer_enter)
+		ops->peer_enter(h);
+	__atomic_store_n(&h->ready, 1, __ATOMIC_RELEASE);
+	for (k = 0;; k++) {
+		ops->wait(h, SIDE_PEER, k);
+		if (stopped(h))
+			break;
+		/* counted before the post, so the measuring side sees it once answered */
+		__atomic_store_n(&h->side[SIDE_PEER].rounds, k + 1, __ATOMIC_RELAXED);
+		ops->post(h, SIDE_PEER, k);
+	}
+	if (ops->leave)
+		ops->leave(h, SIDE_PEER);
+}
+
+static uint64_t handoff_progress(void *arg)
+{
+	struct handoff *h = arg;
+
+	return __atomic_load_n(&h->side[SIDE_MAIN].rounds, __ATOMIC_RELAXED);
+}
+
+/* On the watchdog's thread: fail the job, then wake both sides through the mechanism. */
+static void handoff_stalled(void *arg, double stalled_s)
+{
+	struct handoff *h = arg;
+
+	ipcb_abort(h->ctx, "%s: peer did not answer within %.1f s (round trip %llu never completed)",
+		   h->ctx->bench->id, stalled_s,
+		   (unsigned long long)__atomic_load_n(&h->side[SIDE_MAIN].rounds, __ATOMIC_RELAXED) + 1);
+	__atomic_store_n(&h->stop, 1, __ATOMIC_SEQ_CST);
+	h->ops->kick(h);
+}
+
+/* ---- setup, teardown, check ---- */
+
+/* The peer thread may outlive a failed wait by the watchdog's bound; give it two. */
+static int peer_wait_ms(const struct ipcb_ctx *ctx)
+{
+	return (int)(2 * ctx->timeout_ns / 1000000) + 100;
+}
+
+static void handoff_teardown(struct ipcb_ctx *ctx)
+{
+	struct handoff *h = ctx->state;
+	char why[IPCB_WHY_LEN];
+
+	if (!h)
+		return;
+	__atomic_store_n(&h->stop, 1, __ATOMIC_SEQ_CST);
+	watchdog_stop(&h->wd);
+	h->ops->kick(h);
+	if (h->ops->leave)
+		h->ops->leave(h, SIDE_MAIN);
+	ctx->state = NULL;
+	if (h->peer_started && ipcb_peer_wait(ctx, &h->peer, peer_wait_ms(ctx))) {
+		/* the peer may still touch h: leave it allocated, and fail the job */
+		snprintf(why, sizeof(why), "%s", ctx->why);
+		ipcb_abort(ctx, "%s", why);
+		return;
+	}
+	if (h->ops->destroy)
+		h->ops->destroy(h);
+	free(h);
+}
+
+/* ipcb_peer_thread returns once the peer runs; this waits until it holds its initial state. */
+static int wait_ready(struct ipcb_ctx *ctx, struct handoff *h)
+{
+	uint64_t deadline = ipcb_now_ns() + ctx->timeout_ns;
+
+	while (!__atomic_load_n(&h->ready, __ATOMIC_ACQUIRE)) {
+		if (ipcb_now_ns() > deadline)
+			return ipcb_fail(ctx, "peer did not get ready within %.1f s", ctx->timeout_ns / 1e9);
+		sched_yield();
+	}
+	return 0;
+}
+
+static int handoff_start(struct ipcb_ctx *ctx, const struct handoff_ops *ops, void *(*peer)(void *))
+{
+	struct handoff *h = aligned_alloc(CACHE_LINE, sizeof(*h));
+
+	if (!h)
+		return ipcb_fail(ctx, "aligned_alloc(%zu): %s", sizeof(*h), strerror(errno));
+	memset(h, 0, sizeof(*h));
+	h->ops = ops;
+	h->ctx = ctx;
+	h->spins = (int)ipcb_param(ctx, "spins");
+	/* the peer's until it starts: a kick before then signals this thread, which is harmless */
+	h->side[SIDE_MAIN].tid = h->side[SIDE_PEER].tid = pthread_self();
+	if (ops->init && ops->init(ctx, h)) {
+		free(h);
+		return -1;
+	}
+	ctx->state = h;
+	h->wd = (struct watchdog){ .ctx = ctx, .progress = handoff_progress, .stalled = handoff_stalled, .arg = h };
+	if (ipcb_peer_thread(ctx, &h->peer, peer, h))
+		goto fail;
+	h->peer_started = 1;
+	if (wait_ready(ctx, h) || watchdog_start(&h->wd))
+		goto fail;
+	return 0;
+fail:
+	/* teardown overwrites why only when the peer is stuck, and then that is the news */
+	handoff_teardown(ctx);
+	return -1;
+}
+
+/*
+ * `ipcbench test`: check_iters round trips through the timed body itself,
+ * each answered exactly once. A lost wake-up stalls and the watchdog fails
+ * it; a spurious one lets the measuring side run ahead of the peer's count.
+ */
+static int handoff_check(struct ipcb_ctx *ctx)
+{
+	struct handoff *h = ctx->state;
+	uint64_t before = h->side[SIDE_MAIN].rounds, done, answered;
+
+	ctx->bench->body(ctx, ctx->check_iters);
+	if (ctx->aborted)
+		return -1;
+	done = h->side[SIDE_MAIN].rounds - before;
+	answered = __atomic_load_n(&h->side[SIDE_PEER].rounds, __ATOMIC_RELAXED);
+	if (done != ctx->check_iters)
+		return ipcb_fail(ctx, "%llu round trips completed, expected %llu", (unsigned long long)done,
+				 (unsigned long long)ctx->check_iters);
+	if (answered != h->side[SIDE_MAIN].rounds)
+		return ipcb_fail(ctx, "the peer answered %llu times for %llu round trips: a wake-up without a post",
+				 (unsigned long long)answered, (unsigned long long)h->side[SIDE_MAIN].rounds);
+	return 0;
+}
+
+/* A mechanism's setup, timed body and peer, with its ops inlined into both loops. */
+#define HANDOFF(name)                                                           \
+	static void *name##_peer(void *arg)                                     \
+	{                                                                       \
+		answer(arg, &name##_ops);                                       \
+		return NULL;                                                    \
+	}                                                                       \
+	static int name##_setup(struct ipcb_ctx *ctx)                           \
+	{                                                                       \
+		return handoff_start(ctx, &name##_ops, name##_peer);            \
+	}                                                                       \
+	static void name##_body(struct ipcb_ctx *ctx, uint64_t iters)           \
+	{                                                                       \
+		round_trips(ctx, iters, &name##_ops);                           \
+	}
+
+HANDOFF(mutex)
+HANDOFF(condvar)
+HANDOFF(signal)
+HANDOFF(sighandler)
+HANDOFF(futex)
+HANDOFF(eventfd)
+HANDOFF(pipe)
+HANDOFF(sem)
+HANDOFF(spin)
+HANDOFF(stf)
+
+/* ---- handoff/matrix: the spin round trip for every ordered pair of CPUs ---- */
+
+/* Per pair: enough for the harness's 30 samples and a CI; at most this much. */
+#define MATRIX_PAIR_MIN_S 0.01
+#define MATRIX_PAIR_MAX_S 0.1
+
+/* The sub-benchmark the harness's sampler drives for each pair. */
+static const struct ipcb_bench matrix_pair = {
+	.id = "handoff/matrix",
+	.unit_of_work = "round trip",
+	.nthreads = 2,
+	.spins = 1,
+	.body = spin_body,
+};
+
+/* The spin round trip a -> b (a measures, b answers), or -1 with the reason in why. */
+static double matrix_measure_pair(struct ipcb_ctx *ctx, int a, int b, double budget_s, char *why, size_t len)
+{
+	struct ipcb_measure_opts o;
+	struct ipcb_measurement m;
+	struct ipcb_ctx sub;
+	double median = -1;
+
+	memset(&sub, 0, sizeof(sub));
+	memset(&m, 0, sizeof(m));
+	sub.bench = &matrix_pair;
+	sub.cpus[0] = a;
+	sub.cpus[1] = b;
+	sub.placement = ipcb_topo_relation(a, b);
+	sub.timeout_ns = ctx->timeout_ns;
+	ipcb_measure_defaults(&o);
+	o.budget_s = budget_s;
+	o.min_time_s = budget_s / 4;
+	o.warmup_s = budget_s / 10;
+	o.stop = &ipcb_interrupted;
+	if (ipcb_pin_self(a)) {
+		snprintf(why, len, "cannot pin to CPU %d", a);
+		return -1;
+	}
+	if (spin_setup(&sub) == 0) {
+		if (ipcb_measure(&sub, &o, &m) == 0 && !sub.aborted)
+			median = m.stats.median;
+		handoff_teardown(&sub);
+	}
+	if (median < 0)
+		snprintf(why, len, "%s", sub.why);
+	ipcb_measurement_free(&m);
+	return median;
+}
+
+/* xorshift64: a fixed seed, so the same machine samples the same pairs every run. */
+static uint64_t matrix_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Which of the n(n-1) ordered pairs to measure: all, or `want` of them at random, in order. */
+static unsigned char *matrix_pick(size_t total, size_t want)
+{
+	unsigned char *pick = calloc(total, 1);
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	size_t chosen = 0, i;
+
+	if (!pick)
+		return NULL;
+	if (want >= total) {
+		memset(pick, 1, total);
+		return pick;
+	}
+	while (chosen < want) {
+		i = (size_t)(matrix_rand(&seed) % total);
+		if (!pick[i]) {
+			pick[i] = 1;
+			chosen++;
+		}
+	}
+	return pick;
+}
+
+struct matrix_summary {
+	double min, max;
+	size_t measured, failed;
+};
+
+/* One row: the round trips from cpus[a] to every other CPU, null where not measured. */
+static json_t *matrix_row(struct ipcb_ctx *ctx, const int *cpus, int n, int a, const unsigned char *pick,
+			  double pair_s, struct matrix_summary *sum)
+{
+	json_t *row = json_array();
+	char why[IPCB_WHY_LEN];
+	double rt;
+	int b;
+
+	for (b = 0; b < n; b++) {
+		size_t idx = (size_t)a * (size_t)(n - 1) + (size_t)(b < a ? b : b - 1);
+
+		if (b == a || !pick[idx] || ipcb_interrupted) {
+			json_array_append_new(row, json_null());
+			continue;
+		}
+		rt = matrix_measure_pair(ctx, cpus[a], cpus[b], pair_s, why, sizeof(why));
+		if (rt < 0) {
+			if (sum->failed++ == 0)
+				ipcb_note(ctx, "matrix: pair %d -> %d failed: %s", cpus[a], cpus[b], why);
+			json_array_append_new(row, json_null());
+			continue;
+		}
+		json_array_append_new(row, json_real(rt));
+		sum->min = sum->measured ? (rt < sum->min ? rt : sum->min) : rt;
+		sum->max = sum->measured ? (rt > sum->max ? rt : sum->max) : rt;
+		sum->measured++;
+	}
+	return row;
+}
+
+/*
+ * The matrix is measured in setup, pair by pair, each by the harness's
+ * sampler (calibration, warm-up, stop rule) on a budget_ms share; it then
+ * stays pinned for the headline figure, the round trip cpus[0] <-> the
+ * first other CPU, measured like handoff/spin.
+ */
+static int matrix_build(struct ipcb_ctx *ctx, const int *cpus, int n)
+{
+	size_t total = (size_t)n * (size_t)(n - 1), want;
+	double budget_s = (double)ipcb_param(ctx, "budget_ms") / 1e3, pair_s = budget_s / (double)total;
+	struct matrix_summary sum = { 0 };
+	json_t *rows = json_array(), *ids = json_array();
+	unsigned char *pick;
+	int a;
+
+	pair_s = pair_s < MATRIX_PAIR_MIN_S ? MATRIX_PAIR_MIN_S : pair_s > MATRIX_PAIR_MAX_S ? MATRIX_PAIR_MAX_S : pair_s;
+	want = (size_t)(budget_s / pair_s);
+	pick = matrix_pick(total, want ? want : 1);
+	if (!pick) {
+		json_decref(rows);
+		json_decref(ids);
+		return ipcb_fail(ctx, "out of memory for %zu pairs", total);
+	}
+	for (a = 0; a < n; a++) {
+		json_array_append_new(ids, json_integer(cpus[a]));
+		json_array_append_new(rows, matrix_row(ctx, cpus, n, a, pick, pair_s, &sum));
+	}
+	free(pick);
+	ipcb_attach(ctx, "matrix", json_pack("{s:o, s:o, s:I, s:I, s:s, s:s}", "cpus", ids, "round_trip_ns", rows,
+					     "measured_pairs", (json_int_t)sum.measured, "total_pairs",
+					     (json_int_t)total, "rows", "measuring CPU", "columns", "answering CPU"));
+	if (ipcb_pin_self(ctx->cpus[0]))
+		return ipcb_fail(ctx, "cannot pin back to CPU %d", ctx->cpus[0]);
+	if (!sum.measured)
+		return ipcb_fail(ctx, "no pair could be measured");
+	ipcb_metric(ctx, "pair_min_ns", sum.min, "ns");
+	ipcb_metric(ctx, "pair_max_ns", sum.max, "ns");
+	ipcb_note(ctx, "matrix: %zu of %zu ordered pairs measured (%s), %.0f ms each; attachments.matrix, rows measure, columns answer",
+		  sum.measured, total, sum.measured + sum.failed < total ? "a fixed random sample within budget_ms" : "all",
+		  pair_s * 1e3);
+	return 0;
+}
+
+static int matrix_setup(struct ipcb_ctx *ctx)
+{
+	int n = ipcb_ncpus(), i, rc, *cpus;
+
+	if (n < 2)
+		return ipcb_fail(ctx, "a core-to-core matrix needs two CPUs; this process may use %d", n);
+	cpus = malloc(sizeof(*cpus) * (size_t)n);
+	if (!cpus)
+		return ipcb_fail(ctx, "out of memory");
+	for (i = 0; i < n; i++)
+		cpus[i] = ipcb_cpu_for_thread(i);
+	rc = matrix_build(ctx, cpus, n);
+	for (i = 0; i < n && cpus[i] == ctx->cpus[0]; i++)
+		;
+	ctx->cpus[1] = cpus[i < n ? i : 0];
+	free(cpus);
+	if (rc)
+		return -1;
+	ipcb_note(ctx, "headline: the spin round trip CPU %d <-> CPU %d (%s)", ctx->cpus[0], ctx->cpus[1],
+		  ipcb_topo_relation(ctx->cpus[0], ctx->cpus[1]));
+	return spin_setup(ctx);
+}
+
+/* ---- explain: each figure against the spin floor of its placement ---- */
+
+static const char *const blocking_ids[] = {
+	"handoff/mutex", "handoff/condvar", "handoff/signal", "handoff/signal-handler",
+	"handoff/futex", "handoff/eventfd", "handoff/pipe",   "handoff/sem",
+	NULL,
+};
+
+/* A first line of a sysfs file, or "" */
+static void read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/*
+ * Why waking another CPU costs what it does here, in a clause. Every
+ * cross-CPU wake-up is an inter-processor interrupt (IPI); in a guest the
+ * IPI is a trip through the hypervisor, and a vCPU that idles halts (after
+ * guest_halt_poll_ns of polling, where cpuidle haltpoll runs), so the host
+ * must also wake the vCPU's thread.
+ */
+static void wakeup_cause(char *buf, size_t len)
+{
+	char hv[32], driver[32], poll[24];
+
+	ipcb_hypervisor(hv, sizeof(hv));
+	read_line("/sys/devices/system/cpu/cpuidle/current_driver", driver, sizeof(driver));
+	read_line("/sys/module/haltpoll/parameters/guest_halt_poll_ns", poll, sizeof(poll));
+	if (strcmp(driver, "haltpoll") == 0 && poll[0])
+		snprintf(buf, len, "in this %s guest the wake-up IPI goes through the hypervisor, and an idle vCPU halts after polling guest_halt_poll_ns=%s ns (cpuidle haltpoll), so the host must wake it too",
+			 hv, poll);
+	else if (strcmp(hv, "none") != 0)
+		snprintf(buf, len, "in this %s guest the wake-up IPI goes through the hypervisor, and an idle vCPU halts, so the host must wake it too",
+			 hv);
+	else
+		snprintf(buf, len, "the wake-up is an IPI to the other CPU, plus its exit from an idle state if it was idle");
+}
+
+/* A blocking mechanism on one CPU: nothing to wake, and the cross-CPU figure beside it. */
+static void explain_same_cpu(struct ipcb_results *rs, const char *id, double m)
+{
+	double cross = ipcb_result_median(rs, id, "same-cache");
+
+	if (cross > 0)
+		ipcb_result_note(rs, id, "same-cpu",
+				 "one CPU: no CPU to wake, a round trip is two context switches plus the calls; across CPUs sharing a cache it takes %.0f ns, %.1fx this",
+				 cross, cross / m);
+	else
+		ipcb_result_note(rs, id, "same-cpu", "one CPU: no CPU to wake, a round trip is two context switches plus the calls");
+}
+
+static void explain_placement(struct ipcb_results *rs, const char *p, const char *cause)
+{
+	double spin = ipcb_result_median(rs, "handoff/spin", p);
+	double stf = ipcb_result_median(rs, "handoff/spin-then-futex", p), m;
+	char stf_text[64] = "not measured in this run";
+	int i, one_cpu = strcmp(p, "same-cpu") == 0;
+
+	if (stf > 0)
+		snprintf(stf_text, sizeof(stf_text), "%.0f ns", stf);
+	for (i = 0; blocking_ids[i]; i++) {
+		m = ipcb_result_median(rs, blocking_ids[i], p);
+		if (m > 0 && one_cpu)
+			explain_same_cpu(rs, blocking_ids[i], m);
+		if (m <= 0 || spin <= 0 || m <= WAKEUP_RATIO * spin)
+			continue;
+		ipcb_result_note(rs, blocking_ids[i], p,
+				 "%.0fx the spin floor of this placement (%.0f ns): dominated by waking the sleeping side on its CPU, not by the call itself; spin-then-futex, whose waiter is still polling when the answer comes: %s",
+				 m / spin, spin, stf_text);
+		ipcb_result_note(rs, blocking_ids[i], p, "what a cross-CPU wake-up costs: %s", cause);
+	}
+	if (spin > 0 && stf > 0)
+		ipcb_result_note(rs, "handoff/spin-then-futex", p, "%.2fx the spin floor (%.0f ns): %s", stf / spin, spin,
+				 stf < 2 * spin ? "the answer came within the spin window, so no side slept" :
+						  "some waits outlasted the spin window and slept");
+	if (one_cpu && stf > 0)
+		ipcb_result_note(rs, "handoff/spin-then-futex", p,
+				 "one CPU: each wait polls its whole spin window while the other side cannot run, then sleeps");
+}
+
+static void handoff_explain(struct ipcb_results *rs)
+{
+	char cause[IPCB_NOTE_LEN - 32];
+	int i;
+
+	wakeup_cause(cause, sizeof(cause));
+	for (i = 0; ipcb_placement_names[i]; i++)
+		explain_placement(rs, ipcb_placement_names[i], cause);
+}
+
+/* ---- the table ---- */
+
+static const struct ipcb_param stf_params[] = {
+	{ "spins", 256, "polls (each with a pause) before a waiter sleeps on the futex", NULL },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct ipcb_param matrix_params[] = {
+	{ "budget_ms", 1000, "time for the whole matrix; on many CPUs a sample of pairs is measured", NULL },
+	{ NULL, 0, NULL, NULL },
+};
+
+#define HANDOFF_ROW(bid, name, is_spin, desc, why)                              \
+	{                                                                       \
+		.id = "handoff/" bid,                                           \
+		.what = desc,                                                   \
+		.unit_of_work = "round trip",                                   \
+		.nthreads = 2,                                                  \
+		.spins = is_spin,                                               \
+		.latency = 1,                                                   \
+		.setup = name##_setup,                                          \
+		.body = name##_body,                                            \
+		.check = handoff_check,                                         \
+		.teardown = handoff_teardown,                                   \
+		.note = why,                                                    \
+	}
 
 static const struct ipcb_bench handoff_benches[] = {
+	HANDOFF_ROW("mutex", mutex, 0, "three pthread mutexes passed in a rotation: each side blocks on a lock the other holds",
+		    "per round trip, two contended pthread_mutex_lock calls that sleep in FUTEX_WAIT and two unlocks that FUTEX_WAKE"),
+	HANDOFF_ROW("condvar", condvar, 0, "mutex + one condition variable per direction, the textbook predicate loop",
+		    "each direction: lock, set, pthread_cond_signal, unlock, and the woken side retakes the mutex"),
+	HANDOFF_ROW("signal", signal, 0, "pthread_kill to a thread blocked in sigwaitinfo",
+		    "tgkill, then the target dequeues the signal in rt_sigtimedwait: no handler frame"),
+	HANDOFF_ROW("signal-handler", sighandler, 0, "pthread_kill to a thread in sigsuspend; an empty handler runs",
+		    "as signal, plus building the handler frame and rt_sigreturn"),
+	HANDOFF_ROW("futex", futex, 0, "raw FUTEX_WAKE after every post, FUTEX_WAIT until the turn word changes",
+		    "the kernel's minimum for a sleeping hand-off: one wake syscall per post, one wait per turn not yet come"),
+	HANDOFF_ROW("eventfd", eventfd, 0, "write/blocking read of an eventfd, one per direction",
+		    "two syscalls per direction on an 8-byte counter, the waiter sleeping in read"),
+	HANDOFF_ROW("pipe", pipe, 0, "1 byte write/blocking read, one pipe per direction (lmbench lat_pipe, perf bench sched pipe)",
+		    "two syscalls per direction through the pipe buffer, the waiter sleeping in read"),
+	HANDOFF_ROW("sem", sem, 0, "sem_post/sem_wait, one POSIX semaphore per direction",
+		    "glibc's semaphore is a futex word: FUTEX_WAKE only when the other side sleeps"),
+	HANDOFF_ROW("spin", spin, 1, "both threads poll one shared cache line (no pause): the physical floor",
+		    "two cache-line transfers per round trip and nothing else: the floor under every other mechanism"),
+	{
+		.id = "handoff/spin-then-futex",
+		.what = "poll the turn word `spins` times, then sleep on it; a post wakes only a sleeper",
+		.unit_of_work = "round trip",
+		.nthreads = 2,
+		.latency = 1,
+		.params = stf_params,
+		.setup = stf_setup,
+		.body = stf_body,
+		.check = handoff_check,
+		.teardown = handoff_teardown,
+		.note = "an answer within the spin window costs the spin floor plus one locked exchange per post; a longer wait adds a futex sleep and wake",
+	},
+	{
+		.id = "handoff/matrix",
+		.what = "spin round trip for every ordered pair of CPUs, stored as attachments.matrix (a heatmap)",
+		.unit_of_work = "round trip",
+		.nthreads = 1,
+		.latency = 1,
+		.params = matrix_params,
+		.setup = matrix_setup,
+		.body = spin_body,
+		.check = handoff_check,
+		.teardown = handoff_teardown,
+		.note = "each pair measured by the harness's sampler on its share of budget_ms; the headline figure is one pair's",
+	},
 	{ .id = NULL },
 };
 
 const struct ipcb_family ipcb_family_handoff = {
 	.name = "handoff",
-	.what = "(being written)",
+	.what = "two pinned threads hand a turn back and forth: what a wake-up costs, per placement, with its distribution",
 	.benches = handoff_benches,
+	.explain = handoff_explain,
 };
