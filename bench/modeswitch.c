@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ipcbench.h"
+#include "kmod_client.h"
 
 /* Far above any allocated x86-64/arm64 syscall number: returns -ENOSYS. */
 #define INVALID_SYSCALL_NR 0x3fff
@@ -189,6 +190,18 @@ static const struct ipcb_bench modeswitch_benches[] = {
 		.body = invalid_body,
 		.check = invalid_check,
 		.note = "the bare mode-switch cost: entry, the table bounds check, exit",
+	},
+	{
+		.id = "modeswitch/ioctl-nop",
+		.what = "ioctl(/dev/ipcbench, IPCB_IOC_NOP): a round trip into a driver (needs the ipcbench module)",
+		.unit_of_work = "syscall",
+		.nthreads = 1,
+		.supported = ipcb_kmod_supported,
+		.setup = ipcb_kmod_nop_setup,
+		.body = ipcb_kmod_nop_body,
+		.check = ipcb_kmod_nop_check,
+		.teardown = ipcb_kmod_nop_teardown,
+		.note = "getpid's entry and exit plus the ioctl path: fdget, the security hook, the driver's switch",
 	},
 	{ .id = NULL },
 };
