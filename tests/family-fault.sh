@@ -1,0 +1,46 @@
+#!/bin/bash
+# fault/: first touch, MAP_POPULATE, the stack probe and lazy thread stacks.
+# Behaviours and resident memory, never timings.
+IPCB=$1
+SRC=$2
+. "$SRC/tests/lib.sh"
+cd "$TMP" || exit 1
+
+QUICK=(--config "$SRC/configs/quick.json" -q)
+
+# test: every check passes (THP may be skipped, with a reason)
+expect 0 "0 failed" -- "$IPCB" test 'fault/*'
+"$IPCB" test 'fault/*' >test.txt 2>&1
+for b in first-touch populate thread-stack; do
+	check 'grep -q "^PASS fault/$b " test.txt'
+done
+check 'grep -qE "^(PASS fault/first-touch-thp |SKIP fault/first-touch-thp single: .*(THP|huge page))" test.txt'
+if [ "$(uname -m)" = x86_64 ]; then
+	check 'grep -q "^PASS fault/prefault-probe " test.txt'
+fi
+
+# run the page benchmarks: ok, per page
+expect 0 "wrote pages.json" -- "$IPCB" run fault/first-touch fault/populate fault/prefault-probe "${QUICK[@]}" --out pages.json
+expect 0 "valid" -- "$IPCB" validate pages.json
+check '[ "$(jq "[.results[] | select(.status == \"ok\")] | length" pages.json)" = 3 ]'
+check '[ "$(jq -r ".results[] | select(.id == \"fault/first-touch\") | .per" pages.json)" = page ]'
+check '[ "$(jq -r ".results[] | select(.id == \"fault/populate\") | .per" pages.json)" = page ]'
+
+# thread-stack: both kinds, RSS measured with 50 threads alive
+expect 0 "wrote stack.json" -- "$IPCB" run fault/thread-stack --param stack=lazy,prefault --param touch_kib=128 \
+	--param nthreads_rss=50 "${QUICK[@]}" --out stack.json
+check '[ "$(jq "[.results[] | select(.status == \"ok\" and .per == \"thread\")] | length" stack.json)" = 2 ]'
+m() { jq -r "[.results[] | select(.params.stack == \"$1\") | .metrics.$2.value][0]" stack.json; }
+check '[ "$(m lazy rss_saved_50_threads_bytes)" != null ]'
+# lazy: at least the 128 KiB touched, far less than the 8 MiB stack; prefaulted: the whole stack
+check '[ "$(echo "$(m lazy rss_per_thread_bytes) >= 131072 && $(m lazy rss_per_thread_bytes) < 1048576" | bc)" = 1 ]'
+check '[ "$(echo "$(m prefault rss_per_thread_bytes) >= 0.95 * 8388608" | bc)" = 1 ]'
+check '[ "$(echo "$(m lazy rss_saved_50_threads_bytes) > 50 * 7 * 1048576" | bc)" = 1 ]'
+
+# bounded: bad parameters and too many threads are skipped with the reason
+expect 0 "wrote bad.json" -- "$IPCB" run fault/thread-stack --param touch_kib=99999 "${QUICK[@]}" --out bad.json
+check 'jq -r ".results[0] | .status + \": \" + .reason" bad.json | grep -q "^skipped: touch_kib=99999: must be"'
+expect 0 "wrote big.json" -- "$IPCB" run fault/thread-stack --param nthreads_rss=100000 "${QUICK[@]}" --out big.json
+check 'jq -r ".results[0] | .status + \": \" + .reason" big.json | grep -q "^skipped: .*MemAvailable"'
+
+summary family-fault
