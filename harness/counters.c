@@ -5,9 +5,10 @@
  *
  * The events of one thread form one group (the first event that opens leads),
  * so they are enabled, disabled and read together and their ratios (IPC)
- * compare the same instructions. The harness brackets each timed sample with
- * start/stop; the group is disabled in between, so calibration and
- * bookkeeping are never counted. When the PMU multiplexes, the kernel reports
+ * compare the same instructions; only the kernel's clock events (task-clock,
+ * cpu-clock) lead groups of their own (see is_clock()). The harness brackets
+ * each timed sample with start/stop; the groups are disabled in between, so
+ * calibration and bookkeeping are never counted. When the PMU multiplexes, the kernel reports
  * how long the group really ran and each sample is scaled by
  * enabled/running, which the JSON says ("scaled").
  *
@@ -36,17 +37,18 @@
 struct counter_event {
 	char name[NAME_LEN]; /* as the user wrote it: the key in the JSON */
 	int fd;		     /* -1: unavailable, see reason */
+	int group;	     /* index of its group's leader (its own if it leads) */
 	int bad_name;	     /* refused before any open: never retried */
+	int multiplexed;     /* some sample ran for less time than it was enabled */
 	char reason[REASON_LEN];
 	uint64_t raw;	     /* what the kernel counted while running */
 	double scaled;	     /* raw, extrapolated over the time enabled */
 };
 
 struct ipcb_counters {
-	int n, nopen;
-	int leader; /* index of the group leader, -1 if nothing opened */
+	int n;
+	int leader; /* index of the main group's leader, -1 if none opened yet */
 	int user_only;
-	int multiplexed; /* some sample ran for less time than it was enabled */
 	int stopped_early; /* a read failed: totals cover fewer samples */
 	struct counter_event ev[MAX_EVENTS];
 };
@@ -172,30 +174,62 @@ static int resolve(struct counter_event *e, int user_only, struct perf_event_att
 	return -1;
 }
 
-/* Open e on tid as a member of the group led by group_fd (-1: e leads). */
-static int open_event(struct counter_event *e, pid_t tid, int group_fd, int user_only)
+static int perf_open(struct counter_event *e, struct perf_event_attr *attr, pid_t tid, int group_fd,
+		     int user_only)
 {
-	struct perf_event_attr attr;
 	int fd;
 
-	if (resolve(e, user_only, &attr))
-		return -1;
-	attr.size = sizeof(attr);
-	attr.disabled = group_fd < 0; /* members follow their leader */
-	attr.exclude_kernel = !!user_only;
-	attr.exclude_hv = 1;
-	attr.inherit = 0;
-	attr.read_format = PERF_FORMAT_GROUP | PERF_FORMAT_TOTAL_TIME_ENABLED |
-			   PERF_FORMAT_TOTAL_TIME_RUNNING;
-	fd = (int)syscall(SYS_perf_event_open, &attr, tid, -1, group_fd, PERF_FLAG_FD_CLOEXEC);
+	attr->size = sizeof(*attr);
+	attr->disabled = group_fd < 0; /* members follow their leader */
+	attr->exclude_kernel = !!user_only;
+	attr->exclude_hv = 1;
+	attr->inherit = 0;
+	attr->read_format = PERF_FORMAT_GROUP | PERF_FORMAT_TOTAL_TIME_ENABLED |
+			    PERF_FORMAT_TOTAL_TIME_RUNNING;
+	fd = (int)syscall(SYS_perf_event_open, attr, tid, -1, group_fd, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0) {
 		int err = errno;
 
 		snprintf(e->reason, sizeof(e->reason), "perf_event_open(%.127s): %.80s: %s", e->name,
 			 strerror(err), open_errno_meaning(err));
+		if (err == EACCES || err == EPERM)
+			snprintf(e->reason + strlen(e->reason), sizeof(e->reason) - strlen(e->reason),
+				 "; perf_event_paranoid=%ld%s",
+				 read_long_file("/proc/sys/kernel/perf_event_paranoid", -9),
+				 user_only ? " (Debian kernels refuse all unprivileged use at 3)" : "");
 		return -err;
 	}
 	e->fd = fd;
+	return 0;
+}
+
+/*
+ * The kernel's clock events (task-clock, cpu-clock) stop advancing as a
+ * group member once the group has been disabled and enabled again (seen on
+ * 6.18: only the first sample counts), so each leads a group of its own.
+ */
+static int is_clock(const struct perf_event_attr *a)
+{
+	return a->type == PERF_TYPE_SOFTWARE &&
+	       (a->config == PERF_COUNT_SW_TASK_CLOCK || a->config == PERF_COUNT_SW_CPU_CLOCK);
+}
+
+/* Open event i on tid: into the main group, or as a leader. 0 or -errno (-1: not resolved). */
+static int open_event(struct ipcb_counters *c, int i, pid_t tid)
+{
+	struct counter_event *e = &c->ev[i];
+	struct perf_event_attr attr;
+	int alone, rc;
+
+	if (resolve(e, c->user_only, &attr))
+		return -1;
+	alone = is_clock(&attr) || c->leader < 0;
+	rc = perf_open(e, &attr, tid, alone ? -1 : c->ev[c->leader].fd, c->user_only);
+	if (rc)
+		return rc;
+	e->group = alone ? i : c->leader;
+	if (c->leader < 0 && !is_clock(&attr))
+		c->leader = i;
 	return 0;
 }
 
@@ -209,7 +243,6 @@ static void close_all(struct ipcb_counters *c)
 			close(c->ev[i].fd);
 		c->ev[i].fd = -1;
 	}
-	c->nopen = 0;
 	c->leader = -1;
 }
 
@@ -219,19 +252,11 @@ static int open_all(struct ipcb_counters *c, pid_t tid)
 	int i, rc;
 
 	for (i = 0; i < c->n; i++) {
-		struct counter_event *e = &c->ev[i];
-		int group = c->leader >= 0 ? c->ev[c->leader].fd : -1;
-
-		if (e->bad_name)
+		if (c->ev[i].bad_name)
 			continue;
-		rc = open_event(e, tid, group, c->user_only);
+		rc = open_event(c, i, tid);
 		if ((rc == -EACCES || rc == -EPERM) && !c->user_only)
 			return rc;
-		if (rc)
-			continue;
-		if (c->leader < 0)
-			c->leader = i;
-		c->nopen++;
 	}
 	return 0;
 }
@@ -247,7 +272,7 @@ static void add_name(struct ipcb_counters *c, const char *name, size_t len)
 		if (strlen(c->ev[i].name) == len && !strncmp(c->ev[i].name, name, len))
 			return; /* counted once, reported once */
 	if (c->n == MAX_EVENTS)
-		return;
+		return; /* more than a PMU could count at once anyway */
 	e = &c->ev[c->n++];
 	e->fd = -1;
 	snprintf(e->name, sizeof(e->name), "%.*s", (int)len, name);
@@ -288,15 +313,23 @@ struct ipcb_counters *ipcb_counters_open(const char *list, pid_t tid)
 	return c;
 }
 
+static int leads(const struct counter_event *e, int i)
+{
+	return e->fd >= 0 && e->group == i;
+}
+
 void ipcb_counters_start(struct ipcb_counters *c)
 {
-	int fd;
+	int i;
 
-	if (!c || c->leader < 0)
+	if (!c)
 		return;
-	fd = c->ev[c->leader].fd;
-	ioctl(fd, PERF_EVENT_IOC_RESET, PERF_IOC_FLAG_GROUP);
-	ioctl(fd, PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
+	for (i = 0; i < c->n; i++) {
+		if (!leads(&c->ev[i], i))
+			continue;
+		ioctl(c->ev[i].fd, PERF_EVENT_IOC_RESET, PERF_IOC_FLAG_GROUP);
+		ioctl(c->ev[i].fd, PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
+	}
 }
 
 /* The group read: nr, time enabled, time running, then one value per member in group order. */
@@ -305,44 +338,58 @@ struct group_read {
 	uint64_t values[MAX_EVENTS];
 };
 
-void ipcb_counters_stop(struct ipcb_counters *c)
+/*
+ * Read before disabling: a read of a running group has the kernel bring
+ * every member up to date, which a disabled group's read does not promise.
+ */
+static void stop_group(struct ipcb_counters *c, int leader)
 {
 	struct group_read g;
 	double scale = 1;
 	ssize_t n;
 	int i, k;
 
-	if (!c || c->leader < 0)
-		return;
-	ioctl(c->ev[c->leader].fd, PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP);
-	n = read(c->ev[c->leader].fd, &g, sizeof(g));
-	if (n < (ssize_t)(3 * sizeof(uint64_t)) || g.nr != (uint64_t)c->nopen) {
+	n = read(c->ev[leader].fd, &g, sizeof(g));
+	ioctl(c->ev[leader].fd, PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP);
+	if (n < (ssize_t)(3 * sizeof(uint64_t)) || g.nr > MAX_EVENTS) {
 		c->stopped_early = 1;
 		return;
 	}
-	if (g.running < g.enabled) {
-		c->multiplexed = 1;
+	if (g.running < g.enabled)
 		scale = g.running ? (double)g.enabled / (double)g.running : 0;
-	}
-	/* members come back in the order they joined: the open events in list order */
-	for (i = 0, k = 0; i < c->n; i++) {
-		if (c->ev[i].fd < 0)
+	/* members come back in the order they joined: list order */
+	for (i = leader, k = 0; i < c->n && (uint64_t)k < g.nr; i++) {
+		struct counter_event *e = &c->ev[i];
+
+		if (e->fd < 0 || e->group != leader)
 			continue;
-		c->ev[i].raw += g.values[k];
-		c->ev[i].scaled += (double)g.values[k] * scale;
+		e->raw += g.values[k];
+		e->scaled += (double)g.values[k] * scale;
+		e->multiplexed |= g.running < g.enabled;
 		k++;
 	}
 }
 
-static json_t *event_json(const struct ipcb_counters *c, const struct counter_event *e, double ops)
+void ipcb_counters_stop(struct ipcb_counters *c)
+{
+	int i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n; i++)
+		if (leads(&c->ev[i], i))
+			stop_group(c, i);
+}
+
+static json_t *event_json(const struct counter_event *e, double ops)
 {
 	json_t *o;
 
 	if (e->fd < 0)
 		return json_pack("{s:b, s:s}", "available", 0, "reason", e->reason);
 	o = json_pack("{s:b, s:f, s:I, s:b}", "available", 1, "per_op", ops > 0 ? e->scaled / ops : 0.0,
-		      "total", (json_int_t)(e->scaled + 0.5), "scaled", c->multiplexed);
-	if (c->multiplexed)
+		      "total", (json_int_t)(e->scaled + 0.5), "scaled", e->multiplexed);
+	if (e->multiplexed)
 		json_object_set_new(o, "raw", json_integer((json_int_t)e->raw));
 	return o;
 }
@@ -367,7 +414,7 @@ json_t *ipcb_counters_json(const struct ipcb_counters *c, double ops)
 		return json_null();
 	events = json_object();
 	for (i = 0; i < c->n; i++)
-		json_object_set_new(events, c->ev[i].name, event_json(c, &c->ev[i], ops));
+		json_object_set_new(events, c->ev[i].name, event_json(&c->ev[i], ops));
 	o = json_pack("{s:b, s:o}", "user_only", c->user_only, "events", events);
 	cyc = find(c, "cycles");
 	ins = find(c, "instructions");
@@ -396,10 +443,11 @@ void ipcb_counters_close(struct ipcb_counters *c)
 static void probe_event(json_t *o, const char *name)
 {
 	struct counter_event e = { .fd = -1 };
+	struct perf_event_attr attr;
 	int user_only = need_user_only();
 
 	snprintf(e.name, sizeof(e.name), "%s", name);
-	if (open_event(&e, 0, -1, user_only) == 0) {
+	if (resolve(&e, user_only, &attr) == 0 && perf_open(&e, &attr, 0, -1, user_only) == 0) {
 		close(e.fd);
 		json_object_set_new(o, "usable", json_true());
 		return;
