@@ -13,21 +13,25 @@ cd "$(dirname "$0")"
 
 BUILD=${BUILD:-build}
 PACKAGES=(cmake make gcc pkg-config libhwloc-dev libjansson-dev libpfm4-dev liburing-dev libuv1-dev gnuplot-nox jq)
+# what the tests need besides: the fuzzer (clang's libFuzzer), the watchdog test (python3), the
+# memcached driver, and the kernel module's qemu guest (kmod/vmtest/vmtest.sh)
+TEST_PACKAGES=(clang python3 memcached libmemcached-tools linux-headers-amd64 qemu-system-x86 busybox-static libc6-dev)
 
 missing_packages() {
 	local p
-	for p in "${PACKAGES[@]}"; do
+	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
 	done
 }
 
+# deps [PACKAGE...]: install what is missing of PACKAGES and the packages named
 deps() {
 	local missing
 	if ! command -v dpkg-query >/dev/null; then
-		echo "run.sh: not a Debian/Ubuntu system; install: ${PACKAGES[*]}" >&2
+		echo "run.sh: not a Debian/Ubuntu system; install: ${PACKAGES[*]} $*" >&2
 		return 0
 	fi
-	missing=$(missing_packages | tr '\n' ' ')
+	missing=$(missing_packages "${PACKAGES[@]}" "$@" | tr '\n' ' ')
 	[ -z "${missing// /}" ] && return 0
 	local cmd="apt-get update && apt-get install -y --no-install-recommends $missing"
 	if [ "$(id -u)" = 0 ]; then
@@ -70,13 +74,13 @@ case "$cmd" in
 deps) deps ;;
 build) deps && build ;;
 run) deps && build && "$BUILD/ipcbench" run "$@" ;;
-test) deps && build && cd "$BUILD" && ctest --output-on-failure "$@" ;;
+test) deps "${TEST_PACKAGES[@]}" && build && cd "$BUILD" && ctest --output-on-failure "$@" ;;
 all) deps && build && run_all "$@" ;;
 plot)
 	[ $# -ge 1 ] || { echo "run.sh plot: which results file?" >&2; exit 2; }
 	build && plot "$1"
 	;;
-vmtest) deps && build && bash kmod/vmtest/vmtest.sh "$@" ;;
+vmtest) deps "${TEST_PACKAGES[@]}" && build && bash kmod/vmtest/vmtest.sh "$@" ;;
 app)
 	[ $# -ge 1 ] && [ -f "app/$1.sh" ] || { echo "run.sh app: which application? ($(ls app 2>/dev/null | sed 's/\.sh$//' | tr '\n' ' '))" >&2; exit 2; }
 	deps && build && a=$1 && shift && bash "app/$a.sh" "$BUILD" "$@"

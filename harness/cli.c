@@ -89,7 +89,7 @@ static const char run_help[] =
 	"      --cpus A,B          run on these OS CPU ids (B is the peer of two-thread benchmarks)\n"
 	"  -p, --param NAME=V[,V]  set a benchmark parameter (a list sweeps it)\n"
 	"      --threads N[,N]     the same as --param threads=N[,N] (contention benchmarks)\n"
-	"      --trials N          the same as --param trials=N\n"
+	"      --trials N          the same as --rounds N: each trial sets up afresh (a new team of threads)\n"
 	"      --mode thread|process  the same as --param mode=... (two-party message benchmarks)\n"
 	"      --oversubscribe     allow more threads than CPUs (otherwise refused: it measures the scheduler)\n"
 	"      --rounds N          measure each benchmark in N rounds interleaved with the others, so a slow\n"
@@ -253,8 +253,13 @@ static int cmd_list(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		printf("%-34s %s\n", sel[i]->id, sel[i]->what);
 		if (verbose) {
-			printf("      per %s, %d thread%s%s\n", sel[i]->unit_of_work, sel[i]->nthreads,
-			       sel[i]->nthreads > 1 ? "s" : "", sel[i]->spins ? ", busy-waits (never same-cpu)" : "");
+			if (sel[i]->nthreads)
+				printf("      per %s, %d thread%s", sel[i]->unit_of_work, sel[i]->nthreads,
+				       sel[i]->nthreads > 1 ? "s" : "");
+			else
+				printf("      per %s, the 'threads' parameter sets the thread count", sel[i]->unit_of_work);
+			printf("%s%s\n", sel[i]->spins ? ", busy-waits (never same-cpu)" : "",
+			       sel[i]->latency ? ", latency histogram" : "");
 			list_params(sel[i]);
 		}
 	}
@@ -477,11 +482,10 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 			params[nparams++] = optarg;
 			break;
 		case 'T':
-		case 'R':
 		case 'M': {
 			char *a;
 
-			if (asprintf(&a, "%s=%s", c == 'T' ? "threads" : c == 'R' ? "trials" : "mode", optarg) < 0)
+			if (asprintf(&a, "%s=%s", c == 'T' ? "threads" : "mode", optarg) < 0)
 				return EXIT_USAGE;
 			ro->owned = realloc(ro->owned, (size_t)(ro->nowned + 1) * sizeof(char *));
 			ro->owned[ro->nowned++] = a;
@@ -490,12 +494,15 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 			break;
 		}
 		case 'O': ro->oversubscribe = 1; break;
-		case 'r': {
+		case 'r':
+		case 'R': {
 			char *end;
 
+			/* a trial of a lock driver is a round: a fresh setup (a new team of threads) each time */
 			ro->rounds = (int)strtol(optarg, &end, 10);
 			if (*end || end == optarg || ro->rounds < 1 || ro->rounds > 100)
-				return usage_error(cmd, "--rounds '%s': expected an integer from 1 to 100", optarg);
+				return usage_error(cmd, "--%s '%s': expected an integer from 1 to 100",
+						   c == 'r' ? "rounds" : "trials", optarg);
 			break;
 		}
 		case 'K': ro->counters = optarg ? optarg : IPCB_COUNTERS_DEFAULT; break;

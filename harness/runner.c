@@ -271,24 +271,37 @@ static int plan_bench(struct plan *p, const struct ipcb_config *c, const struct 
 	return 0;
 }
 
-/* More threads than CPUs measures the scheduler, not the lock: only when asked. */
-static int check_threads(const struct ipcb_config *c, const struct plan *p, char *err, size_t errlen)
+/*
+ * More threads than CPUs measures the scheduler, not the lock: refused when
+ * asked for (exit 2), skipped when it is only a default this machine is too
+ * small for.
+ */
+static int check_threads(const struct ipcb_config *c, struct plan *p, char *err, size_t errlen)
 {
 	size_t i;
 
-	for (i = 0; i < p->n && !c->oversubscribe; i++) {
-		int k = ipcb_param_index(p->jobs[i].bench, "threads");
+	for (i = 0; i < p->n; i++) {
+		struct ipcb_job *j = &p->jobs[i];
+		int k = ipcb_param_index(j->bench, "threads");
 
-		if (k >= 0 && p->jobs[i].params[k] > ipcb_topo_ncpus()) {
-			snprintf(err, errlen, "%s: threads=%lld is more than the %d CPUs this process may use; pass --oversubscribe to allow it",
-				 p->jobs[i].bench->id, (long long)p->jobs[i].params[k], ipcb_topo_ncpus());
+		if (k < 0)
+			continue;
+		if (j->params[k] < 1) {
+			snprintf(err, errlen, "%s: threads=%lld must be at least 1", j->bench->id,
+				 (long long)j->params[k]);
 			return -1;
 		}
-		if (k >= 0 && p->jobs[i].params[k] < 1) {
-			snprintf(err, errlen, "%s: threads=%lld must be at least 1", p->jobs[i].bench->id,
-				 (long long)p->jobs[i].params[k]);
-			return -1;
+		if (c->oversubscribe || j->params[k] <= ipcb_topo_ncpus())
+			continue;
+		if (j->params[k] == j->bench->params[k].def) {
+			snprintf(j->skip, sizeof(j->skip),
+				 "threads=%lld (the default) is more than the %d CPUs this process may use; --threads or --oversubscribe",
+				 (long long)j->params[k], ipcb_topo_ncpus());
+			continue;
 		}
+		snprintf(err, errlen, "%s: threads=%lld is more than the %d CPUs this process may use; pass --oversubscribe to allow it",
+			 j->bench->id, (long long)j->params[k], ipcb_topo_ncpus());
+		return -1;
 	}
 	return 0;
 }

@@ -1,5 +1,5 @@
 # Unit tests link ipcbench_core (the same code the tool runs); CLI tests drive the binary.
-foreach(t stats config report registry)
+foreach(t stats config report registry counters)
   add_executable(test_${t} tests/test_${t}.c)
   target_link_libraries(test_${t} PRIVATE ipcbench_core)
   add_test(NAME unit/${t} COMMAND test_${t})
@@ -21,3 +21,7 @@ foreach(t ${FAMILY_TESTS})
   get_filename_component(name ${t} NAME_WE)
   add_test(NAME ${name} COMMAND bash ${t} ${IPCB} ${CMAKE_SOURCE_DIR})
 endforeach()
+
+# the kernel module in a qemu guest: build, insmod, checks, fuzz, a short run, dmesg, rmmod
+add_test(NAME vm/kmod COMMAND bash ${CMAKE_SOURCE_DIR}/kmod/vmtest/vmtest.sh)
+set_tests_properties(vm/kmod PROPERTIES TIMEOUT 900 ENVIRONMENT "VMTEST_OUT=${CMAKE_BINARY_DIR}/vmtest")
