@@ -570,20 +570,6 @@ out:
 
 /* --- run ------------------------------------------------------------------- */
 
-static void fmt_ns(double ns, char *buf, size_t len)
-{
-	if (ns < 10)
-		snprintf(buf, len, "%.2f ns", ns);
-	else if (ns < 1000)
-		snprintf(buf, len, "%.1f ns", ns);
-	else if (ns < 1e6)
-		snprintf(buf, len, "%.2f us", ns / 1e3);
-	else if (ns < 1e9)
-		snprintf(buf, len, "%.2f ms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.2f s", ns / 1e9);
-}
-
 static void placement_text(json_t *r, char *buf, size_t len)
 {
 	json_t *pl = json_object_get(r, "placement"), *cpus = json_object_get(pl, "cpus");
@@ -647,7 +633,7 @@ static void print_table(json_t *doc)
 		result_label(r, label, sizeof(label));
 		placement_text(r, pl, sizeof(pl));
 		if (st) {
-			fmt_ns(json_number_value(json_object_get(st, "median")), med, sizeof(med));
+			ipcb_fmt_ns(json_number_value(json_object_get(st, "median")), med, sizeof(med));
 			snprintf(ci, sizeof(ci), "+/-%.1f%%", 100 * json_number_value(json_object_get(r, "ci95_rel")));
 		}
 		flags_text(r, flags, sizeof(flags));
@@ -682,7 +668,7 @@ static void progress(const struct ipcb_job *job, size_t i, size_t n, double elap
 		char med[32];
 
 		if (st) {
-			fmt_ns(json_number_value(json_object_get(st, "median")), med, sizeof(med));
+			ipcb_fmt_ns(json_number_value(json_object_get(st, "median")), med, sizeof(med));
 			fprintf(stderr, "[%zu/%zu] %s %s: %s per %s, CI95 +/-%.1f%%\n", i + 1, n, label,
 				job->placement, med, job->bench->unit_of_work,
 				100 * json_number_value(json_object_get(r, "ci95_rel")));

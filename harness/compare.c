@@ -459,20 +459,10 @@ static void table_free(struct table *t)
 /* A figure in ns for people (2.52 ns, 1.31 us), or exact for machines (csv). */
 static void fmt_ns(double ns, int raw, char *buf, size_t len)
 {
-	double a = fabs(ns);
-
 	if (raw)
 		snprintf(buf, len, "%.10g", ns);
-	else if (a < 10)
-		snprintf(buf, len, "%.2f ns", ns);
-	else if (a < 1000)
-		snprintf(buf, len, "%.1f ns", ns);
-	else if (a < 1e6)
-		snprintf(buf, len, "%.2f us", ns / 1e3);
-	else if (a < 1e9)
-		snprintf(buf, len, "%.2f ms", ns / 1e6);
 	else
-		snprintf(buf, len, "%.2f s", ns / 1e9);
+		ipcb_fmt_ns(ns, buf, len);
 }
 
 /* A plain number: three significant digits for a paper table, exact for csv. */

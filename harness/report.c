@@ -26,6 +26,22 @@
 #define IPCB_GIT "unknown"
 #endif
 
+void ipcb_fmt_ns(double ns, char *buf, size_t len)
+{
+	double a = fabs(ns);
+
+	if (a < 10)
+		snprintf(buf, len, "%.2f ns", ns);
+	else if (a < 1000)
+		snprintf(buf, len, "%.1f ns", ns);
+	else if (a < 1e6)
+		snprintf(buf, len, "%.2f us", ns / 1e3);
+	else if (a < 1e9)
+		snprintf(buf, len, "%.2f ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2f s", ns / 1e9);
+}
+
 void ipcb_utc_now(char *buf, size_t len)
 {
 	time_t t = time(NULL);

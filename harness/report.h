@@ -8,6 +8,9 @@
 
 #define IPCB_SCHEMA "ipcbench/1"
 
+/* A duration for people: "2.19 ns", "156.7 ns", "52.31 us", "4.49 ms". */
+void ipcb_fmt_ns(double ns, char *buf, size_t len);
+
 /* An ISO 8601 UTC timestamp of now, e.g. 2026-11-26T00:45:12Z. */
 void ipcb_utc_now(char *buf, size_t len);
 
