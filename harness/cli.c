@@ -96,6 +96,8 @@ static const char run_help[] =
 	"                          phase of the machine hits all alike (the budget is shared out)\n"
 	"      --counters[=LIST]   count events over the timed samples, per unit of work (default:\n"
 	"                          " IPCB_COUNTERS_DEFAULT ")\n"
+	"      --timeout S         the watchdog: a peer silent for S seconds fails its benchmark (default 2;\n"
+	"                          raise it under emulation)\n"
 	"  -n, --dry-run           print the effective configuration and the jobs, run nothing\n"
 	"  -q, --quiet             no progress, no table: just the file\n"
 	"  -h, --help\n"
@@ -111,7 +113,7 @@ static const char list_help[] =
 	"  -h, --help\n";
 
 static const char test_help[] =
-	"usage: ipcbench test [PATTERN...] [--placement NAME] [--cpus A,B] [--param NAME=V]\n"
+	"usage: ipcbench test [PATTERN...] [--placement NAME] [--cpus A,B] [--param NAME=V] [--timeout S]\n"
 	"\n"
 	"Run each selected benchmark's check: does the mechanism work (e.g. a lock keeps\n"
 	"mutual exclusion under two threads, a syscall returns what libc says). No timing.\n"
@@ -414,6 +416,7 @@ struct run_opts {
 	int have_budget;
 	int oversubscribe;
 	int rounds;
+	double timeout;
 	const char *counters; /* --counters: event list, or NULL */
 	char **owned; /* strings made from --threads/--trials */
 	int nowned;
@@ -452,6 +455,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		{ "threads", required_argument, NULL, 'T' },   { "trials", required_argument, NULL, 'R' },
 		{ "oversubscribe", no_argument, NULL, 'O' },   { "mode", required_argument, NULL, 'M' },
 		{ "rounds", required_argument, NULL, 'r' },    { "counters", optional_argument, NULL, 'K' },
+		{ "timeout", required_argument, NULL, 'W' },
 		{ 0 }
 	};
 	char err[1024];
@@ -505,6 +509,14 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 						   c == 'r' ? "rounds" : "trials", optarg);
 			break;
 		}
+		case 'W': {
+			char *end;
+
+			ro->timeout = strtod(optarg, &end);
+			if (*end || end == optarg || !(ro->timeout >= 0.01) || ro->timeout > 3600)
+				return usage_error(cmd, "--timeout '%s': expected seconds, from 0.01 to 3600", optarg);
+			break;
+		}
 		case 'K': ro->counters = optarg ? optarg : IPCB_COUNTERS_DEFAULT; break;
 		case 'n': ro->dry_run = 1; break;
 		case 'q': ro->quiet = 1; break;
@@ -544,6 +556,8 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		ro->cfg.oversubscribe = 1;
 	if (ro->rounds)
 		ro->cfg.measure.rounds = ro->rounds;
+	if (ro->timeout > 0)
+		ro->cfg.timeout_s = ro->timeout;
 	if (ro->cfg.measure.min_time_s > ro->cfg.measure.budget_s)
 		ro->cfg.measure.min_time_s = ro->cfg.measure.budget_s;
 	for (i = 0; i < nparams && !rc; i++)

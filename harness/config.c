@@ -19,7 +19,7 @@
 
 static const char *const top_keys[] = {
 	"schema", "description", "benchmarks", "placements", "cpus", "time_budget_s", "min_time_s",
-	"warmup_s", "sample_ns", "ci_target", "min_samples", "max_samples", "params", "oversubscribe", "rounds", NULL,
+	"warmup_s", "sample_ns", "ci_target", "min_samples", "max_samples", "params", "oversubscribe", "rounds", "timeout_s", NULL,
 };
 
 void ipcb_config_init(struct ipcb_config *c)
@@ -27,6 +27,7 @@ void ipcb_config_init(struct ipcb_config *c)
 	memset(c, 0, sizeof(*c));
 	ipcb_measure_defaults(&c->measure);
 	c->params = json_object();
+	c->timeout_s = 2.0;
 	c->source = strdup("built-in defaults");
 }
 
@@ -271,7 +272,7 @@ static int check_keys(struct parse *ps, json_t *root)
 		for (i = 0; top_keys[i]; i++)
 			known |= strcmp(key, top_keys[i]) == 0;
 		if (!known)
-			return perr(ps, path, 1, "unknown key \"%s\" (valid keys: schema, description, benchmarks, placements, cpus, time_budget_s, min_time_s, warmup_s, sample_ns, ci_target, min_samples, max_samples, rounds, params, oversubscribe)",
+			return perr(ps, path, 1, "unknown key \"%s\" (valid keys: schema, description, benchmarks, placements, cpus, time_budget_s, min_time_s, warmup_s, sample_ns, ci_target, min_samples, max_samples, rounds, timeout_s, params, oversubscribe)",
 				    key);
 	}
 	return 0;
@@ -474,6 +475,7 @@ int ipcb_config_parse(struct ipcb_config *c, const char *text, const char *name,
 	if (get_strings(&ps, root, "benchmarks", &c->patterns, &c->npatterns) ||
 	    get_strings(&ps, root, "placements", &c->placements, &c->nplacements) ||
 	    check_placements(&ps, c) || check_cpus(&ps, root, c) || parse_measure(&ps, root, &c->measure) ||
+	    get_number(&ps, root, "timeout_s", 0.01, 3600, &c->timeout_s) ||
 	    check_params(&ps, root, c))
 		goto out;
 	if (c->npatterns && check_patterns(&ps, c))
@@ -542,6 +544,7 @@ json_t *ipcb_config_json(const struct ipcb_config *c)
 	if (c->have_cpus)
 		json_object_set_new(o, "cpus", json_pack("[ii]", c->cpus[0], c->cpus[1]));
 	json_object_set_new(o, "oversubscribe", json_boolean(c->oversubscribe));
+	json_object_set_new(o, "timeout_s", json_real(c->timeout_s));
 	json_object_set_new(o, "time_budget_s", json_real(m->budget_s));
 	json_object_set_new(o, "min_time_s", json_real(m->min_time_s));
 	json_object_set_new(o, "warmup_s", json_real(m->warmup_s));

@@ -20,6 +20,7 @@ struct ipcb_config {
 	int cpus[2];		  /* explicit CPUs, when have_cpus */
 	int have_cpus;
 	int oversubscribe;	  /* allow more threads than CPUs */
+	double timeout_s;	  /* the watchdog: a peer silent this long fails its benchmark */
 	struct ipcb_measure_opts measure;
 	json_t *params;		  /* {pattern: {name: [int, ...]}} (values normalised to arrays) */
 };

@@ -326,6 +326,8 @@ int ipcb_plan(const struct ipcb_config *c, struct ipcb_job **jobs, size_t *njobs
 		}
 	}
 	free(sel);
+	for (i = 0; i < p.n; i++)
+		p.jobs[i].timeout_ns = (uint64_t)(c->timeout_s * 1e9);
 	if (check_threads(c, &p, err, errlen)) {
 		free(p.jobs);
 		return -1;
@@ -363,7 +365,7 @@ static void ctx_init(struct ipcb_ctx *ctx, const struct ipcb_job *job)
 	ctx->cpus[0] = job->cpus[0];
 	ctx->cpus[1] = job->ncpus > 1 ? job->cpus[1] : job->cpus[0];
 	ctx->placement = job->placement;
-	ctx->timeout_ns = 2000000000ull;
+	ctx->timeout_ns = job->timeout_ns ? job->timeout_ns : 2000000000ull;
 }
 
 static json_t *param_json(const struct ipcb_param *prm, int64_t v)

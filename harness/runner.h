@@ -18,6 +18,7 @@ struct ipcb_job {
 	int cpus[2];
 	int ncpus;
 	char skip[IPCB_WHY_LEN]; /* non-empty: the job cannot run here, and why */
+	uint64_t timeout_ns;	 /* the watchdog's bound on any wait */
 };
 
 /* SIGINT sets this; sampling ends early and the run stops after the current job. */

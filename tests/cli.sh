@@ -32,6 +32,10 @@ expect 2 "no benchmark declares a parameter" -- "$IPCB" run --param bogus=1
 expect 2 "unrecognized option" -- "$IPCB" run --frobnicate
 expect 2 "--rounds '0'" -- "$IPCB" run --rounds 0
 expect 2 "--rounds 'x'" -- "$IPCB" run --rounds x
+expect 2 "--timeout '0'" -- "$IPCB" run --timeout 0
+expect 2 "threads=64 is more than the" -- "$IPCB" run 'lock-contended/tas' --threads 64
+expect 2 "--oversubscribe" -- "$IPCB" run 'lock-contended/tas' --threads 64
+expect 2 "must be one of: thread, process" -- "$IPCB" run 'msg/pingpong/pipe' --mode fork
 
 # a placement this machine cannot offer (there is never a cross-numa pair on a 1-node machine)
 if [ "$("$IPCB" info --json | jq '.topology.numa_nodes // 1')" -le 1 ]; then
