@@ -639,7 +639,7 @@ static void print_table(json_t *doc)
 	json_t *results = json_object_get(doc, "results"), *r, *notes, *note;
 	size_t i, j;
 
-	printf("\n%-40s %-18s %12s %8s  %-12s %s\n", "benchmark", "placement", "median", "CI95", "per", "flags");
+	printf("\n%-40s %-18s %12s %9s  %-12s %s\n", "benchmark", "placement", "median", "CI95", "per", "flags");
 	json_array_foreach(results, i, r) {
 		char label[128], pl[64], med[32] = "-", ci[16] = "-", flags[320];
 		json_t *st = json_object_get(r, "stats");
@@ -651,7 +651,7 @@ static void print_table(json_t *doc)
 			snprintf(ci, sizeof(ci), "+/-%.1f%%", 100 * json_number_value(json_object_get(r, "ci95_rel")));
 		}
 		flags_text(r, flags, sizeof(flags));
-		printf("%-40s %-18s %12s %8s  %-12s %s\n", label, pl, med, ci,
+		printf("%-40s %-18s %12s %9s  %-12s %s\n", label, pl, med, ci,
 		       json_string_value(json_object_get(r, "per")), flags);
 	}
 	printf("\nnotes:\n");

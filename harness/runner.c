@@ -207,8 +207,8 @@ static void plan_placements(struct plan *p, const struct ipcb_config *c, const s
 		if (b->spins && strcmp(name, "same-cpu") == 0)
 			snprintf(j->skip, sizeof(j->skip),
 				 "busy-waiting threads on one CPU only advance at scheduler ticks: refusing same-cpu");
-		else
-			ipcb_topo_placement(name, j->cpus, j->skip, sizeof(j->skip));
+		else if (ipcb_topo_placement(name, j->cpus, j->skip, sizeof(j->skip)))
+			j->ncpus = 0; /* no such pair here: no CPU ids to record */
 	}
 }
 
