@@ -32,9 +32,10 @@ expect 0 "wrote run.json" -- "$IPCB" run lock-contended/ticket lock-contended/pt
 expect 0 "valid" -- "$IPCB" validate run.json
 check '[ "$(jq "[.results[] | select(.status == \"ok\")] | length" run.json)" = 6 ]'
 check '[ "$(jq "[.results[] | select(.per != \"acquisition\")] | length" run.json)" = 0 ]'
-# one entry per thread, each with its CPU, and every thread of the team acquired something over the job
+# one entry per thread, each with its CPU; under the FIFO ticket lock every thread of the team gets
+# turns (a barging lock such as pthread-mutex may legitimately starve one thread for a whole job)
 check '[ "$(jq "[.results[] | select((.attachments.threads | length) != .params.threads)] | length" run.json)" = 0 ]'
-check '[ "$(jq "[.results[] | .attachments.threads[] | select(.acquisitions < 1)] | length" run.json)" = 0 ]'
+check '[ "$(jq "[.results[] | select(.id == \"lock-contended/ticket\") | .attachments.threads[] | select(.acquisitions < 1)] | length" run.json)" = 0 ]'
 # fairness for the exclusive locks: min share <= 1/threads <= max share, Jain's index in (0, 1]
 check '[ "$(jq "[.results[] | select(.id != \"lock-contended/rwlock-read\") | select(.metrics.share_min.value > 1 / .params.threads + 1e-9 or .metrics.share_max.value < 1 / .params.threads - 1e-9 or .metrics.jain_fairness.value > 1 + 1e-9 or .metrics.jain_fairness.value <= 0)] | length" run.json)" = 0 ]'
 check '[ "$(jq "[.results[] | select(.id == \"lock-contended/rwlock-read\" and .metrics.share_min != null)] | length" run.json)" = 0 ]'
