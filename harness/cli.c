@@ -126,7 +126,8 @@ static const char info_help[] =
 	"The machine fingerprint stored in every results file: CPU, timer (invariant TSC,\n"
 	"frequency, overhead), topology and placements, hypervisor, governor, SMT,\n"
 	"mitigations, and what can run here (pku, io_uring, perf counters, kernel module).\n"
-	"  --json   print it as JSON\n";
+	"  --json     print it as JSON\n"
+	"  --events   the event names libpfm4 offers here (for run --counters=LIST)\n";
 
 static const char validate_help[] =
 	"usage: ipcbench validate FILE...\n"
@@ -375,17 +376,43 @@ static void print_info(json_t *m)
 		printf("  - %s\n", json_string_value(v));
 }
 
+/* What libpfm4 can name on this CPU: the names --counters takes. */
+static int print_events(int as_json)
+{
+	json_t *ev = ipcb_counters_events(), *e;
+	size_t i;
+
+	if (as_json) {
+		json_dumpf(ev, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		printf("%-32s %-6s %s\n", "event", "usable", "what, or why not");
+		json_array_foreach(ev, i, e) {
+			int usable = json_is_true(json_object_get(e, "usable"));
+			json_t *txt = json_object_get(e, usable ? "desc" : "reason");
+
+			printf("%-32s %-6s %s\n", json_string_value(json_object_get(e, "name")), usable ? "yes" : "no",
+			       json_is_string(txt) ? json_string_value(txt) : "");
+		}
+	}
+	json_decref(ev);
+	return 0;
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { 0 }
+		{ "json", no_argument, NULL, 'j' }, { "events", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
-	int as_json = 0, c;
+	int as_json = 0, events = 0, c;
 	json_t *m;
 
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jeh", opts, NULL)) != -1) {
 		if (c == 'j')
 			as_json = 1;
+		else if (c == 'e')
+			events = 1;
 		else if (c == 'h')
 			return fputs(info_help, stdout), 0;
 		else
@@ -393,6 +420,8 @@ static int cmd_info(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("info", "unexpected argument '%s'", argv[optind]);
+	if (events)
+		return print_events(as_json);
 	if (init_topology("info"))
 		return EXIT_FAILED;
 	m = machine_with_timer();

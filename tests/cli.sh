@@ -13,6 +13,10 @@ for c in list run test info validate; do
 done
 expect 2 "unknown command" -- "$IPCB" frobnicate
 
+# the events --counters can take: software events are usable everywhere
+expect 0 "context-switches" -- "$IPCB" info --events
+check '[ "$("$IPCB" info --events --json | jq "[.[] | select(.name == \"context-switches\" and .usable)] | length")" = 1 ]'
+
 # unknown pattern: suggest the nearest names
 expect 2 "nearest: lock/ticket" -- "$IPCB" list lock/tikcet
 expect 2 "no benchmark matches 'modeswitch/getpid'" -- "$IPCB" run modeswitch/getpid
