@@ -52,6 +52,11 @@ check '[ "$(ls results/*Z.json | wc -l)" = 1 ]'
 check 'cmp -s embedded.json file.json'
 check '[ "$(jq ".jobs | length" embedded.json)" -ge 15 ]'
 
+# every suite shipped in configs/ is valid here
+for f in "$SRC"/configs/*.json; do
+	expect 0 '"jobs"' -- "$IPCB" run --dry-run --config "$f"
+done
+
 # command-line values win over the config file; the watchdog bound is configurable
 check '[ "$("$IPCB" run --dry-run --timeout 7 | jq .config.timeout_s)" = 7 ]'
 check '[ "$("$IPCB" run --dry-run --config "$SRC/configs/default.json" --time-budget 0.3 | jq .config.time_budget_s)" = 0.3 ]'
