@@ -958,8 +958,39 @@ static const struct ipcb_bench batch_benches[] = {
 	{ .id = NULL },
 };
 
+/* ---- explain: from which batch size a batched path beats one syscall per call ---- */
+
+struct crossover {
+	const char *id;		/* the batched path */
+	const char *reference;	/* the direct path it is read against */
+	const char *filter;	/* params both share, e.g. the write target */
+	const char *own;	/* params of the batched path only */
+};
+
+static const struct crossover crossovers[] = {
+	{ "batch/nop-uring", "batch/getpid-direct", "", "" },
+	{ "batch/getpid-kmod", "batch/getpid-direct", "", "table=shared" },
+	{ "batch/getpid-kmod", "batch/getpid-direct", "", "table=copy" },
+	{ "batch/write-writev", "batch/write-direct", "target=devnull", "" },
+	{ "batch/write-writev", "batch/write-direct", "target=pipe", "" },
+	{ "batch/write-uring", "batch/write-direct", "target=devnull", "" },
+	{ "batch/write-uring", "batch/write-direct", "target=pipe", "" },
+	{ "batch/write-kmod", "batch/write-direct", "target=devnull", "table=shared" },
+	{ "batch/write-kmod", "batch/write-direct", "target=pipe", "table=shared" },
+};
+
+static void batch_explain(struct ipcb_results *rs)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(crossovers) / sizeof(crossovers[0]); i++)
+		ipcb_explain_crossover(rs, crossovers[i].id, crossovers[i].reference, NULL, "batch", crossovers[i].filter,
+				       crossovers[i].own);
+}
+
 const struct ipcb_family ipcb_family_batch = {
 	.name = "batch",
 	.what = "batched system calls: direct vs writev vs a kernel-module table vs io_uring",
 	.benches = batch_benches,
+	.explain = batch_explain,
 };

@@ -23,6 +23,7 @@
 
 #include "msg_chan.h"
 #include "timer.h"
+#include "topo.h"
 
 #define MSG_SIZE_MAX (64u << 20)
 /* Exchanges in setup, before the harness times anything: this many, or this many bytes' worth. */
@@ -407,7 +408,29 @@ static const struct ipcb_bench msg_benches[] = {
 	{ .id = NULL },
 };
 
+/*
+ * Where shared memory overtakes the socket: per placement, mode and measure,
+ * the message size from which shm-ring-futex is cheaper than unix-stream.
+ */
+static void msg_explain(struct ipcb_results *rs)
+{
+	static const char *const modes[] = { "mode=thread", "mode=process" };
+	static const char *const kinds[][2] = {
+		{ "msg/pingpong/shm-ring-futex", "msg/pingpong/unix-stream" },
+		{ "msg/stream/shm-ring-futex", "msg/stream/unix-stream" },
+		{ "msg/pingpong/unix-stream-libuv", "msg/pingpong/unix-stream" },
+	};
+	size_t p, m, k;
+
+	for (p = 0; ipcb_placement_names[p]; p++)
+		for (m = 0; m < 2; m++)
+			for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+				ipcb_explain_crossover(rs, kinds[k][0], kinds[k][1], ipcb_placement_names[p], "size",
+						       modes[m], "");
+}
+
 const struct ipcb_family ipcb_family_msg = {
+	.explain = msg_explain,
 	.name = "msg",
 	.what = "message passing between two threads or processes: 1 KB round trips and streams over Unix sockets, pipes, TCP loopback, shared-memory rings and libuv",
 	.benches = msg_benches,

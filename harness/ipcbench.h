@@ -170,5 +170,22 @@ double ipcb_result_median(const struct ipcb_results *rs, const char *id, const c
 /* Add a note to every ok result with this id (and placement, unless NULL). */
 void ipcb_result_note(struct ipcb_results *rs, const char *id, const char *placement, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/*
+ * The same, restricted to results whose params match a filter such as
+ * "batch=64,target=pipe" (integers compare as numbers, choices by name;
+ * params not named are free). NULL or "" matches every result.
+ */
+double ipcb_result_median_where(const struct ipcb_results *rs, const char *id, const char *placement,
+				const char *filter);
+/*
+ * A sweep's crossover, as a note on id's results: from which value of param
+ * (ascending, as found in this run) id's median drops below reference's, or
+ * that it never does. filter holds params both share, own those of id only;
+ * placement NULL compares across placements.
+ */
+void ipcb_explain_crossover(struct ipcb_results *rs, const char *id, const char *reference, const char *placement,
+			    const char *param, const char *filter, const char *own);
+void ipcb_result_note_where(struct ipcb_results *rs, const char *id, const char *placement, const char *filter,
+			    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

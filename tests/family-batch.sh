@@ -65,6 +65,10 @@ fi
 expect 0 "" -- "$IPCB" run --config "$SRC/configs/batch-sweep.json" --dry-run
 check '[ "$("$IPCB" run --config "$SRC/configs/batch-sweep.json" --dry-run 2>/dev/null | jq "[.jobs[] | select(.job | test(\"^batch/nop-uring batch=\"))] | length")" = 11 ]'
 
+# the explain hook says from which batch size a batched path beats one syscall per call (or that it never does)
+expect 0 "" -- "$IPCB" run batch/write-direct batch/write-writev --param batch=1,8,64 --time-budget 0.05 -q -o cross.json
+check '[ "$(jq "[.results[] | select(.id == \"batch/write-writev\") | .notes[] | select(test(\"than batch/write-direct (from batch=[0-9]+ on|at every batch measured)\"))] | length" cross.json)" = 3 ]'
+
 # bad parameters: refused with the reason
 expect 2 "must be one of: devnull, pipe" -- "$IPCB" run batch/write-direct --param target=socket
 "$IPCB" run batch/write-writev --param batch=0 --time-budget 0.02 -q -o bad.json >/dev/null 2>&1

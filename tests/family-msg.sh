@@ -80,4 +80,8 @@ done
 ls /dev/shm >shm.after
 check 'diff shm.before shm.after >/dev/null'
 
+# the explain hook names the size from which shared memory is cheaper than the socket, or says it never is
+"$IPCB" run msg/pingpong/shm-ring-futex msg/pingpong/unix-stream --param size=64,4096 --placement same-cpu --mode thread -t 0.05 -q -o explain.json >/dev/null 2>&1
+check '[ "$(jq "[.results[] | select(.id == \"msg/pingpong/shm-ring-futex\") | .notes[] | select(test(\"than msg/pingpong/unix-stream (from size=[0-9]+ on|at every size measured)\"))] | length" explain.json)" = 2 ]'
+
 summary family-msg
