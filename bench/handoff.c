@@ -208,7 +208,7 @@ static void stf_wait(struct handoff *h, int side, uint64_t k)
 	for (n = 0; n < h->spins; n++) {
 		if ((__atomic_load_n(&h->seq, __ATOMIC_ACQUIRE) & ~TURN_SLEEPING) == want)
 			return;
-		cpu_relax();
+		ipcb_cpu_relax();
 	}
 	while (((cur = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE)) & ~TURN_SLEEPING) != want && !stopped(h)) {
 		if (!(cur & TURN_SLEEPING) &&

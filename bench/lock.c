@@ -198,7 +198,7 @@ static void *pair_writer(void *arg)
 		rwlock_wr_lock(&st->lock);
 		st->pair[0] = i + 1;
 		ipcb_barrier();
-		cpu_relax(); /* widen the window in which the pair is torn */
+		ipcb_cpu_relax(); /* widen the window in which the pair is torn */
 		st->pair[1] = i + 1;
 		rwlock_unlock(&st->lock);
 	}

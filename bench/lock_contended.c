@@ -147,7 +147,7 @@ static uint32_t gate_wait(struct team *t, uint32_t seen)
 
 	while ((g = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE)) == seen && !team_stopped(t)) {
 		if (!t->oversubscribed && spins++ < GATE_SPINS) {
-			cpu_relax();
+			ipcb_cpu_relax();
 			continue;
 		}
 		/* counted before the futex re-reads gen: an opener either sees us or we see it */

@@ -63,22 +63,12 @@ struct lock_ops {
 
 /* ---- waiting ---- */
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	/* pause: frees the sibling hyperthread and avoids a pipeline flush on exit */
-	__builtin_ia32_pause();
-#else
-	ipcb_barrier();
-#endif
-}
-
 /* One round of a busy-wait; past the budget, give the holder our CPU. */
 static inline void spin_wait(unsigned int *spins)
 {
 	if (*spins < SPINS_BEFORE_YIELD) {
 		(*spins)++;
-		cpu_relax();
+		ipcb_cpu_relax();
 	} else {
 		sched_yield();
 	}

@@ -47,15 +47,6 @@ struct msg_ring {
 	unsigned char *data;
 };
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#else
-	ipcb_barrier();
-#endif
-}
-
 static size_t ring_shared_bytes(const struct msg_sess *s)
 {
 	(void)s;
@@ -177,7 +168,7 @@ static int ring_wait(struct msg_end *e, struct msg_ring *r, int writer, uint32_t
 		if (__atomic_load_n(&r->closed, __ATOMIC_ACQUIRE))
 			return ring_avail(r, writer) >= want ? 0 : RING_CLOSED;
 		if (r->spin) {
-			cpu_relax();
+			ipcb_cpu_relax();
 			if (++spins % SPINS_PER_CHECK)
 				continue;
 			/* never starve a task that shares this CPU (e.g. a check's peer) */

@@ -28,67 +28,12 @@
 
 /* --- loading ------------------------------------------------------------ */
 
-static const char *json_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
-}
-
-/* Before the schema check: is this an ipcbench results file at all, and one of our version? */
-static int check_kind(const json_t *doc, char *err, size_t errlen)
-{
-	const json_t *s = json_object_get(doc, "schema");
-	const char *v;
-
-	if (!json_is_object(doc))
-		return BAD("not an ipcbench results file: the top level is %s, expected an object with \"schema\": \"%s\"",
-			   json_type_name(doc), IPCB_SCHEMA);
-	if (!s)
-		return BAD("not an ipcbench results file: no \"schema\" member (expected \"%s\")", IPCB_SCHEMA);
-	if (!json_is_string(s))
-		return BAD("\"schema\" is %s, expected the string \"%s\"", json_type_name(s), IPCB_SCHEMA);
-	v = json_string_value(s);
-	if (strcmp(v, IPCB_SCHEMA) == 0)
-		return 0;
-	if (strncmp(v, "ipcbench-config/", 16) == 0)
-		return BAD("an ipcbench config (schema \"%.40s\"), not a results file", v);
-	if (strncmp(v, "ipcbench/", 9) == 0)
-		return BAD("schema \"%.40s\" is not supported: this ipcbench reads \"%s\"", v, IPCB_SCHEMA);
-	return BAD("not an ipcbench results file: schema \"%.40s\" (expected \"%s\")", v, IPCB_SCHEMA);
-}
-
 int ipcb_rfile_load(struct ipcb_rfile *f, const char *path, char *err, size_t errlen)
 {
-	char why[512];
-	json_error_t jerr;
-	struct stat st;
-	FILE *fp;
-
 	memset(f, 0, sizeof(*f));
 	f->path = path;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return BAD("%s: is a directory, not a results file", path);
-	fp = fopen(path, "re");
-	if (!fp)
-		return BAD("%s: %s", path, strerror(errno));
-	f->doc = json_loadf(fp, 0, &jerr);
-	fclose(fp);
-	if (!f->doc)
-		return BAD("%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-	if (check_kind(f->doc, why, sizeof(why)) || ipcb_report_validate(f->doc, why, sizeof(why))) {
-		json_decref(f->doc);
-		f->doc = NULL;
-		return BAD("%s: %s", path, why);
-	}
-	return 0;
+	f->doc = ipcb_report_read(path, err, errlen);
+	return f->doc ? 0 : -1;
 }
 
 const char *ipcb_jstr(const json_t *o, const char *key)
@@ -210,7 +155,7 @@ void ipcb_scalar_text(const json_t *v, char *buf, size_t len)
 	else if (!v)
 		snprintf(buf, len, "absent");
 	else
-		snprintf(buf, len, "(%s)", json_type_name(v));
+		snprintf(buf, len, "(%s)", ipcb_json_type_name(v));
 }
 
 void ipcb_result_params(const json_t *r, const char *except, char *buf, size_t len)

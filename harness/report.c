@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stats.h"
+
 #ifndef IPCB_VERSION
 #define IPCB_VERSION "0.0.0"
 #endif
@@ -40,6 +42,24 @@ void ipcb_fmt_ns(double ns, char *buf, size_t len)
 		snprintf(buf, len, "%.2f ms", ns / 1e6);
 	else
 		snprintf(buf, len, "%.2f s", ns / 1e9);
+}
+
+json_t *ipcb_hist_json(const struct ipcb_hist *h, double ns_per_unit)
+{
+	json_t *buckets = json_array();
+	size_t b;
+
+#define NS(x) ((json_int_t)((double)(x) * ns_per_unit))
+	for (b = 0; b < IPCB_HIST_BUCKETS; b++)
+		if (h->buckets[b])
+			json_array_append_new(buckets, json_pack("[I, I, I]", NS(ipcb_hist_bucket_lo(b)),
+								 NS(ipcb_hist_bucket_hi(b)), (json_int_t)h->buckets[b]));
+	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:o}", "unit", "ns", "count",
+			 (json_int_t)h->count, "min", NS(h->min), "max", NS(h->max), "mean",
+			 h->count ? h->sum / (double)h->count * ns_per_unit : 0.0, "p50", NS(ipcb_hist_quantile(h, 0.5)),
+			 "p90", NS(ipcb_hist_quantile(h, 0.9)), "p99", NS(ipcb_hist_quantile(h, 0.99)), "p999",
+			 NS(ipcb_hist_quantile(h, 0.999)), "buckets", buckets);
+#undef NS
 }
 
 void ipcb_utc_now(char *buf, size_t len)
@@ -197,20 +217,29 @@ out:
 
 json_t *ipcb_report_read(const char *path, char *err, size_t errlen)
 {
+	char why[512];
 	json_error_t jerr;
-	json_t *doc = json_load_file(path, 0, &jerr);
+	struct stat st;
+	json_t *doc;
+	FILE *fp;
 
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not a results file", path);
+		return NULL;
+	}
+	fp = fopen(path, "re");
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	doc = json_loadf(fp, 0, &jerr);
+	fclose(fp);
 	if (!doc) {
 		snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
 		return NULL;
 	}
-	if (ipcb_report_validate(doc, err, errlen)) {
-		size_t n = strlen(err);
-		char *copy = strdup(err);
-
-		snprintf(err, errlen, "%s: %s", path, copy);
-		free(copy);
-		(void)n;
+	if (ipcb_report_validate(doc, why, sizeof(why))) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		json_decref(doc);
 		return NULL;
 	}
@@ -220,6 +249,44 @@ json_t *ipcb_report_read(const char *path, char *err, size_t errlen)
 /* --- validation -------------------------------------------------------- */
 
 #define BAD(...) (snprintf(err, errlen, __VA_ARGS__), -1)
+
+const char *ipcb_json_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	default: return "null";
+	}
+}
+
+/* Before the schema check: is this an ipcbench results file at all, and one of our version? */
+static int check_kind(const json_t *doc, char *err, size_t errlen)
+{
+	const json_t *s = json_object_get(doc, "schema");
+	const char *v;
+
+	if (!json_is_object(doc))
+		return BAD("not an ipcbench results file: the top level is %s, expected an object with \"schema\": \"%s\"",
+			   ipcb_json_type_name(doc), IPCB_SCHEMA);
+	if (!s)
+		return BAD("not an ipcbench results file: no \"schema\" member (expected \"%s\")", IPCB_SCHEMA);
+	if (!json_is_string(s))
+		return BAD("\"schema\" is %s, expected the string \"%s\"", ipcb_json_type_name(s), IPCB_SCHEMA);
+	v = json_string_value(s);
+	if (strcmp(v, IPCB_SCHEMA) == 0)
+		return 0;
+	if (strncmp(v, "ipcbench-config/", 16) == 0)
+		return BAD("an ipcbench config (schema \"%.40s\"), not a results file", v);
+	if (strncmp(v, "ipcbench/", 9) == 0)
+		return BAD("schema \"%.40s\" is not supported: this ipcbench reads \"%s\"", v, IPCB_SCHEMA);
+	return BAD("not an ipcbench results file: schema \"%.40s\" (expected \"%s\")", v, IPCB_SCHEMA);
+}
+
 
 static int need(const json_t *o, const char *key, int (*is)(const json_t *), const char *type, const char *where,
 		char *err, size_t errlen)
@@ -337,14 +404,11 @@ static int validate_result(const json_t *r, size_t idx, char *err, size_t errlen
 
 int ipcb_report_validate(const json_t *doc, char *err, size_t errlen)
 {
-	const json_t *v, *r;
+	const json_t *r;
 	size_t i;
 
-	if (!json_is_object(doc))
-		return BAD("the document must be a JSON object");
-	v = json_object_get(doc, "schema");
-	if (!json_is_string(v) || strcmp(json_string_value(v), IPCB_SCHEMA))
-		return BAD("\"schema\" must be \"%s\"", IPCB_SCHEMA);
+	if (check_kind(doc, err, errlen))
+		return -1;
 	if (need(doc, "tool", is_object, "an object", "document", err, errlen) ||
 	    need(json_object_get(doc, "tool"), "version", is_string, "a string", "tool", err, errlen) ||
 	    need(doc, "started", is_string, "a string", "document", err, errlen) ||

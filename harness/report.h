@@ -8,6 +8,14 @@
 
 #define IPCB_SCHEMA "ipcbench/1"
 
+struct ipcb_hist;
+/*
+ * A histogram as the results JSON holds it: unit "ns", count, min, max,
+ * mean, p50/p90/p99/p999 and the non-empty buckets [lo, hi, count]; values
+ * are scaled by ns_per_unit (1 when the histogram was filled in ns).
+ */
+json_t *ipcb_hist_json(const struct ipcb_hist *h, double ns_per_unit);
+
 /* A duration for people: "2.19 ns", "156.7 ns", "52.31 us", "4.49 ms". */
 void ipcb_fmt_ns(double ns, char *buf, size_t len);
 
@@ -35,7 +43,12 @@ int ipcb_report_write(const json_t *doc, const char *path, int force, char *err,
 
 /* Load and validate a results file. NULL with err on failure. */
 json_t *ipcb_report_read(const char *path, char *err, size_t errlen);
-/* Check doc against schema ipcbench/1; 0 or -1 with the first problem in err. */
+/* "an object", "a string", ...: for messages about a value of the wrong type. */
+const char *ipcb_json_type_name(const json_t *v);
+/*
+ * Check doc against schema ipcbench/1; 0 or -1 with the first problem in err
+ * (a file that is not ipcbench output, or another version, says so first).
+ */
 int ipcb_report_validate(const json_t *doc, char *err, size_t errlen);
 
 #endif

@@ -17,6 +17,7 @@
 #include "counters.h"
 #include "measure.h"
 #include "registry.h"
+#include "report.h"
 #include "stats.h"
 #include "timer.h"
 #include "topo.h"
@@ -458,24 +459,6 @@ static void harness_notes(struct ipcb_ctx *ctx, const struct ipcb_measurement *m
 			  m->stats.p99 / m->stats.median);
 }
 
-/* The histogram of a latency pass, in ns: count, min, max, mean, p50..p99.9 and the non-empty buckets. */
-static json_t *hist_json(const struct ipcb_hist *h)
-{
-	json_t *buckets = json_array();
-	size_t b;
-
-	for (b = 0; b < IPCB_HIST_BUCKETS; b++)
-		if (h->buckets[b])
-			json_array_append_new(buckets, json_pack("[I, I, I]", (json_int_t)ipcb_hist_bucket_lo(b),
-								 (json_int_t)ipcb_hist_bucket_hi(b),
-								 (json_int_t)h->buckets[b]));
-	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:o}", "unit", "ns", "count",
-			 (json_int_t)h->count, "min", (json_int_t)h->min, "max", (json_int_t)h->max, "mean",
-			 h->count ? h->sum / (double)h->count : 0.0, "p50", (json_int_t)ipcb_hist_quantile(h, 0.5),
-			 "p90", (json_int_t)ipcb_hist_quantile(h, 0.9), "p99", (json_int_t)ipcb_hist_quantile(h, 0.99),
-			 "p999", (json_int_t)ipcb_hist_quantile(h, 0.999), "buckets", buckets);
-}
-
 /*
  * Time each operation separately, after the amortised measurement: one timer
  * read per operation would otherwise inflate the median of short operations.
@@ -499,7 +482,7 @@ static void latency_pass(struct ipcb_ctx *ctx, const struct ipcb_measurement *m,
 	}
 	ctx->lap_on = 0;
 	if (h->count) {
-		json_object_set_new(r, "histogram", hist_json(h));
+		json_object_set_new(r, "histogram", ipcb_hist_json(h, 1.0));
 		ipcb_note(ctx, "histogram: %llu operations timed one by one; each includes one timer read (~%.0f ns)",
 			  (unsigned long long)h->count, ipcb_timer()->overhead_min_ns / 2);
 	}

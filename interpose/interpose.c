@@ -975,28 +975,6 @@ static size_t merge_samples(size_t res_off, uint64_t total, double ns_per_tick, 
 	return n;
 }
 
-/* The same shape as the runner's histograms; bucket edges converted from ticks to ns. */
-static json_t *hist_json(const struct ipcb_hist *h, double ns_per_tick)
-{
-	json_t *buckets = json_array();
-	size_t b;
-
-	for (b = 0; b < IPCB_HIST_BUCKETS; b++)
-		if (h->buckets[b])
-			json_array_append_new(buckets,
-					      json_pack("[I, I, I]",
-							(json_int_t)((double)ipcb_hist_bucket_lo(b) * ns_per_tick),
-							(json_int_t)((double)ipcb_hist_bucket_hi(b) * ns_per_tick),
-							(json_int_t)h->buckets[b]));
-	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:o}", "unit", "ns", "count",
-			 (json_int_t)h->count, "min", (json_int_t)((double)h->min * ns_per_tick), "max",
-			 (json_int_t)((double)h->max * ns_per_tick), "mean",
-			 h->count ? h->sum / (double)h->count * ns_per_tick : 0.0, "p50",
-			 (json_int_t)((double)ipcb_hist_quantile(h, 0.5) * ns_per_tick), "p90",
-			 (json_int_t)((double)ipcb_hist_quantile(h, 0.9) * ns_per_tick), "p99",
-			 (json_int_t)((double)ipcb_hist_quantile(h, 0.99) * ns_per_tick), "p999",
-			 (json_int_t)((double)ipcb_hist_quantile(h, 0.999) * ns_per_tick), "buckets", buckets);
-}
 
 static json_t *stats_json(const double *x, size_t n)
 {
@@ -1234,7 +1212,7 @@ static json_t *sample_result(const char *id, const char *per, size_t res_off, co
 	json_object_set_new(r, "status", json_string("ok"));
 	json_object_set_new(r, "stats", stats_json(x, n));
 	json_object_set_new(r, "samples", samples);
-	json_object_set_new(r, "histogram", hist_json(h, ns_per_tick));
+	json_object_set_new(r, "histogram", ipcb_hist_json(h, ns_per_tick));
 	free(x);
 	return r;
 }
