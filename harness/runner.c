@@ -626,17 +626,6 @@ void ipcb_run_free(struct ipcb_run *run)
 	run->result = NULL;
 }
 
-json_t *ipcb_run_job(const struct ipcb_job *job, const struct ipcb_measure_opts *o)
-{
-	struct ipcb_run run = { 0 };
-	json_t *r;
-
-	ipcb_run_round(job, o, &run, 1);
-	r = run.result;
-	ipcb_run_free(&run);
-	return r;
-}
-
 int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen)
 {
 	const struct ipcb_bench *b = job->bench;

@@ -28,9 +28,6 @@ void ipcb_install_sigint(void);
 /* Expand the configuration into jobs. -1 with err on bad input (exit 2). */
 int ipcb_plan(const struct ipcb_config *c, struct ipcb_job **jobs, size_t *njobs, char *err, size_t errlen);
 
-/* Measure one job in one round; returns its result record (status ok, skipped or failed). */
-json_t *ipcb_run_job(const struct ipcb_job *job, const struct ipcb_measure_opts *o);
-
 /*
  * A job measured in several rounds interleaved with the other jobs, so that
  * a slow phase of the machine falls on every job alike rather than on
