@@ -25,6 +25,7 @@
 #include "runner.h"
 #include "timer.h"
 #include "topo.h"
+#include "worker.h"
 
 #ifndef IPCB_VERSION
 #define IPCB_VERSION "0.0.0"
@@ -694,19 +695,26 @@ static void print_table(json_t *doc)
 	}
 }
 
-static void progress(const struct ipcb_job *job, size_t i, size_t n, double elapsed, json_t *r, int tty)
+struct progress {
+	int tty, quiet;
+	uint64_t start;
+};
+
+static void progress(const struct ipcb_job *job, size_t i, size_t n, const json_t *r, void *arg)
 {
+	const struct progress *pg = arg;
+	double elapsed = (double)(ipcb_clock_ns() - pg->start) / 1e9;
 	char label[160];
 
 	ipcb_job_label(job, label, sizeof(label));
-	if (tty && !r) {
+	if (pg->tty && !r) {
 		double left = i ? elapsed / (double)i * (double)(n - i) : 0;
 
 		fprintf(stderr, "\r\033[K[%zu/%zu] %s %s  elapsed %.1f s", i + 1, n, label, job->placement, elapsed);
 		if (i)
 			fprintf(stderr, ", ~%.0f s left", left);
 		fflush(stderr);
-	} else if (!tty && r) {
+	} else if (!pg->tty && !pg->quiet && r) {
 		json_t *st = json_object_get(r, "stats");
 		char med[32];
 
@@ -743,53 +751,22 @@ static json_t *jobs_json(struct ipcb_job *jobs, size_t n)
 	return a;
 }
 
-/* The options of one round: the budget and the minimum time are shared out among the rounds. */
-static struct ipcb_measure_opts round_opts(const struct ipcb_measure_opts *o)
-{
-	struct ipcb_measure_opts r = *o;
-
-	r.budget_s = o->budget_s / o->rounds;
-	r.min_time_s = o->min_time_s / o->rounds;
-	return r;
-}
-
 static int run_jobs(struct run_opts *ro, struct ipcb_job *jobs, size_t njobs, json_t *doc)
 {
-	json_t *results = json_object_get(doc, "results");
-	int tty = isatty(2) && !ro->quiet, failed = 0, rounds = ro->cfg.measure.rounds, k;
-	struct ipcb_run *runs = calloc(njobs, sizeof(*runs));
-	struct ipcb_measure_opts o;
-	uint64_t start = ipcb_clock_ns();
-	size_t i, step = 0, steps = njobs * (size_t)rounds;
+	struct progress pg = { isatty(2) && !ro->quiet, ro->quiet, ipcb_clock_ns() };
+	size_t failed, workers;
+	double startup_ms;
 
 	ro->cfg.measure.stop = &ipcb_interrupted;
 	ro->cfg.measure.counter_list = ro->counters;
-	o = round_opts(&ro->cfg.measure);
-	for (k = 0; k < rounds && !ipcb_interrupted; k++) {
-		for (i = 0; i < njobs && !ipcb_interrupted; i++, step++) {
-			double elapsed = (double)(ipcb_clock_ns() - start) / 1e9;
-
-			if (runs[i].result)
-				continue;
-			if (tty)
-				progress(&jobs[i], step, steps, elapsed, NULL, tty);
-			ipcb_run_round(&jobs[i], &o, &runs[i], k == rounds - 1);
-			if (runs[i].result && !ro->quiet && !tty)
-				progress(&jobs[i], i, njobs, elapsed, runs[i].result, tty);
-		}
-	}
-	if (tty)
+	failed = ipcb_run_jobs(jobs, njobs, &ro->cfg.measure, progress, &pg, json_object_get(doc, "results"));
+	if (pg.tty)
 		fprintf(stderr, "\r\033[K");
-	for (i = 0; i < njobs; i++) {
-		ipcb_run_finish_early(&jobs[i], &o, &runs[i]);
-		if (!runs[i].result)
-			continue;
-		failed |= strcmp(json_string_value(json_object_get(runs[i].result, "status")), "failed") == 0;
-		json_array_append_new(results, runs[i].result);
-		ipcb_run_free(&runs[i]);
-	}
-	free(runs);
-	return failed;
+	ipcb_worker_overhead(&startup_ms, &workers);
+	json_object_set_new(doc, "workers",
+			    json_pack("{s:I, s:f, s:s}", "count", (json_int_t)workers, "startup_ms_median", startup_ms,
+				      "what", "each round of each job ran in a fresh process; startup: fork to ready to measure"));
+	return failed != 0;
 }
 
 static void print_warnings(json_t *machine)
@@ -935,6 +912,8 @@ int main(int argc, char **argv)
 	};
 	size_t i;
 
+	if (argc == 2 && strcmp(argv[1], IPCB_WORKER_ARG) == 0)
+		return ipcb_worker_main();
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
 		fputs(main_help, argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;

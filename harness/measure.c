@@ -104,14 +104,17 @@ static void warm_up(struct ipcb_ctx *ctx, uint64_t iters, double warmup_s)
 }
 
 /* The stop rule, checked every few samples: statistics are not free. */
-static int should_stop(struct ipcb_measurement *m, const struct ipcb_measure_opts *o, double elapsed_s)
+static int should_stop(struct ipcb_measurement *m, const struct ipcb_measure_opts *o, size_t in_round,
+		       double elapsed_s)
 {
 	if (o->stop && *o->stop) {
 		m->interrupted = 1;
 		return 1;
 	}
-	if (m->n >= (size_t)o->max_samples)
+	if (in_round >= (size_t)o->max_samples) {
+		m->hit_max = 1;
 		return 1;
+	}
 	/* min_samples wins over the budget, up to 10x the budget for slow bodies */
 	if (m->n < (size_t)o->min_samples && elapsed_s < 10 * o->budget_s)
 		return 0;
@@ -130,12 +133,20 @@ int ipcb_measure_round(struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o, 
 	uint64_t start = ipcb_clock_ns();
 	double target = target_sample_ns(o);
 
-	if (!m->samples) {
+	size_t first;
+
+	if (!m->samples)
 		memset(m, 0, sizeof(*m));
-		m->samples = calloc((size_t)o->max_samples, sizeof(double));
-		if (!m->samples)
-			return ipcb_fail(ctx, "out of memory for %d samples", o->max_samples);
+	/* max_samples bounds each round: the store grows by that much a round, never past its end */
+	if (m->cap - m->n < (size_t)o->max_samples) {
+		double *grown = realloc(m->samples, (m->n + (size_t)o->max_samples) * sizeof(double));
+
+		if (!grown)
+			return ipcb_fail(ctx, "out of memory for %zu samples", m->n + (size_t)o->max_samples);
+		m->samples = grown;
+		m->cap = m->n + (size_t)o->max_samples;
 	}
+	first = m->n;
 	m->sample_ns = target;
 	if (calibrate(ctx, target, o->budget_s * 1e9, &m->iters))
 		return -1;
@@ -147,7 +158,7 @@ int ipcb_measure_round(struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o, 
 		if (ctx->aborted)
 			return -1;
 		elapsed = (double)(ipcb_clock_ns() - start) / 1e9;
-		if (should_stop(m, o, elapsed))
+		if (should_stop(m, o, m->n - first, elapsed))
 			break;
 	}
 	m->elapsed_s += (double)(ipcb_clock_ns() - start) / 1e9;
@@ -202,4 +213,5 @@ void ipcb_measurement_free(struct ipcb_measurement *m)
 {
 	free(m->samples);
 	m->samples = NULL;
+	m->n = m->cap = 0;
 }

@@ -8,6 +8,7 @@
 #include "runner.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "stats.h"
 #include "timer.h"
 #include "topo.h"
+#include "worker.h"
 
 volatile sig_atomic_t ipcb_interrupted;
 
@@ -389,9 +391,14 @@ static json_t *result_new(const struct ipcb_job *job)
 	for (i = 0; i < (size_t)job->ncpus; i++)
 		json_array_append_new(cpus, json_integer(job->cpus[i]));
 	json_object_set_new(r, "placement", json_pack("{s:s, s:o}", "name", job->placement, "cpus", cpus));
-	if (job->ncpus > 1 && !job->skip[0])
+	if (job->ncpus > 1 && !job->skip[0]) {
+		const char *role = ipcb_topo_role(job->placement);
+
 		json_object_set_new(json_object_get(r, "placement"), "relation",
 				    json_string(ipcb_topo_relation(job->cpus[0], job->cpus[1])));
+		if (role)
+			json_object_set_new(json_object_get(r, "placement"), "role", json_string(role));
+	}
 	json_object_set_new(r, "unit", json_string("ns"));
 	json_object_set_new(r, "per", json_string(b->unit_of_work));
 	return r;
@@ -405,6 +412,11 @@ static json_t *result_status(json_t *r, const char *status, const char *reason)
 	return r;
 }
 
+json_t *ipcb_job_result(const struct ipcb_job *job, const char *status, const char *reason)
+{
+	return result_status(result_new(job), status, reason);
+}
+
 static json_t *stats_json(const struct ipcb_stats *s)
 {
 	return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:[f,f]}", "n", (json_int_t)s->n, "min",
@@ -414,57 +426,116 @@ static json_t *stats_json(const struct ipcb_stats *s)
 
 /* At most this many samples are stored, evenly thinned in time order. */
 #define STORED_SAMPLES 1000
+/* Reruns (rounds, each in its own process) disagreeing by more than this flag a result unstable. */
+#define UNSTABLE_RUNS 0.05
 
-static json_t *samples_json(const struct ipcb_measurement *m)
+static json_t *doubles_json(const double *x, size_t n, size_t max)
 {
 	json_t *a = json_array();
-	size_t i, step = (m->n + STORED_SAMPLES - 1) / STORED_SAMPLES;
+	size_t i, step = max ? (n + max - 1) / max : 1;
 
 	if (step == 0)
 		step = 1;
-	for (i = 0; i < m->n; i += step)
-		json_array_append_new(a, json_real(m->samples[i]));
+	for (i = 0; i < n; i += step)
+		json_array_append_new(a, json_real(x[i]));
 	return a;
 }
 
-static void add_measurement(json_t *r, const struct ipcb_measurement *m, const struct ipcb_measure_opts *o)
+/* Append a note to a result record. */
+static void record_note(json_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void record_note(json_t *r, const char *fmt, ...)
+{
+	char note[IPCB_NOTE_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(note, sizeof(note), fmt, ap);
+	va_end(ap);
+	if (!json_is_array(json_object_get(r, "notes")))
+		json_object_set_new(r, "notes", json_array());
+	json_array_append_new(json_object_get(r, "notes"), json_string(note));
+}
+
+static double rel_half_width(double lo, double hi, double median)
+{
+	double up = hi - median, down = median - lo;
+
+	return median > 0 ? (up > down ? up : down) / median : INFINITY;
+}
+
+/*
+ * Two intervals: within one process (the order-statistic CI of the pooled
+ * samples) and between processes (from the medians of the rounds). Samples
+ * of one process are time-ordered and correlated, so the first describes
+ * that process, not a rerun; the reported interval is the wider of the two.
+ */
+static void add_intervals(json_t *r, const struct ipcb_measurement *m, const struct ipcb_run *run,
+			  const struct ipcb_measure_opts *o)
+{
+	const struct ipcb_stats *s = &m->stats;
+	double lo = s->ci95_lo, hi = s->ci95_hi, runs_rel = 0;
+	int by_rounds = 0;
+
+	json_object_set_new(r, "round_medians", doubles_json(run->round_medians, (size_t)run->nrounds, 0));
+	json_object_set_new(r, "ci95_rel_samples", json_real(m->ci_rel));
+	if (run->nrounds >= 2) {
+		double rlo, rhi;
+
+		ipcb_stats_replicate_ci(run->round_medians, (size_t)run->nrounds, s->median, &rlo, &rhi);
+		runs_rel = rel_half_width(rlo, rhi, s->median);
+		json_object_set_new(r, "ci95_runs", json_pack("[f,f]", rlo, rhi));
+		json_object_set_new(r, "ci95_rel_runs", json_real(runs_rel));
+		if (runs_rel > m->ci_rel) {
+			lo = rlo;
+			hi = rhi;
+			by_rounds = 1;
+		}
+	}
+	json_object_set_new(r, "interval95", json_pack("[f,f]", lo, hi));
+	json_object_set_new(r, "interval_basis", json_string(by_rounds ? "rounds" : "samples"));
+	json_object_set_new(r, "ci95_rel", json_real(by_rounds ? runs_rel : m->ci_rel));
+	json_object_set_new(r, "unstable", json_boolean(m->ci_rel > o->ci_target || runs_rel > UNSTABLE_RUNS));
+	if (m->ci_rel > o->ci_target)
+		record_note(r, "unstable: CI95 of the median within one process is +/-%.1f%% (target +/-%.1f%%) after %zu samples in %.2f s; other load, frequency changes or a too short time_budget_s",
+			    100 * m->ci_rel, 100 * o->ci_target, m->n, m->elapsed_s);
+	if (runs_rel > UNSTABLE_RUNS)
+		record_note(r, "unstable: the medians of the %d rounds (each a fresh process) put the 95%% interval at +/-%.1f%%, over %.0f%%: reruns disagree more than one process's samples suggest",
+			    run->nrounds, 100 * runs_rel, 100 * UNSTABLE_RUNS);
+	else if (run->nrounds < 2)
+		record_note(r, "one round: the interval is from one process's samples and may not hold for a rerun; --rounds 5 gives the between-process interval");
+}
+
+static void add_measurement(json_t *r, const struct ipcb_measurement *m, const struct ipcb_run *run,
+			    const struct ipcb_measure_opts *o)
 {
 	json_object_set_new(r, "stats", stats_json(&m->stats));
-	json_object_set_new(r, "ci95_rel", json_real(m->ci_rel));
-	json_object_set_new(r, "unstable", json_boolean(m->unstable));
+	add_intervals(r, m, run, o);
 	json_object_set_new(r, "iters_per_sample", json_integer((json_int_t)m->iters));
 	json_object_set_new(r, "sample_ns", json_real(m->sample_ns));
 	json_object_set_new(r, "elapsed_s", json_real(m->elapsed_s));
 	json_object_set_new(r, "rounds", json_integer(m->rounds));
 	json_object_set_new(r, "drift", json_real(m->drift));
 	json_object_set_new(r, "stop", json_string(m->interrupted ? "interrupted" :
-						     m->hit_budget	   ? "time budget" :
-						     m->n >= (size_t)o->max_samples ? "max samples" :
-										 "ci target"));
-	json_object_set_new(r, "samples", samples_json(m));
-}
-
-static void harness_notes(struct ipcb_ctx *ctx, const struct ipcb_measurement *m, const struct ipcb_measure_opts *o)
-{
-	if (m->unstable)
-		ipcb_note(ctx, "unstable: CI95 of the median is +/-%.1f%% (target +/-%.1f%%) after %zu samples in %.2f s; other load, frequency changes or a too short time_budget_s",
-			  100 * m->ci_rel, 100 * o->ci_target, m->n, m->elapsed_s);
+						     m->hit_budget  ? "time budget" :
+						     m->hit_max	    ? "max samples" :
+								      "ci target"));
+	json_object_set_new(r, "samples", doubles_json(m->samples, m->n, STORED_SAMPLES));
 	if (m->interrupted)
-		ipcb_note(ctx, "interrupted: sampling was cut short by a signal");
+		record_note(r, "interrupted: sampling was cut short by a signal");
 	if (m->drift > 1.1)
-		ipcb_note(ctx, "drift: the medians of 8 consecutive blocks of samples differ by %.2fx; the machine's speed changed during sampling (host contention, frequency, a co-runner), so a rerun may differ by as much",
-			  m->drift);
+		record_note(r, "drift: the medians of 8 consecutive blocks of samples differ by %.2fx; the machine's speed changed during sampling (host contention, frequency, a co-runner), so a rerun may differ by as much",
+			    m->drift);
 	if (m->stats.p99 > 2 * m->stats.median)
-		ipcb_note(ctx, "long tail: p99 is %.1fx the median (interrupts, preemption or wake-ups inside samples)",
-			  m->stats.p99 / m->stats.median);
+		record_note(r, "long tail: p99 is %.1fx the median (interrupts, preemption or wake-ups inside samples)",
+			    m->stats.p99 / m->stats.median);
 }
 
 /*
  * Time each operation separately, after the amortised measurement: one timer
  * read per operation would otherwise inflate the median of short operations.
  */
-static void latency_pass(struct ipcb_ctx *ctx, const struct ipcb_measurement *m, const struct ipcb_measure_opts *o,
-			 json_t *r)
+static void latency_pass(struct ipcb_ctx *ctx, uint64_t iters, const struct ipcb_measure_opts *o, json_t *r)
 {
 	struct ipcb_hist *h = malloc(sizeof(*h));
 	double budget_ns = (o->budget_s * 0.3 > 0.05 ? o->budget_s * 0.3 : 0.05) * 1e9;
@@ -478,7 +549,7 @@ static void latency_pass(struct ipcb_ctx *ctx, const struct ipcb_measurement *m,
 	while (h->count < 200000 && (double)(ipcb_clock_ns() - start) < budget_ns && !ctx->aborted &&
 	       !(o->stop && *o->stop)) {
 		ctx->lap_last = ipcb_ticks_start();
-		ctx->bench->body(ctx, m->iters);
+		ctx->bench->body(ctx, iters);
 	}
 	ctx->lap_on = 0;
 	if (h->count) {
@@ -499,131 +570,255 @@ static void add_extra(json_t *r, struct ipcb_ctx *ctx)
 
 static void add_notes(json_t *r, const struct ipcb_ctx *ctx)
 {
-	json_t *notes = json_array();
 	int i;
 
 	if (ctx->bench->note)
-		json_array_append_new(notes, json_string(ctx->bench->note));
+		record_note(r, "%s", ctx->bench->note);
 	for (i = 0; i < ctx->nnotes; i++)
-		json_array_append_new(notes, json_string(ctx->notes[i]));
-	json_object_set_new(r, "notes", notes);
+		record_note(r, "%s", ctx->notes[i]);
 }
 
 /* Event counts of the timed samples, per unit of work, for both parties. */
-static void open_counters(struct ipcb_run *run, const struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o)
+static void open_counters(struct ipcb_counters **c, const struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o)
 {
-	run->counters[0] = ipcb_counters_open(o->counter_list, 0);
+	c[0] = ipcb_counters_open(o->counter_list, 0);
 	if (ctx->peer_tid > 0)
-		run->counters[1] = ipcb_counters_open(o->counter_list, ctx->peer_tid);
+		c[1] = ipcb_counters_open(o->counter_list, ctx->peer_tid);
 }
 
-static void close_counters(struct ipcb_run *run, json_t *r)
+static void close_counters(struct ipcb_counters **c, uint64_t ops, json_t *r)
 {
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		if (!run->counters[i])
-			continue;
-		if (r) {
-			json_t *c = json_object_get(r, "counters");
+		json_t *all;
 
-			if (!c) {
-				c = json_object();
-				json_object_set_new(r, "counters", c);
-			}
-			json_object_set_new(c, i ? "peer" : "measuring_thread",
-					    ipcb_counters_json(run->counters[i], (double)run->m.ops_counted));
+		if (!c[i])
+			continue;
+		all = json_object_get(r, "counters");
+		if (!all) {
+			all = json_object();
+			json_object_set_new(r, "counters", all);
 		}
-		ipcb_counters_close(run->counters[i]);
-		run->counters[i] = NULL;
+		json_object_set_new(all, i ? "peer" : "measuring_thread", ipcb_counters_json(c[i], (double)ops));
+		ipcb_counters_close(c[i]);
+		c[i] = NULL;
 	}
 }
 
-static void job_done(struct ipcb_run *run, json_t *r, const char *status, const char *why)
+/* What the manager needs of one round to pool it with the others. */
+static json_t *round_json(const struct ipcb_measurement *m)
 {
-	result_status(r, status, why);
-	run->result = r;
+	return json_pack("{s:o, s:I, s:f, s:f, s:b, s:b, s:b}", "samples", doubles_json(m->samples, m->n, 0),
+			 "iters", (json_int_t)m->iters, "sample_ns", m->sample_ns, "elapsed_s", m->elapsed_s,
+			 "interrupted", m->interrupted, "hit_budget", m->hit_budget, "hit_max", m->hit_max);
 }
 
-void ipcb_run_round(const struct ipcb_job *job, const struct ipcb_measure_opts *o, struct ipcb_run *run, int last)
+json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_opts *o, int last)
 {
 	const struct ipcb_bench *b = job->bench;
+	struct ipcb_counters *counters[2] = { NULL, NULL };
 	struct ipcb_measure_opts mo = *o;
+	struct ipcb_measurement m = { 0 };
 	struct ipcb_ctx ctx;
 	json_t *r = result_new(job);
+	int failed = 0;
 
 	ctx_init(&ctx, job);
 	if (job->skip[0])
-		return job_done(run, r, "skipped", job->skip);
+		return result_status(r, "skipped", job->skip);
 	if (b->supported && b->supported(&ctx, ctx.why, sizeof(ctx.why)))
-		return job_done(run, r, "skipped", ctx.why);
+		return result_status(r, "skipped", ctx.why);
 	if (ipcb_pin_self(job->cpus[0]))
-		return job_done(run, r, "skipped", "cannot pin the measuring thread (sched_setaffinity failed)");
+		return result_status(r, "skipped", "cannot pin the measuring thread (sched_setaffinity failed)");
 	if (b->setup && b->setup(&ctx)) {
 		json_decref(ctx.extra);
-		return job_done(run, r, "skipped", ctx.why);
+		return result_status(r, "skipped", ctx.why);
 	}
 	if (o->counter_list && last)
-		open_counters(run, &ctx, o);
-	mo.counters = run->counters;
-	if (ipcb_measure_round(&ctx, &mo, &run->m) || ctx.aborted) {
-		result_status(r, "failed", ctx.why);
-		last = 1;
-	} else if (last) {
-		ipcb_measure_finish(&run->m, o);
-		if (b->latency)
-			latency_pass(&ctx, &run->m, o, r);
-		if (ctx.aborted) {
-			result_status(r, "failed", ctx.why);
-		} else {
-			result_status(r, "ok", NULL);
-			add_measurement(r, &run->m, o);
-			harness_notes(&ctx, &run->m, o);
-		}
+		open_counters(counters, &ctx, o);
+	mo.counters = counters;
+	if (ipcb_measure_round(&ctx, &mo, &m) || ctx.aborted) {
+		failed = 1;
+	} else {
+		if (last && b->latency)
+			latency_pass(&ctx, m.iters, o, r);
+		json_object_set_new(r, "round", round_json(&m));
 	}
 	if (b->teardown)
 		b->teardown(&ctx);
-	if (ctx.aborted) {
-		result_status(r, "failed", ctx.why);
-		last = 1;
+	failed |= ctx.aborted;
+	result_status(r, failed ? "failed" : "ok", failed ? ctx.why : NULL);
+	if (failed)
+		json_object_del(r, "round");
+	close_counters(counters, m.ops_counted, r);
+	if (last || failed) {
+		add_extra(r, &ctx);
+		add_notes(r, &ctx);
 	}
-	if (!last) {
-		/* more rounds to come: only the final round's record is kept */
-		json_decref(ctx.extra);
-		json_decref(r);
+	json_decref(ctx.extra);
+	ipcb_measurement_free(&m);
+	return r;
+}
+
+/* --- pooling the rounds of a job (the manager) ------------------------------ */
+
+static int grow(void *pp, size_t *cap, size_t need, size_t size)
+{
+	void *p;
+	size_t n = *cap ? *cap : 64;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	p = realloc(*(void **)pp, n * size);
+	if (!p)
+		return -1;
+	*(void **)pp = p;
+	*cap = n;
+	return 0;
+}
+
+/* The pooled samples of every round, measured as one. */
+static void run_finish(struct ipcb_run *run, const struct ipcb_measure_opts *o, json_t *r)
+{
+	struct ipcb_measurement m = { 0 };
+
+	m.samples = run->samples;
+	m.n = run->n;
+	m.iters = run->iters;
+	m.sample_ns = run->sample_ns;
+	m.elapsed_s = run->elapsed_s;
+	m.rounds = run->nrounds;
+	m.interrupted = run->interrupted;
+	m.hit_budget = run->hit_budget;
+	m.hit_max = run->hit_max;
+	ipcb_measure_finish(&m, o);
+	add_measurement(r, &m, run, o);
+	run->result = r;
+}
+
+static int run_take_round(struct ipcb_run *run, json_t *round)
+{
+	json_t *samples = json_object_get(round, "samples"), *v;
+	size_t i, first = run->n, k = (size_t)run->nrounds;
+	struct ipcb_stats s;
+
+	if (grow(&run->samples, &run->cap, run->n + json_array_size(samples), sizeof(double)) ||
+	    grow(&run->round_medians, &run->rcap, k + 1, sizeof(double)))
+		return -1;
+	json_array_foreach(samples, i, v)
+		run->samples[run->n++] = json_number_value(v);
+	if (run->n == first)
+		return 0;
+	ipcb_stats_compute(run->samples + first, run->n - first, &s);
+	run->round_medians[run->nrounds++] = s.median;
+	run->iters = (uint64_t)json_integer_value(json_object_get(round, "iters"));
+	run->sample_ns = json_number_value(json_object_get(round, "sample_ns"));
+	run->elapsed_s += json_number_value(json_object_get(round, "elapsed_s"));
+	run->interrupted |= json_is_true(json_object_get(round, "interrupted"));
+	run->hit_budget |= json_is_true(json_object_get(round, "hit_budget"));
+	run->hit_max |= json_is_true(json_object_get(round, "hit_max"));
+	return 0;
+}
+
+void ipcb_run_add_round(struct ipcb_run *run, const struct ipcb_measure_opts *o, json_t *rec, int last)
+{
+	json_t *round = json_object_get(rec, "round");
+	const char *status = json_string_value(json_object_get(rec, "status"));
+
+	if (!status || strcmp(status, "ok") || !round) {
+		json_object_del(rec, "round");
+		if (!status || !strcmp(status, "ok"))
+			result_status(rec, "failed", "the worker returned no samples");
+		run->result = rec;
 		return;
 	}
-	close_counters(run, r);
-	add_extra(r, &ctx);
-	add_notes(r, &ctx);
-	run->result = r;
+	if (run_take_round(run, round)) {
+		json_object_del(rec, "round");
+		result_status(rec, "failed", "out of memory pooling the rounds' samples");
+		run->result = rec;
+		return;
+	}
+	json_object_del(rec, "round");
+	if (!last) {
+		json_decref(rec);
+		return;
+	}
+	run_finish(run, o, rec);
 }
 
 void ipcb_run_finish_early(const struct ipcb_job *job, const struct ipcb_measure_opts *o, struct ipcb_run *run)
 {
-	struct ipcb_ctx ctx;
 	json_t *r;
 
-	if (run->result || run->m.n == 0)
+	if (run->result || run->n == 0)
 		return;
-	ctx_init(&ctx, job);
 	r = result_new(job);
-	ipcb_measure_finish(&run->m, o);
 	result_status(r, "ok", NULL);
-	add_measurement(r, &run->m, o);
-	run->m.interrupted = 1;
-	harness_notes(&ctx, &run->m, o);
-	ipcb_note(&ctx, "interrupted after %d round(s): the figure comes from fewer samples than planned",
-		  run->m.rounds);
-	add_notes(r, &ctx);
-	run->result = r;
+	run->interrupted = 1;
+	run_finish(run, o, r);
+	record_note(r, "interrupted after %d round(s): the figure comes from fewer samples than planned",
+		    run->nrounds);
 }
 
 void ipcb_run_free(struct ipcb_run *run)
 {
-	close_counters(run, NULL);
-	ipcb_measurement_free(&run->m);
-	run->result = NULL;
+	free(run->samples);
+	free(run->round_medians);
+	memset(run, 0, sizeof(*run));
+}
+
+/* --- the schedule ------------------------------------------------------------ */
+
+/* The options of one round: the budget and the minimum time are shared out among the rounds. */
+static struct ipcb_measure_opts round_opts(const struct ipcb_measure_opts *o)
+{
+	struct ipcb_measure_opts r = *o;
+	int rounds = o->rounds > 0 ? o->rounds : 1;
+
+	r.budget_s = o->budget_s / rounds;
+	r.min_time_s = o->min_time_s / rounds;
+	return r;
+}
+
+size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipcb_measure_opts *o,
+		     ipcb_progress_fn progress, void *arg, json_t *results)
+{
+	struct ipcb_run *runs = calloc(njobs, sizeof(*runs));
+	struct ipcb_measure_opts ro = round_opts(o);
+	int rounds = o->rounds > 0 ? o->rounds : 1, k;
+	size_t i, step = 0, failed = 0;
+
+	if (!runs)
+		return njobs;
+	for (k = 0; k < rounds && !ipcb_interrupted; k++) {
+		for (i = 0; i < njobs && !ipcb_interrupted; i++) {
+			int last = k == rounds - 1;
+
+			if (runs[i].result)
+				continue;
+			if (progress)
+				progress(&jobs[i], step++, njobs * (size_t)rounds, NULL, arg);
+			if (jobs[i].skip[0])
+				runs[i].result = ipcb_job_result(&jobs[i], "skipped", jobs[i].skip);
+			else
+				ipcb_run_add_round(&runs[i], &ro, ipcb_worker_round(&jobs[i], &ro, last), last);
+			if (runs[i].result && progress)
+				progress(&jobs[i], i, njobs, runs[i].result, arg);
+		}
+	}
+	for (i = 0; i < njobs; i++) {
+		ipcb_run_finish_early(&jobs[i], &ro, &runs[i]);
+		if (runs[i].result) {
+			failed += strcmp(json_string_value(json_object_get(runs[i].result, "status")), "failed") == 0;
+			json_array_append_new(results, runs[i].result);
+		}
+		ipcb_run_free(&runs[i]);
+	}
+	free(runs);
+	return failed;
 }
 
 int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen)

@@ -28,21 +28,51 @@ void ipcb_install_sigint(void);
 /* Expand the configuration into jobs. -1 with err on bad input (exit 2). */
 int ipcb_plan(const struct ipcb_config *c, struct ipcb_job **jobs, size_t *njobs, char *err, size_t errlen);
 
+/* A result record with no measurement: skipped or failed, and why. */
+json_t *ipcb_job_result(const struct ipcb_job *job, const char *status, const char *reason);
+
 /*
- * A job measured in several rounds interleaved with the other jobs, so that
- * a slow phase of the machine falls on every job alike rather than on
- * whichever ran at that moment. Zero it, call ipcb_run_round for each round
- * (last = 1 on the final one) until run->result is set, then ipcb_run_free.
+ * One round of a job in this process (a worker's work): the result record
+ * (id, params, placement, status, reason) and, when ok, "round" with the
+ * round's samples and how sampling ended. The last round also carries what
+ * is taken once: the latency histogram, counters, metrics, attachments and
+ * the benchmark's notes.
  */
+json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_opts *o, int last);
+
+/* The rounds of one job, pooled by the manager. */
 struct ipcb_run {
-	struct ipcb_measurement m;
-	struct ipcb_counters *counters[2];
+	double *samples; /* every round's, in round order */
+	size_t n, cap;
+	double *round_medians; /* one per round: the replicates */
+	size_t rcap;
+	int nrounds;
+	uint64_t iters;
+	double sample_ns, elapsed_s;
+	int interrupted, hit_budget, hit_max;
 	json_t *result; /* set once the job is done: skipped, failed, or after the last round */
 };
-void ipcb_run_round(const struct ipcb_job *job, const struct ipcb_measure_opts *o, struct ipcb_run *run, int last);
-/* Interrupted between rounds: make a result from the samples so far, if any. */
+/* Pool a round record (the reference is stolen); the last one, or any not ok, makes run->result. */
+void ipcb_run_add_round(struct ipcb_run *run, const struct ipcb_measure_opts *o, json_t *rec, int last);
+/* Interrupted between rounds: make a result from the rounds so far, if any. */
 void ipcb_run_finish_early(const struct ipcb_job *job, const struct ipcb_measure_opts *o, struct ipcb_run *run);
 void ipcb_run_free(struct ipcb_run *run);
+
+/*
+ * Progress of the schedule: before a round (result NULL; i counts rounds of
+ * n in all) and when a job is done (result set; i is the job's index of n).
+ */
+typedef void (*ipcb_progress_fn)(const struct ipcb_job *job, size_t i, size_t n, const json_t *result, void *arg);
+
+/*
+ * The schedule: every job in o->rounds rounds interleaved with the other
+ * jobs, so a slow phase of the machine falls on every job alike, each round
+ * in a fresh worker process (budget and min_time shared out among the
+ * rounds). Appends one result per job to results, in job order; stops
+ * early on SIGINT. Returns how many results failed.
+ */
+size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipcb_measure_opts *o,
+		     ipcb_progress_fn progress, void *arg, json_t *results);
 
 /* `ipcbench test`: does the mechanism work. 0 pass, 1 skip, -1 fail; why says. */
 int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen);

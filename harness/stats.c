@@ -154,6 +154,31 @@ double ipcb_stats_ci_rel(const struct ipcb_stats *s)
 	return (up > down ? up : down) / s->median;
 }
 
+/* Student's t, two-sided 95%, for 1..30 degrees of freedom. */
+static double t975(size_t df)
+{
+	static const double t[] = { 0,	   12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+				    2.201, 2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+				    2.080, 2.074,  2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042 };
+
+	if (df < sizeof(t) / sizeof(t[0]))
+		return t[df];
+	return 1.96 + 2.4 / (double)df; /* within 0.3% of the exact value past 30 */
+}
+
+void ipcb_stats_replicate_ci(const double *x, size_t n, double center, double *lo, double *hi)
+{
+	double mean, sd, half;
+
+	*lo = *hi = center;
+	if (n < 2)
+		return;
+	mean_stddev(x, n, &mean, &sd);
+	half = t975(n - 1) * sd / sqrt((double)n);
+	*lo = center - half;
+	*hi = center + half;
+}
+
 /*
  * Histogram. An all-zero struct is a valid empty histogram, so min and max
  * are only meaningful once count > 0 (add and merge check count, not a

@@ -30,6 +30,14 @@ double ipcb_quantile_sorted(const double *sorted, size_t n, double q);
 double ipcb_stats_ci_rel(const struct ipcb_stats *s);
 
 /*
+ * A 95% interval for a figure from n independent replicates x[0..n) (the
+ * medians of rounds, each measured in its own process): center +/- t(0.975,
+ * n-1) * s / sqrt(n), s the replicates' standard deviation. Few replicates
+ * give a wide interval, as they should. n < 2: lo = hi = center.
+ */
+void ipcb_stats_replicate_ci(const double *x, size_t n, double center, double *lo, double *hi);
+
+/*
  * A log-linear histogram of non-negative integer values (nanoseconds):
  * values below 2^IPCB_HIST_SUB_BITS are exact; above, each power of two is
  * split into 2^IPCB_HIST_SUB_BITS linear buckets, so a bucket is at most

@@ -9,7 +9,9 @@
  */
 #include "timer.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "machine.h"
 #include "stats.h"
@@ -107,6 +109,21 @@ void ipcb_timer_init(struct ipcb_timer_info *info)
 	}
 	if (info)
 		*info = timer_info;
+}
+
+void ipcb_timer_adopt(const struct ipcb_timer_info *info)
+{
+	static char source[64], why[256];
+
+	timer_info = *info;
+	snprintf(source, sizeof(source), "%s", info->source ? info->source : "");
+	snprintf(why, sizeof(why), "%s", info->why ? info->why : "");
+	timer_info.source = source;
+	timer_info.why = why;
+#if defined(__x86_64__) || defined(__i386__)
+	ipcb_timer_use_tsc = strcmp(source, "tsc") == 0;
+#endif
+	timer_ready = 1;
 }
 
 const struct ipcb_timer_info *ipcb_timer(void)

@@ -21,6 +21,12 @@ extern int ipcb_timer_use_tsc;
 /* Choose the source, calibrate it against CLOCK_MONOTONIC_RAW and measure its overhead. */
 void ipcb_timer_init(struct ipcb_timer_info *info);
 const struct ipcb_timer_info *ipcb_timer(void);
+/*
+ * A worker process takes the manager's calibration instead of its own (one
+ * calibration costs 20 ms and would differ slightly from worker to worker).
+ * source is "tsc" or the portable clock; the strings are copied.
+ */
+void ipcb_timer_adopt(const struct ipcb_timer_info *info);
 
 static inline uint64_t ipcb_clock_ns(void)
 {

@@ -50,6 +50,8 @@ struct topo_state {
 	int ncpus;
 	int load_tried;		/* a failed hwloc load is not retried: it is slow */
 	hwloc_topology_t topo;	/* NULL unless loaded */
+	char *xml;		/* load from this hwloc XML (the manager's) instead of discovering */
+	int xml_len;
 	char fail[TOPO_ERR_LEN]; /* why topo is NULL */
 	int have_pair[REL_COUNT];
 	int pair[REL_COUNT][2];
@@ -182,6 +184,13 @@ static int hwloc_load(void)
 	}
 	if (hwloc_topology_init(&topo) < 0) {
 		set_fail("hwloc_topology_init: %s", strerror(errno));
+		return -1;
+	}
+	/* a worker process: the manager's topology of this same machine, so binding still applies */
+	if (st.xml && (hwloc_topology_set_xmlbuffer(topo, st.xml, st.xml_len) < 0 ||
+		       hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM) < 0)) {
+		set_fail("hwloc: cannot load the manager's topology XML: %s", strerror(errno));
+		hwloc_topology_destroy(topo);
 		return -1;
 	}
 	if (hwloc_topology_load(topo) < 0) {
@@ -325,11 +334,42 @@ int ipcb_topo_init(char *err, size_t errlen)
 	return rc;
 }
 
+static void topo_ensure(void);
+
+int ipcb_topo_export_xml(char **xml, int *len)
+{
+	topo_ensure();
+	if (!st.topo || hwloc_topology_export_xmlbuffer(st.topo, xml, len, 0) < 0)
+		return -1;
+	return 0;
+}
+
+void ipcb_topo_xml_free(char *xml)
+{
+	if (st.topo && xml)
+		hwloc_free_xmlbuffer(st.topo, xml);
+}
+
+int ipcb_topo_import_xml(const char *xml, int len)
+{
+	pthread_mutex_lock(&st_lock);
+	free(st.xml);
+	st.xml = malloc((size_t)len + 1);
+	if (st.xml) {
+		memcpy(st.xml, xml, (size_t)len);
+		st.xml[len] = '\0';
+		st.xml_len = len;
+	}
+	pthread_mutex_unlock(&st_lock);
+	return st.xml ? 0 : -1;
+}
+
 void ipcb_topo_fini(void)
 {
 	pthread_mutex_lock(&st_lock);
 	if (st.topo)
 		hwloc_topology_destroy(st.topo);
+	free(st.xml);
 	free(st.cpus);
 	memset(&st, 0, sizeof(st));
 	pthread_mutex_unlock(&st_lock);
@@ -604,6 +644,31 @@ const char *ipcb_topo_relation(int a, int b)
 	if (!pa || !pb)
 		return "unknown";
 	return ipcb_placement_names[relation_of(pa, pb)];
+}
+
+/*
+ * Placement names depend on the topology (one VM's closest pair of cores
+ * shares an L3, another's shares nothing); a role means the same on every
+ * machine, so results from two machines can be matched on it.
+ */
+const char *ipcb_topo_role(const char *placement)
+{
+	int rel, r, nearest = -1, farthest = -1;
+
+	topo_ensure();
+	rel = find_rel(placement);
+	if (rel == REL_SAME_CPU || rel == REL_SMT_SIBLING)
+		return ipcb_placement_names[rel];
+	for (r = REL_SAME_CACHE; r < REL_COUNT; r++) {
+		if (!st.have_pair[r])
+			continue;
+		if (nearest < 0)
+			nearest = r;
+		farthest = r;
+	}
+	if (rel < 0 || (rel != nearest && rel != farthest))
+		return NULL;
+	return rel == nearest ? "nearest-core" : "farthest";
 }
 
 static int pin_hwloc(int cpu)

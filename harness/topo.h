@@ -17,6 +17,14 @@ extern const char *const ipcb_placement_names[];
  */
 int ipcb_topo_init(char *err, size_t errlen);
 void ipcb_topo_fini(void);
+/*
+ * Hand the topology to a worker process: export it as hwloc XML (free with
+ * ipcb_topo_xml_free), and import it there before anything loads the
+ * topology; the worker then skips discovery but still binds threads.
+ */
+int ipcb_topo_export_xml(char **xml, int *len);
+void ipcb_topo_xml_free(char *xml);
+int ipcb_topo_import_xml(const char *xml, int len);
 
 /* Number of CPUs we may run on (the affinity mask), and their OS ids. */
 int ipcb_topo_ncpus(void);
@@ -41,6 +49,14 @@ int ipcb_topo_placement(const char *name, int cpus[2], char *why, size_t whylen)
 
 /* The relation of two OS CPU ids, as one of the placement names. */
 const char *ipcb_topo_relation(int a, int b);
+
+/*
+ * The role of a placement on this machine, the same on every machine:
+ * "same-cpu", "smt-sibling", "nearest-core" (the closest pair of distinct
+ * cores: same-cache where it exists, else cross-cache, else cross-numa),
+ * "farthest" (the farthest such relation, when it differs), or NULL.
+ */
+const char *ipcb_topo_role(const char *placement);
 
 /* Placements that exist here, as a comma-separated list, e.g. "same-cpu, same-cache". */
 void ipcb_topo_available(char *buf, size_t len);
