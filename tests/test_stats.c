@@ -537,6 +537,36 @@ static void test_hist_merge(void)
 	CHECK(hist_equal(&e, &u));
 }
 
+/*
+ * The between-process interval from round medians: center +/- t * s / sqrt(n).
+ * x = {10, 12, 14}: mean 12, s = 2, t(0.975, 2) = 4.303, half = 4.303 * 2 / sqrt(3).
+ */
+static void test_replicate_ci(void)
+{
+	const double x[] = { 10, 12, 14 }, two[] = { 1, 3 };
+	double lo, hi, half = 4.303 * 2 / sqrt(3.0);
+
+	ipcb_stats_replicate_ci(x, 3, 12, &lo, &hi);
+	NEAR(12 - half, lo);
+	NEAR(12 + half, hi);
+	/* centred on the figure reported (the pooled median), not the mean of the replicates */
+	ipcb_stats_replicate_ci(x, 3, 11, &lo, &hi);
+	NEAR(11 - half, lo);
+	/* n = 2: t(0.975, 1) = 12.706, s = sqrt(2) */
+	ipcb_stats_replicate_ci(two, 2, 2, &lo, &hi);
+	NEAR(2 + 12.706 * sqrt(2.0) / sqrt(2.0), hi);
+	/* one replicate says nothing about a rerun: the interval is the point */
+	ipcb_stats_replicate_ci(x, 1, 10, &lo, &hi);
+	CHECK(lo == 10 && hi == 10);
+	/* identical replicates: zero width */
+	{
+		const double same[] = { 5, 5, 5, 5 };
+
+		ipcb_stats_replicate_ci(same, 4, 5, &lo, &hi);
+		CHECK(lo == 5 && hi == 5);
+	}
+}
+
 int main(void)
 {
 	test_empty();
@@ -555,6 +585,7 @@ int main(void)
 	test_hist_quantile();
 	test_hist_empty();
 	test_hist_merge();
+	test_replicate_ci();
 
 	printf("test_stats: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
