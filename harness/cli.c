@@ -659,6 +659,9 @@ static void flags_text(json_t *r, char *buf, size_t len)
 	}
 	if (json_is_true(json_object_get(r, "unstable")))
 		snprintf(buf, len, "unstable");
+	if (json_number_value(json_object_get(r, "drift")) > 1.1)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%sdrift %.2fx", buf[0] ? ", " : "",
+			 json_number_value(json_object_get(r, "drift")));
 	if (json_number_value(json_object_get(st, "p99")) > 2 * json_number_value(json_object_get(st, "median")))
 		snprintf(buf + strlen(buf), len - strlen(buf), "%stail p99 %.1fx", buf[0] ? ", " : "",
 			 json_number_value(json_object_get(st, "p99")) / json_number_value(json_object_get(st, "median")));
@@ -684,6 +687,8 @@ static void print_table(json_t *doc)
 		printf("%-40s %-18s %12s %9s  %-12s %s\n", label, pl, med, ci,
 		       json_string_value(json_object_get(r, "per")), flags);
 	}
+	printf("\nCI95: the wider of two 95%% intervals of the median: within one process (its samples) and\n"
+	       "between processes (the medians of the rounds, each a fresh process), as +/- percent.\n");
 	printf("\nnotes:\n");
 	json_array_foreach(results, i, r) {
 		notes = json_object_get(r, "notes");
