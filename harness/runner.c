@@ -772,7 +772,7 @@ void ipcb_run_free(struct ipcb_run *run)
 
 /* --- the schedule ------------------------------------------------------------ */
 
-/* The options of one round: the budget and the minimum time are shared out among the rounds. */
+/* The options of one round: the budget, the minimum time and min_samples are shared out among the rounds. */
 static struct ipcb_measure_opts round_opts(const struct ipcb_measure_opts *o)
 {
 	struct ipcb_measure_opts r = *o;
@@ -780,6 +780,7 @@ static struct ipcb_measure_opts round_opts(const struct ipcb_measure_opts *o)
 
 	r.budget_s = o->budget_s / rounds;
 	r.min_time_s = o->min_time_s / rounds;
+	r.min_samples = (o->min_samples + rounds - 1) / rounds;
 	return r;
 }
 
