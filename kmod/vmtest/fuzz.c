@@ -408,6 +408,7 @@ static void test_write_only_method(int fd)
 		{ .op = IPCB_OP_WRITE, .ret = SENTINEL },
 	};
 	int comm = open("/proc/self/comm", O_WRONLY | O_CLOEXEC);
+	long r;
 
 	if (!check(comm >= 0, "open /proc/self/comm: %s", strerror(errno)))
 		return;
@@ -418,9 +419,10 @@ static void test_write_only_method(int fd)
 	e[0].args[2] = sizeof(name) - 1;
 	e[1].args[1] = KERNEL_PTR; /* write(2)'s EFAULT comes first */
 	e[1].args[2] = 8;
-	check(batch(fd, (uintptr_t)e, 2, 0, 0) == 2 && e[0].ret == -EOPNOTSUPP && e[1].ret == -EFAULT,
-	      "an entry writing /proc/self/comm: rets %lld %lld, expected -EOPNOTSUPP -EFAULT", (long long)e[0].ret,
-	      (long long)e[1].ret);
+	r = batch(fd, (uintptr_t)e, 2, 0, 0);
+	check(r == 2 && e[0].ret == -EOPNOTSUPP && e[1].ret == -EFAULT,
+	      "entries writing /proc/self/comm: batch %ld, rets %lld %lld, expected 2, -EOPNOTSUPP -EFAULT", r,
+	      (long long)e[0].ret, (long long)e[1].ret);
 	close(comm);
 }
 
@@ -498,6 +500,7 @@ static void test_fsnotify(int fd)
 	int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), f;
 	struct ipcb_entry e = { .op = IPCB_OP_WRITE, .ret = SENTINEL };
 	ssize_t n;
+	long r;
 
 	snprintf(path, sizeof(path), "/tmp/fuzz-notify.%d", getpid());
 	f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -509,8 +512,8 @@ static void test_fsnotify(int fd)
 	e.args[1] = (uintptr_t)"notify";
 	e.args[2] = 6;
 	check(read(in, ev, sizeof(ev)) < 0 && errno == EAGAIN, "no inotify event before the write");
-	check(batch(fd, (uintptr_t)&e, 1, 0, 0) == 1 && e.ret == 6, "a write entry to %s: %lld", path,
-	      (long long)e.ret);
+	r = batch(fd, (uintptr_t)&e, 1, 0, 0);
+	check(r == 1 && e.ret == 6, "a write entry to %s: batch %ld, ret %lld", path, r, (long long)e.ret);
 	n = read(in, ev, sizeof(ev));
 	check(n >= (ssize_t)sizeof(struct inotify_event) && (((struct inotify_event *)ev)->mask & IN_MODIFY),
 	      "IN_MODIFY after a write entry: read %zd (%s)", n, n < 0 ? strerror(errno) : "no IN_MODIFY");
