@@ -685,20 +685,21 @@ static void test_threads(void)
 	pthread_t tids[THREADS + 1];
 	struct ipcb_entry *shared;
 	char name[64];
-	int dev = open_dev(), file, i;
+	/* an fd number of our own for the churn thread to close and reopen */
+	int dev = open_dev(), file, churn = open("/dev/null", O_WRONLY | O_CLOEXEC), i;
 
 	snprintf(name, sizeof(name), "/tmp/fuzz-threads.%d", getpid());
 	/* no O_APPEND: the threads share one offset, which must move atomically */
 	file = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	unlink(name);
 	shared = map_table(dev);
-	if (!check(file >= 0 && shared, "threads: %s or the shared table: %s", name, strerror(errno)))
+	if (!check(file >= 0 && churn >= 0 && shared, "threads: %s or the shared table: %s", name, strerror(errno)))
 		goto out;
 	for (i = 0; i < THREAD_SHARED; i++)
 		shared[i] = (struct ipcb_entry){ .op = IPCB_OP_GETPID, .ret = SENTINEL };
 	threads_stop = 0;
 	for (i = 0; i <= THREADS; i++) {
-		args[i] = (struct thread_arg){ .id = i, .dev = dev, .file = file, .churn_fd = 200, .shared = shared };
+		args[i] = (struct thread_arg){ .id = i, .dev = dev, .file = file, .churn_fd = churn, .shared = shared };
 		if (pthread_create(&tids[i], NULL, i < THREADS ? thread_writer : thread_churn, &args[i])) {
 			fail("pthread_create");
 			exit(3);
@@ -710,6 +711,8 @@ static void test_threads(void)
 	pthread_join(tids[THREADS], NULL);
 	check_thread_file(file);
 out:
+	if (churn >= 0)
+		close(churn);
 	if (shared)
 		munmap(shared, IPCB_SHARED_BYTES);
 	if (file >= 0)
