@@ -223,8 +223,8 @@ static int kmod_open_dev(char *why, size_t whylen)
 			snprintf(why, whylen, "kernel module not loaded (%s: %s): %s", KMOD_DEV, strerror(errno),
 				 KMOD_HOWTO);
 		else if (errno == EACCES || errno == EPERM)
-			snprintf(why, whylen, "%s: %s: the device is root-only; run as root or `sudo chmod a+rw %s`",
-				 KMOD_DEV, strerror(errno), KMOD_DEV);
+			snprintf(why, whylen, "%s: %s: the device is root-only: run as root (granting access: kmod/README.md)",
+				 KMOD_DEV, strerror(errno));
 		else
 			snprintf(why, whylen, "%s: %s", KMOD_DEV, strerror(errno));
 		return -1;

@@ -12,6 +12,13 @@
  * looked up. User memory is untrusted: every field of an entry is read once,
  * buffers go through the uaccess helpers and fds through fdget/fdput.
  *
+ * It is no way around the rules write(2) obeys: the device is root-only
+ * (mode 0600) unless an admin grants it, a batch needs the device open for
+ * writing, a write entry is refused under seccomp (a filter might forbid
+ * write(2), and the filter cannot be asked about an entry), the I/O is
+ * accounted like write(2)'s, and per-open memory is charged to the caller's
+ * memory cgroup.
+ *
  * The module must be GPL: file_start_write() uses GPL-only symbols.
  * Tested on Debian's 6.1 (kmod/vmtest); the version checks mark the later
  * kernels' API changes that it follows.
@@ -26,6 +33,8 @@
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/xacct.h>
+#include <linux/seccomp.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
@@ -49,7 +58,7 @@
 /* One open file: the shared table, once mmap() has created it. */
 struct ipcb_file {
 	struct mutex lock; /* serialises creating the table */
-	struct ipcb_entry *table; /* vmalloc_user(); published with smp_store_release */
+	struct ipcb_entry *table; /* ipcb_table_alloc(); published with smp_store_release */
 };
 
 /* An entry as read from user memory: each field read exactly once. */
@@ -62,6 +71,22 @@ struct ipcb_call {
 static bool ipcb_is_restart(long ret)
 {
 	return ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK;
+}
+
+/*
+ * A seccomp filter may forbid write(2), writev(2) or pwrite64(2) for this
+ * task, and there is no exported way to run it on an entry: refuse every
+ * write entry of a filtered task rather than be a way around the filter.
+ * Strict mode never gets here (it allows no ioctl).
+ */
+static bool ipcb_seccomp_active(void)
+{
+#ifdef CONFIG_SECCOMP
+	/* another thread's SECCOMP_FILTER_FLAG_TSYNC may set it mid-batch */
+	return READ_ONCE(current->seccomp.mode) != SECCOMP_MODE_DISABLED;
+#else
+	return false;
+#endif
 }
 
 /*
@@ -78,12 +103,17 @@ static ssize_t ipcb_write_locked(struct file *file, struct iov_iter *iter)
 	/* since 6.8 vfs_iter_write() takes the freeze protection itself */
 	file_start_write(file);
 #endif
+	/* vfs_iter_write() sends fsnotify_modify() itself, as vfs_write() does */
 	ret = vfs_iter_write(file, iter, ppos, 0);
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
 	file_end_write(file);
 #endif
 	if (ret >= 0 && ppos)
 		file->f_pos = pos;
+	/* what ksys_write() adds, so /proc/<pid>/io counts the entry as a write(2) */
+	if (ret > 0)
+		add_wchar(current, ret);
+	inc_syscw(current);
 	return ret;
 }
 
@@ -96,6 +126,8 @@ static s64 ipcb_op_write(u64 fd, u64 ubuf, u64 len)
 	bool pos_locked = false;
 	ssize_t ret;
 
+	if (ipcb_seccomp_active())
+		return -EPERM;
 	if (fd > INT_MAX)
 		return -EBADF;
 	f = fdget(fd);
@@ -111,6 +143,15 @@ static s64 ipcb_op_write(u64 fd, u64 ubuf, u64 len)
 		goto out_fdput;
 	ret = -EFAULT;
 	if (!access_ok(buf, len))
+		goto out_fdput;
+	/*
+	 * A file with only ->write (/proc/<pid>/comm, some drivers): write(2)
+	 * calls it, but vfs_write() is not exported and calling ->write here
+	 * would skip rw_verify_area() (the LSM hook among them). Refuse it
+	 * with an errno of its own rather than vfs_iter_write()'s -EINVAL.
+	 */
+	ret = -EOPNOTSUPP;
+	if (!file->f_op->write_iter)
 		goto out_fdput;
 	/* import_ubuf() without the export (GPL-only, and not in every kernel) */
 	iov_iter_ubuf(&iter, ITER_SOURCE, buf, min_t(u64, len, MAX_RW_COUNT));
@@ -242,10 +283,45 @@ static long ipcb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case IPCB_IOC_VERSION:
 		return IPCB_ABI_VERSION;
 	case IPCB_IOC_BATCH:
+		/* a batch writes: like write(2), it needs the device open for writing */
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
 		return ipcb_ioctl_batch(file->private_data, (const void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
+}
+
+/*
+ * The shared table, charged to the caller's memory cgroup: vmalloc_user()
+ * does not account, and the allocator that could add __GFP_ACCOUNT to it
+ * (__vmalloc_node_range) is not exported. __vmalloc() is, but its area lacks
+ * VM_USERMAP, so remap_vmalloc_range() refuses it: ipcb_mmap() maps the
+ * pages itself. __GFP_ZERO: no stale kernel data reaches user space.
+ */
+static struct ipcb_entry *ipcb_table_alloc(void)
+{
+	return __vmalloc(PAGE_ALIGN(IPCB_SHARED_BYTES), GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+}
+
+/* remap_vmalloc_range() without its VM_USERMAP check: vma is exactly the table's size */
+static int ipcb_map_table(struct vm_area_struct *vma, struct ipcb_entry *table)
+{
+	unsigned long off;
+	int err;
+
+	for (off = 0; off < vma->vm_end - vma->vm_start; off += PAGE_SIZE) {
+		err = vm_insert_page(vma, vma->vm_start + off, vmalloc_to_page((char *)table + off));
+		if (err)
+			return err;
+	}
+	/* the table cannot grow (mremap) nor go into a core dump */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+#else
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+#endif
+	return 0;
 }
 
 /*
@@ -266,14 +342,14 @@ static int ipcb_mmap(struct file *file, struct vm_area_struct *vma)
 	mutex_lock(&pf->lock);
 	table = pf->table;
 	if (!table) {
-		table = vmalloc_user(PAGE_ALIGN(IPCB_SHARED_BYTES));
+		table = ipcb_table_alloc();
 		if (!table) {
 			err = -ENOMEM;
 			goto out_unlock;
 		}
 		smp_store_release(&pf->table, table);
 	}
-	err = remap_vmalloc_range(vma, table, 0);
+	err = ipcb_map_table(vma, table);
 out_unlock:
 	mutex_unlock(&pf->lock);
 	return err;
@@ -311,10 +387,15 @@ static const struct file_operations ipcb_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * Root-only: a user who may open it can run write(2)s that syscall tracing
+ * and auditing of write do not see. An admin may grant it (kmod/README.md).
+ */
 static struct miscdevice ipcb_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "ipcbench",
 	.fops = &ipcb_fops,
+	.mode = 0600,
 };
 
 module_misc_device(ipcb_misc);

@@ -28,7 +28,7 @@
 enum ipcb_op {
 	IPCB_OP_NOP = 0,    /* nothing: the per-entry floor of the table walk */
 	IPCB_OP_GETPID = 1, /* ret = the caller's tgid, as getpid(2) */
-	IPCB_OP_WRITE = 2,  /* write(2): args = {fd, user buffer, length} */
+	IPCB_OP_WRITE = 2,  /* write(2): args = {fd, user buffer, length}; see struct ipcb_batch */
 	IPCB_OP_COUNT
 };
 
@@ -65,8 +65,16 @@ struct ipcb_entry {
  * could not be read, or one whose ret could not be stored (read-only memory:
  * it ran, and counts). If nothing ran, the error itself is returned (-EFAULT,
  * -EINTR, ...). Without a shared table mapped, IPCB_BATCH_SHARED is -ENXIO.
+ * The ioctl itself is -EBADF on a device fd not open for writing.
+ *
  * A write entry behaves as write(2) with the same fd, buffer and length,
- * errors included.
+ * errors included, and is counted like one in /proc/<pid>/io (wchar, syscw),
+ * with two exceptions:
+ * - -EPERM for every write entry while the caller is under seccomp (a
+ *   filter may forbid write(2), and the module cannot ask it);
+ * - -EOPNOTSUPP on a file that has only a plain ->write method and no
+ *   ->write_iter (e.g. /proc/<pid>/comm), where write(2) would succeed;
+ *   checked after write(2)'s own -EBADF, -EINVAL and -EFAULT checks.
  */
 struct ipcb_batch {
 	__u64 entries;

@@ -2,9 +2,18 @@
 /*
  * fuzz.c - bad input for /dev/ipcbench, run as root inside the vmtest guest.
  *
- * First the cases with one right answer: malformed requests, mmap misuse,
- * signals while an entry blocks, rmmod while the device is open or mapped.
- * Then random tables from several processes at once. Every random entry is
+ * First the cases with one right answer: the device is 0600 (nobody gets
+ * EACCES), malformed requests, mmap misuse, signals while an entry blocks,
+ * rmmod while the device is open or mapped. Then the rules a write entry
+ * obeys, as root and as nobody: no batch on a read-only device fd (EBADF),
+ * EOPNOTSUPP on a file with only ->write (/proc/self/comm), /proc/thread-self/io
+ * and inotify see entries as they see write(2), and a seccomp filter that
+ * forbids write(2) makes every write entry EPERM. Threads share one device
+ * fd, one file offset (no write may be lost) and one shared table, while one
+ * closes and reopens an fd they write to. MEMCG_TABLES opens in a memory
+ * cgroup of their own must be charged to it (needs cgroup2 at /sys/fs/cgroup).
+ * Then random tables from several processes at once, every other one as
+ * nobody with the device opened up for the test. Every random entry is
  * checked against an oracle: nop is 0, getpid the pid, and a write entry
  * must return exactly what write(2) returns for the same fd, buffer and
  * length, errors included (the module promises write(2)'s semantics).
@@ -21,7 +30,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,7 +43,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -52,8 +67,8 @@
 static const struct {
 	const char *name;
 	int err;
-} outcomes[] = { { "ok", 0 }, { "EBADF", EBADF }, { "EFAULT", EFAULT }, { "EINVAL", EINVAL },
-		 { "EAGAIN", EAGAIN }, { "EPIPE", EPIPE }, { "other", -1 } };
+} outcomes[] = { { "ok", 0 },	   { "EBADF", EBADF }, { "EFAULT", EFAULT },	     { "EINVAL", EINVAL },
+		 { "EAGAIN", EAGAIN }, { "EPIPE", EPIPE }, { "EOPNOTSUPP", EOPNOTSUPP }, { "other", -1 } };
 #define NOUTCOMES (sizeof(outcomes) / sizeof(outcomes[0]))
 
 struct report {
@@ -61,6 +76,7 @@ struct report {
 	unsigned long checks;
 	unsigned long failed;
 	unsigned long writes[NOUTCOMES];
+	long long memcg_grew;
 	char first[512];
 };
 
@@ -68,6 +84,8 @@ static struct report *rep;
 static unsigned long my_ioctls; /* this process's */
 static int quiet; /* a worker: stderr is /dev/null */
 static uint64_t rng;
+/* this process's pool: /proc/self/comm (only ->write) and /dev/null for writing */
+static int comm_fd = -1, null_wr = -1;
 
 static void count_write(int64_t ret)
 {
@@ -329,6 +347,475 @@ static void test_rmmod(void)
 		close(fd);
 }
 
+/* ---- who may use the device, and the rules write(2) obeys ---- */
+
+#define NOBODY 65534
+
+/* Become nobody; the dumpable flag back, so /proc/self/comm stays ours to write. */
+static int drop_root(void)
+{
+	if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+		return -1;
+	return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
+
+static void test_mode(void)
+{
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	if (!check(stat(DEV, &st) == 0, "stat %s: %s", DEV, strerror(errno)))
+		return;
+	check((st.st_mode & 07777) == 0600 && st.st_uid == 0, "%s is mode %04o uid %u, expected 0600 root", DEV,
+	      st.st_mode & 07777, st.st_uid);
+	pid = fork();
+	if (pid == 0) {
+		if (drop_root())
+			_exit(3);
+		if (open(DEV, O_RDWR) >= 0 || errno != EACCES)
+			_exit(4);
+		_exit(open(DEV, O_RDONLY) < 0 && errno == EACCES ? 0 : 5);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "nobody opening the 0600 device: status %#x (3 setuid, 4 O_RDWR, 5 O_RDONLY not EACCES)", status);
+}
+
+/* The device open read-only: it may be asked, but it runs no batch. */
+static void test_readonly_dev(void)
+{
+	struct ipcb_entry e = { .op = IPCB_OP_NOP, .ret = SENTINEL };
+	int fd = open(DEV, O_RDONLY | O_CLOEXEC);
+
+	if (!check(fd >= 0, "open %s read-only: %s", DEV, strerror(errno)))
+		return;
+	check(xioctl(fd, IPCB_IOC_NOP, 0) == 0, "NOP on a read-only device fd");
+	check(xioctl(fd, IPCB_IOC_VERSION, 0) == IPCB_ABI_VERSION, "VERSION on a read-only device fd");
+	check(batch(fd, (uintptr_t)&e, 1, 0, 0) == -EBADF && e.ret == SENTINEL, "BATCH on a read-only device fd: EBADF");
+	check(mmap(NULL, IPCB_SHARED_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED &&
+		      errno == EACCES,
+	      "a writable shared mapping of a read-only device fd: EACCES");
+	close(fd);
+}
+
+/* A file with only ->write: write(2) succeeds, an entry gets the documented EOPNOTSUPP. */
+static void test_write_only_method(int fd)
+{
+	static const char name[] = "fuzz-comm";
+	struct ipcb_entry e[2] = {
+		{ .op = IPCB_OP_WRITE, .ret = SENTINEL },
+		{ .op = IPCB_OP_WRITE, .ret = SENTINEL },
+	};
+	int comm = open("/proc/self/comm", O_WRONLY | O_CLOEXEC);
+	long r;
+
+	if (!check(comm >= 0, "open /proc/self/comm: %s", strerror(errno)))
+		return;
+	check(write(comm, name, sizeof(name) - 1) == (ssize_t)sizeof(name) - 1, "write(2) to /proc/self/comm: %s",
+	      strerror(errno));
+	e[0].args[0] = e[1].args[0] = (uint64_t)comm;
+	e[0].args[1] = (uintptr_t)name;
+	e[0].args[2] = sizeof(name) - 1;
+	e[1].args[1] = KERNEL_PTR; /* write(2)'s EFAULT comes first */
+	e[1].args[2] = 8;
+	r = batch(fd, (uintptr_t)e, 2, 0, 0);
+	check(r == 2 && e[0].ret == -EOPNOTSUPP && e[1].ret == -EFAULT,
+	      "entries writing /proc/self/comm: batch %ld, rets %lld %lld, expected 2, -EOPNOTSUPP -EFAULT", r,
+	      (long long)e[0].ret, (long long)e[1].ret);
+	close(comm);
+}
+
+/* wchar and syscw of this thread, from /proc/thread-self/io (reading it writes nothing). */
+static int read_io(unsigned long long *wchar, unsigned long long *syscw)
+{
+	char buf[512], *p;
+	int fd = open("/proc/thread-self/io", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "wchar: ");
+	if (!p || sscanf(p, "wchar: %llu", wchar) != 1)
+		return -1;
+	p = strstr(buf, "syscw: ");
+	return p && sscanf(p, "syscw: %llu", syscw) == 1 ? 0 : -1;
+}
+
+#define IO_ENTRIES 9
+
+/* The same calls as write(2) and as entries: /proc/thread-self/io must grow alike. */
+static void test_io_accounting(int fd)
+{
+	static const size_t sizes[IO_ENTRIES] = { 1, 10, 100, 1000, 4096, 0, 7, 7, 7 };
+	static char buf[PAGE];
+	unsigned long long w0, s0, w1, s1, w2, s2, bytes = 0, calls = 0;
+	struct ipcb_entry e[IO_ENTRIES + 2];
+	int dn = open("/dev/null", O_WRONLY | O_CLOEXEC), ro = open("/dev/null", O_RDONLY | O_CLOEXEC), i;
+
+	if (!check(dn >= 0 && ro >= 0, "/dev/null: %s", strerror(errno)))
+		return;
+	memset(e, 0, sizeof(e));
+	for (i = 0; i < IO_ENTRIES; i++) {
+		/* the last two: a read-only fd and a bad buffer, which write(2) does not count */
+		int fdi = i == IO_ENTRIES - 2 ? ro : dn;
+		uint64_t b = i == IO_ENTRIES - 1 ? KERNEL_PTR : (uintptr_t)buf;
+
+		e[i] = (struct ipcb_entry){ .op = IPCB_OP_WRITE, .args = { (uint64_t)fdi, b, sizes[i] }, .ret = SENTINEL };
+		if (i < IO_ENTRIES - 2) {
+			bytes += sizes[i];
+			calls++;
+		}
+	}
+	e[IO_ENTRIES] = (struct ipcb_entry){ .op = IPCB_OP_NOP };
+	e[IO_ENTRIES + 1] = (struct ipcb_entry){ .op = IPCB_OP_GETPID };
+	if (!check(read_io(&w0, &s0) == 0, "/proc/thread-self/io unreadable"))
+		goto out;
+	for (i = 0; i < IO_ENTRIES; i++)
+		syscall(SYS_write, (int)e[i].args[0], e[i].args[1], e[i].args[2]);
+	read_io(&w1, &s1);
+	check(batch(fd, (uintptr_t)e, IO_ENTRIES + 2, 0, 0) == IO_ENTRIES + 2, "the accounting batch ran");
+	read_io(&w2, &s2);
+	check(w1 - w0 == bytes && s1 - s0 == calls, "write(2) itself: wchar +%llu syscw +%llu, expected +%llu +%llu",
+	      w1 - w0, s1 - s0, bytes, calls);
+	check(w2 - w1 == w1 - w0 && s2 - s1 == s1 - s0,
+	      "batched writes: wchar +%llu syscw +%llu, write(2) gave +%llu +%llu", w2 - w1, s2 - s1, w1 - w0, s1 - s0);
+	printf("fuzz: io (uid %d): write(2) wchar +%llu syscw +%llu; the same %d entries wchar +%llu syscw +%llu\n",
+	       (int)getuid(), w1 - w0, s1 - s0, IO_ENTRIES, w2 - w1, s2 - s1);
+	fflush(stdout);
+out:
+	close(dn);
+	close(ro);
+}
+
+/* A successful entry tells inotify, as write(2) does. */
+static void test_fsnotify(int fd)
+{
+	char path[64], ev[4096];
+	int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), f;
+	struct ipcb_entry e = { .op = IPCB_OP_WRITE, .ret = SENTINEL };
+	ssize_t n;
+	long r;
+
+	snprintf(path, sizeof(path), "/tmp/fuzz-notify.%d", getpid());
+	f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (!check(in >= 0 && f >= 0, "inotify or %s: %s", path, strerror(errno)))
+		goto out;
+	if (!check(inotify_add_watch(in, path, IN_MODIFY) >= 0, "inotify_add_watch: %s", strerror(errno)))
+		goto out;
+	e.args[0] = (uint64_t)f;
+	e.args[1] = (uintptr_t)"notify";
+	e.args[2] = 6;
+	check(read(in, ev, sizeof(ev)) < 0 && errno == EAGAIN, "no inotify event before the write");
+	r = batch(fd, (uintptr_t)&e, 1, 0, 0);
+	check(r == 1 && e.ret == 6, "a write entry to %s: batch %ld, ret %lld", path, r, (long long)e.ret);
+	n = read(in, ev, sizeof(ev));
+	check(n >= (ssize_t)sizeof(struct inotify_event) && (((struct inotify_event *)ev)->mask & IN_MODIFY),
+	      "IN_MODIFY after a write entry: read %zd (%s)", n, n < 0 ? strerror(errno) : "no IN_MODIFY");
+out:
+	unlink(path);
+	if (f >= 0)
+		close(f);
+	if (in >= 0)
+		close(in);
+}
+
+/*
+ * Under a seccomp filter that forbids write(2), write entries must be
+ * refused too (EPERM), while nop and getpid still run. In a child: a filter
+ * cannot be removed.
+ */
+static int seccomp_child(void)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(insns) / sizeof(insns[0]), .filter = insns };
+	struct ipcb_entry e[4];
+	int fd = open_dev(), dn = open("/dev/null", O_WRONLY);
+
+	memset(e, 0, sizeof(e));
+	e[0].op = IPCB_OP_NOP;
+	e[1].op = IPCB_OP_GETPID;
+	e[2] = (struct ipcb_entry){ .op = IPCB_OP_WRITE, .args = { (uint64_t)dn, (uintptr_t)"x", 1 } };
+	e[3] = (struct ipcb_entry){ .op = IPCB_OP_WRITE, .args = { 999, 0, 0 } }; /* EPERM before EBADF */
+	if (dn < 0 || batch(fd, (uintptr_t)e, 3, 0, 0) != 3 || e[2].ret != 1)
+		return 3; /* before the filter, the write runs */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		return 4;
+	if (syscall(SYS_write, dn, "x", 1) != -1 || errno != EPERM)
+		return 5; /* the filter works */
+	e[0].ret = e[1].ret = e[2].ret = e[3].ret = SENTINEL;
+	if (batch(fd, (uintptr_t)e, 4, 0, 0) != 4)
+		return 6;
+	if (e[0].ret != 0 || e[1].ret != getpid() || e[2].ret != -EPERM || e[3].ret != -EPERM)
+		return 7;
+	return 0;
+}
+
+static void test_seccomp(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(seccomp_child());
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "write entries under a seccomp filter: status %#x (see seccomp_child: 7 means an entry was not EPERM)",
+	      status);
+}
+
+/* The rules a write entry obeys, on this process's credentials. */
+static void test_write_rules(void)
+{
+	int fd = open_dev();
+
+	test_readonly_dev();
+	test_write_only_method(fd);
+	test_io_accounting(fd);
+	test_fsnotify(fd);
+	test_seccomp();
+	close(fd);
+}
+
+/* The same as nobody, with the device opened up for the test. */
+static void test_write_rules_nobody(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (drop_root())
+			_exit(3);
+		test_write_rules();
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the write rules as nobody: status %#x", status);
+}
+
+/* ---- threads sharing one device fd, one target fd and one shared table ---- */
+
+#define THREADS 4
+#define THREAD_ROUNDS 200
+#define THREAD_ENTRIES 16 /* the last one writes to the fd the churn thread closes and reopens */
+#define THREAD_LEN 64
+#define THREAD_SHARED 64
+
+struct thread_arg {
+	int id, dev, file, churn_fd;
+	struct ipcb_entry *shared;
+};
+
+static volatile int threads_stop;
+
+static void *thread_writer(void *arg)
+{
+	const struct thread_arg *t = arg;
+	struct ipcb_entry e[THREAD_ENTRIES];
+	char buf[THREAD_LEN];
+	int r, i;
+	long n;
+
+	memset(buf, 'A' + t->id, sizeof(buf));
+	for (r = 0; r < THREAD_ROUNDS; r++) {
+		for (i = 0; i < THREAD_ENTRIES; i++)
+			e[i] = (struct ipcb_entry){ .op = IPCB_OP_WRITE,
+						    .args = { (uint64_t)t->file, (uintptr_t)buf, THREAD_LEN },
+						    .ret = SENTINEL };
+		e[THREAD_ENTRIES - 1].args[0] = (uint64_t)t->churn_fd;
+		n = batch(t->dev, (uintptr_t)e, THREAD_ENTRIES, 0, 0);
+		check(n == THREAD_ENTRIES, "thread %d: batch returned %ld", t->id, n);
+		for (i = 0; i < THREAD_ENTRIES - 1; i++)
+			check(e[i].ret == THREAD_LEN, "thread %d: entry %d wrote %lld", t->id, i, (long long)e[i].ret);
+		n = e[THREAD_ENTRIES - 1].ret;
+		check(n == THREAD_LEN || n == -EBADF, "thread %d: entry to a closing fd returned %ld", t->id, n);
+		/* every thread runs one table of getpid entries: every ret is the same pid */
+		n = batch(t->dev, 0, THREAD_SHARED, IPCB_BATCH_SHARED, 0);
+		check(n == THREAD_SHARED, "thread %d: shared batch returned %ld", t->id, n);
+		for (i = 0; i < THREAD_SHARED; i++)
+			check(__atomic_load_n(&t->shared[i].ret, __ATOMIC_RELAXED) == getpid(),
+			      "thread %d: shared getpid entry %d", t->id, i);
+	}
+	return NULL;
+}
+
+static void *thread_churn(void *arg)
+{
+	const struct thread_arg *t = arg;
+	int dn = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	while (!__atomic_load_n(&threads_stop, __ATOMIC_RELAXED)) {
+		dup2(dn, t->churn_fd);
+		close(t->churn_fd);
+	}
+	close(dn);
+	return NULL;
+}
+
+/* Count each thread's letter in the file: a lost or overlapping write shows. */
+static void check_thread_file(int file)
+{
+	static char buf[THREADS * THREAD_ROUNDS * (THREAD_ENTRIES - 1) * THREAD_LEN + 1];
+	const long each = (long)THREAD_ROUNDS * (THREAD_ENTRIES - 1) * THREAD_LEN;
+	long count[THREADS] = { 0 };
+	ssize_t n = pread(file, buf, sizeof(buf), 0), i;
+
+	check(n == (ssize_t)sizeof(buf) - 1, "threads sharing a file offset wrote %zd bytes, expected %zu", n,
+	      sizeof(buf) - 1);
+	for (i = 0; i < n; i++)
+		if (buf[i] >= 'A' && buf[i] < 'A' + THREADS)
+			count[buf[i] - 'A']++;
+	for (i = 0; i < THREADS; i++)
+		check(count[i] == each, "thread %zd's bytes in the file: %ld, expected %ld", i, count[i], each);
+}
+
+static void test_threads(void)
+{
+	struct thread_arg args[THREADS + 1];
+	pthread_t tids[THREADS + 1];
+	struct ipcb_entry *shared;
+	char name[64];
+	/* an fd number of our own for the churn thread to close and reopen */
+	int dev = open_dev(), file, churn = open("/dev/null", O_WRONLY | O_CLOEXEC), i;
+
+	snprintf(name, sizeof(name), "/tmp/fuzz-threads.%d", getpid());
+	/* no O_APPEND: the threads share one offset, which must move atomically */
+	file = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	unlink(name);
+	shared = map_table(dev);
+	if (!check(file >= 0 && churn >= 0 && shared, "threads: %s or the shared table: %s", name, strerror(errno)))
+		goto out;
+	for (i = 0; i < THREAD_SHARED; i++)
+		shared[i] = (struct ipcb_entry){ .op = IPCB_OP_GETPID, .ret = SENTINEL };
+	threads_stop = 0;
+	for (i = 0; i <= THREADS; i++) {
+		args[i] = (struct thread_arg){ .id = i, .dev = dev, .file = file, .churn_fd = churn, .shared = shared };
+		if (pthread_create(&tids[i], NULL, i < THREADS ? thread_writer : thread_churn, &args[i])) {
+			fail("pthread_create");
+			exit(3);
+		}
+	}
+	for (i = 0; i < THREADS; i++)
+		pthread_join(tids[i], NULL);
+	__atomic_store_n(&threads_stop, 1, __ATOMIC_RELAXED);
+	pthread_join(tids[THREADS], NULL);
+	check_thread_file(file);
+out:
+	if (churn >= 0)
+		close(churn);
+	if (shared)
+		munmap(shared, IPCB_SHARED_BYTES);
+	if (file >= 0)
+		close(file);
+	close(dev);
+}
+
+/* ---- memory: each open's table is charged to the caller's memory cgroup ---- */
+
+#define CGROOT "/sys/fs/cgroup"
+#define CG CGROOT "/fuzz"
+#define MEMCG_TABLES 128
+
+static int put_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static long long memcg_vmalloc(void)
+{
+	char buf[8192], *p;
+	long long v = -1;
+	int fd = open(CG "/memory.stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "\nvmalloc ");
+	if (p)
+		sscanf(p, "\nvmalloc %lld", &v);
+	return v;
+}
+
+/*
+ * In a child moved into a memory cgroup of its own: MEMCG_TABLES opens and
+ * mappings must raise its memory.stat "vmalloc" by their tables. The stat
+ * is flushed in per-CPU batches, so half of it is the bar; an unaccounted
+ * table raises it by nothing.
+ */
+static int memcg_child(long long *grew)
+{
+	char pid[32];
+	void *maps[MEMCG_TABLES];
+	long long v0, v1;
+	int fds[MEMCG_TABLES], i;
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (put_file(CG "/cgroup.procs", pid))
+		return 3;
+	v0 = memcg_vmalloc();
+	for (i = 0; i < MEMCG_TABLES; i++) {
+		fds[i] = open_dev();
+		maps[i] = map_table(fds[i]);
+		if (!maps[i])
+			return 4;
+	}
+	v1 = memcg_vmalloc();
+	*grew = v1 - v0;
+	for (i = 0; i < MEMCG_TABLES; i++) {
+		munmap(maps[i], IPCB_SHARED_BYTES);
+		close(fds[i]);
+	}
+	if (v0 < 0 || v1 < 0)
+		return 5;
+	return *grew >= (long long)MEMCG_TABLES * (long long)((IPCB_SHARED_BYTES + PAGE - 1) & ~(PAGE - 1)) / 2 ? 0 : 6;
+}
+
+static void test_memcg(void)
+{
+	long long *grew = &rep->memcg_grew;
+	int status;
+	pid_t pid;
+
+	if (!check(access(CGROOT "/cgroup.controllers", F_OK) == 0, "no cgroup2 at %s", CGROOT))
+		return;
+	put_file(CGROOT "/cgroup.subtree_control", "+memory");
+	if (mkdir(CG, 0755) && errno != EEXIST) {
+		fail("mkdir %s: %s", CG, strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (pid == 0)
+		_exit(memcg_child(grew));
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "%d tables in a memory cgroup: status %#x, its vmalloc grew by %lld bytes (3: cgroup.procs, 5: memory.stat, 6: too little)",
+	      MEMCG_TABLES, status, *grew);
+	printf("fuzz: memcg: %d open+mmap raised the cgroup's vmalloc by %lld bytes (tables: %lu bytes each)\n",
+	       MEMCG_TABLES, *grew, (IPCB_SHARED_BYTES + PAGE - 1) & ~(PAGE - 1));
+	rmdir(CG);
+}
+
 /* ---- random tables, checked against write(2) ---- */
 
 /* Room for a full table at any offset within a page, then a guard page. */
@@ -363,6 +850,8 @@ static void pool_open(struct pool *p)
 	add_fd(p, open("/", O_RDONLY | O_DIRECTORY)); /* EBADF */
 	add_fd(p, open("/dev/null", O_PATH));	   /* EBADF: fdget refuses O_PATH */
 	add_fd(p, open(DEV, O_RDWR));		   /* EINVAL: no write method */
+	comm_fd = add_fd(p, open("/proc/self/comm", O_WRONLY)); /* EOPNOTSUPP: only ->write */
+	null_wr = p->fds[0];
 	snprintf(name, sizeof(name), "/tmp/fuzz.%d", getpid());
 	p->tmpfile = add_fd(p, open(name, O_RDWR | O_CREAT | O_TRUNC | O_APPEND, 0600));
 	unlink(name);
@@ -462,6 +951,11 @@ static int64_t oracle(const struct ipcb_entry *e)
 		/* write(2) takes an unsigned int fd; the module refuses anything above INT_MAX */
 		if (e->args[0] > INT_MAX)
 			return -EBADF;
+		if (comm_fd >= 0 && e->args[0] == (uint64_t)comm_fd) {
+			/* refused after write(2)'s access_ok(): /dev/null tells that one apart */
+			r = syscall(SYS_write, null_wr, e->args[1], e->args[2]);
+			return r < 0 && errno == EFAULT ? -EFAULT : -EOPNOTSUPP;
+		}
 		r = syscall(SYS_write, (int)e->args[0], e->args[1], e->args[2]);
 		return r < 0 ? -errno : r;
 	default:
@@ -656,6 +1150,11 @@ static int worker(int id, int shared_fd, struct ipcb_entry *common, unsigned lon
 	quiet = 1;
 	rng ^= (uint64_t)(id + 1) * 0x9e3779b97f4a7c15ULL;
 	my_ioctls = 0;
+	/* every other worker is nobody, on the device opened up for the test and root's inherited fd */
+	if ((id & 1) && drop_root()) {
+		fail("worker %d: cannot become nobody: %s", id, strerror(errno));
+		return 3;
+	}
 	fd = open_dev();
 	own = map_table(fd);
 	pool_open(&p);
@@ -719,6 +1218,8 @@ static void run_workers(int nworkers, unsigned long total, int seconds)
 			fail("worker %d hung: killed", i);
 		else if (WIFSIGNALED(status))
 			fail("worker %d died of signal %d", i, WTERMSIG(status));
+		else if (WEXITSTATUS(status))
+			fail("worker %d exited with %d", i, WEXITSTATUS(status));
 	}
 	munmap(common, IPCB_SHARED_BYTES);
 	close(fd);
@@ -756,15 +1257,27 @@ int main(int argc, char **argv)
 	if (rep == MAP_FAILED)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
+	/* children _exit(): nothing buffered may be lost or printed twice */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_mode();
 	fd = open_dev();
 	test_requests(fd);
 	close(fd);
 	test_mmap();
 	test_signals();
 	test_rmmod();
-	fprintf(stderr, "fuzz: fixed cases done (%lu checks, %lu failed); %d workers, %lu ioctls, %d s at most\n",
+	test_write_rules();
+	test_threads();
+	test_memcg();
+	/* as nobody from here on, with the device opened up for the test, then closed again */
+	if (!check(chmod(DEV, 0666) == 0, "chmod %s: %s", DEV, strerror(errno)))
+		return 1;
+	test_write_rules_nobody();
+	fprintf(stderr, "fuzz: fixed cases done (%lu checks, %lu failed); %d workers (odd ones nobody), %lu ioctls, %d s at most\n",
 		rep->checks, rep->failed, nworkers, total, seconds);
 	run_workers(nworkers, total, seconds);
+	check(chmod(DEV, 0600) == 0, "chmod %s back: %s", DEV, strerror(errno));
+	test_mode();
 	test_rmmod();
 	printf("fuzz: %lu ioctls, %lu checks, %lu failed (seed %#llx)\n", rep->ioctls, rep->checks, rep->failed,
 	       (unsigned long long)rng);

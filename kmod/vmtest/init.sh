@@ -44,7 +44,9 @@ check-log)
 	exit
 	;;
 check-insmod)
-	insmod /ipcbench.ko && [ -c /dev/ipcbench ] && grep -w ipcbench /proc/modules
+	# root-only: crw------- root root
+	insmod /ipcbench.ko && [ -c /dev/ipcbench ] && grep -w ipcbench /proc/modules &&
+		ls -l /dev/ipcbench && [ "$(stat -c '%a %u' /dev/ipcbench)" = "600 0" ]
 	exit
 	;;
 check-test)
@@ -103,6 +105,8 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+# the fuzzer checks that the device's memory is charged to a memory cgroup
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
 dmesg -n 1
 if grep -qw vmtest.probe /proc/cmdline; then
 	echo "VMTEST-PROBE-OK"

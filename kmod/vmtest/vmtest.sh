@@ -129,7 +129,7 @@ build_ipcbench() {
 }
 
 build_fuzz() {
-	run "$OUT/fuzz.log" 120 gcc -static -O2 -Wall -Wextra -Wshadow -Werror -o "$OUT/fuzz" \
+	run "$OUT/fuzz.log" 120 gcc -static -O2 -Wall -Wextra -Wshadow -Werror -pthread -o "$OUT/fuzz" \
 		"$SRC/kmod/vmtest/fuzz.c" || {
 		cat "$OUT/fuzz.log" >&2
 		return 1
@@ -196,7 +196,7 @@ read_console() {
 		tr -d '\r' <"$log" | grep -v '^[A-Za-z0-9+/=]*$' | tail -60 >&2
 	fi
 	grep -E "$BAD_LOG" "$log" >&2 && bad "kernel log on the console shows $BAD_LOG"
-	grep -a -m1 -o 'fuzz: [0-9]* ioctls.*' "$log" | tr -d '\r' | sed 's/^/vmtest: guest /'
+	grep -a -o -E 'fuzz: ([0-9]* ioctls|write entries|io |memcg).*' "$log" | tr -d '\r' | sed 's/^/vmtest: guest /'
 }
 
 # The results JSON the guest printed: decode, validate, and check it means what it should.
