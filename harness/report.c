@@ -124,26 +124,68 @@ static char *dir_of(const char *path)
 	return d;
 }
 
+/* What a path that exists but is not a regular file is, for messages. */
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISFIFO(mode))
+		return "a named pipe (fifo)";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * An existing target may be replaced (with force) only when it is a regular
+ * file: rename() would replace a device node (as root, /dev/null), a fifo or
+ * the symlink itself with a plain file. lstat, so a symlink is seen as one.
+ */
+static int check_target(const char *path, int force, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 1 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is %s, not a regular file: ipcbench writes only regular files and never replaces anything else, even with --force; give a file name",
+			 path, file_kind(st.st_mode));
+		return -1;
+	}
+	if (!force) {
+		snprintf(err, errlen, "%s already exists; not overwriting it (choose another --out, or --force)", path);
+		return -1;
+	}
+	return 0;
+}
+
 int ipcb_report_check_path(const char *path, int force, char *err, size_t errlen)
 {
 	struct stat st;
+	size_t len = strlen(path);
 	char *dir;
-	int rc = 0;
+	int rc;
 
-	if (!path[0]) {
+	if (!len) {
 		snprintf(err, errlen, "output path is empty");
 		return -1;
 	}
-	if (stat(path, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			snprintf(err, errlen, "%s is a directory; give a file name", path);
-		else if (!force)
-			snprintf(err, errlen, "%s already exists; not overwriting it (choose another --out, or --force)",
-				 path);
-		else
-			return access(path, W_OK) == 0 ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+	if (path[len - 1] == '/') {
+		snprintf(err, errlen, "%s names a directory; give a file name", path);
 		return -1;
 	}
+	rc = check_target(path, force, err, errlen);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return access(path, W_OK) == 0 ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+	rc = 0;
 	dir = dir_of(path);
 	if (stat(dir, &st) != 0) {
 		snprintf(err, errlen, "cannot write %s: directory %s: %s", path, dir, strerror(errno));
@@ -174,9 +216,20 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* The whole text, a newline, on disk; 0 or -1 with errno. */
+static int write_text(int fd, const char *text)
+{
+	return write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1) || fsync(fd) || fchmod(fd, 0644) ? -1 : 0;
+}
+
+static char *dump(const json_t *doc)
+{
+	return json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+}
+
 int ipcb_report_write(const json_t *doc, const char *path, int force, char *err, size_t errlen)
 {
-	char *text = json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+	char *text = dump(doc);
 	char *dir = dir_of(path), *tmp = NULL;
 	int fd = -1, rc = -1;
 
@@ -184,13 +237,15 @@ int ipcb_report_write(const json_t *doc, const char *path, int force, char *err,
 		snprintf(err, errlen, "out of memory while writing %s", path);
 		goto out;
 	}
+	/* again at the end: what was checked before the run may have changed since */
+	if (check_target(path, force, err, errlen) < 0)
+		goto out;
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create a temporary file in %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1) || fsync(fd) ||
-	    fchmod(fd, 0644)) {
+	if (write_text(fd, text)) {
 		snprintf(err, errlen, "writing %s: %s", tmp, strerror(errno));
 		goto out_unlink;
 	}
@@ -213,6 +268,53 @@ out:
 	free(dir);
 	free(text);
 	return rc;
+}
+
+/* A new file NAME-unsaved-XXXXXX.json in dir holding text; its malloc'd path, or NULL. */
+static char *write_new_in(const char *dir, const char *name, const char *text)
+{
+	char *path = NULL;
+	int fd, saved;
+
+	if (asprintf(&path, "%s/%s-unsaved-XXXXXX.json", dir, name) < 0)
+		return NULL;
+	fd = mkstemps(path, 5);
+	if (fd < 0)
+		goto fail;
+	if (write_text(fd, text)) {
+		saved = errno;
+		close(fd);
+		unlink(path);
+		errno = saved;
+		goto fail;
+	}
+	close(fd);
+	return path;
+fail:
+	free(path);
+	return NULL;
+}
+
+char *ipcb_report_write_fallback(const json_t *doc, const char *path)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *text = dump(doc), *copy = strdup(path), *dir = dir_of(path), *name, *where = NULL;
+
+	if (!text || !copy || !dir)
+		goto out;
+	name = basename(copy);
+	if (strlen(name) > 5 && strcmp(name + strlen(name) - 5, ".json") == 0)
+		name[strlen(name) - 5] = '\0';
+	if (!name[0] || strcmp(name, "/") == 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		name = "ipcbench";
+	where = write_new_in(dir, name, text);
+	if (!where)
+		where = write_new_in(tmpdir && tmpdir[0] ? tmpdir : "/tmp", name, text);
+out:
+	free(text);
+	free(copy);
+	free(dir);
+	return where;
 }
 
 json_t *ipcb_report_read(const char *path, char *err, size_t errlen)
