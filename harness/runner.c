@@ -181,6 +181,16 @@ static void plan_placements(struct plan *p, const struct ipcb_config *c, const s
 		j->ncpus = 1;
 		return;
 	}
+	if (c->have_cpus == 1) {
+		struct ipcb_job *j = plan_add(p);
+
+		j->bench = b;
+		memcpy(j->params, params, sizeof(j->params));
+		j->placement = "cpus";
+		snprintf(j->skip, sizeof(j->skip),
+			 "--cpus gave one CPU id (%d): a two-thread benchmark needs two, --cpus A,B", c->cpus[0]);
+		return;
+	}
 	if (c->have_cpus) {
 		struct ipcb_job *j = plan_add(p);
 
