@@ -84,12 +84,13 @@ static const char run_help[] =
 	"  -c, --config FILE       a suite file (see configs/*.json); command-line options win over it\n"
 	"  -o, --out FILE          where to write (default: results/<hostname>-<UTC time>.json);\n"
 	"                          an existing file is never overwritten unless --force\n"
-	"  -f, --force             replace an existing --out file\n"
+	"  -f, --force             replace an existing --out file (a regular file only)\n"
 	"  -t, --time-budget S     seconds of sampling per benchmark at most (default 1)\n"
 	"      --placement NAME    for two-thread benchmarks: same-cpu, smt-sibling, same-cache,\n"
 	"                          cross-cache, cross-numa (repeat or comma-separate; default: all)\n"
-	"      --cpus A,B          run on these OS CPU ids (B is the peer of two-thread benchmarks)\n"
-	"  -p, --param NAME=V[,V]  set a benchmark parameter (a list sweeps it)\n"
+	"      --cpus A[,B]        run on these OS CPU ids (B is the peer of two-thread benchmarks,\n"
+	"                          which need it; A alone pins one-thread benchmarks)\n"
+	"  -p, --param NAME=V[,V]  set a benchmark parameter (a list sweeps it; ranges: list -v)\n"
 	"      --threads N[,N]     the same as --param threads=N[,N] (contention benchmarks)\n"
 	"      --trials N          the same as --rounds N: each trial sets up afresh (a new team of threads)\n"
 	"      --mode thread|process  the same as --param mode=... (two-party message benchmarks)\n"
@@ -238,7 +239,8 @@ static void list_params(const struct ipcb_bench *b)
 		int k;
 
 		if (!prm->choices) {
-			printf("      %-10s = %-8lld %s\n", prm->name, (long long)prm->def, prm->what);
+			printf("      %-10s = %-8lld %s (%lld to %lld)\n", prm->name, (long long)prm->def, prm->what,
+			       (long long)prm->min, (long long)prm->max);
 			continue;
 		}
 		printf("      %-10s = %-8s %s (one of:", prm->name, prm->choices[prm->def], prm->what);
