@@ -358,6 +358,48 @@ static int param_declared(const char *pattern, const char *name, int *matched)
 	return found;
 }
 
+/*
+ * An integer no benchmark selected by pattern accepts for name: the first
+ * declaration's range, for the message. Planning checks each benchmark's own
+ * range again; this catches the value here, with its line and column.
+ */
+static const struct ipcb_param *param_out_of_range(const char *pattern, const char *name, json_int_t v)
+{
+	const struct ipcb_param *first = NULL;
+	size_t i, n = ipcb_bench_count();
+
+	for (i = 0; i < n; i++) {
+		const struct ipcb_bench *b = ipcb_bench_at(i);
+		int k = ipcb_param_index(b, name);
+
+		if (k < 0 || !ipcb_pattern_match(pattern, b->id) || b->params[k].choices)
+			continue;
+		if (v >= b->params[k].min && v <= b->params[k].max)
+			return NULL;
+		if (!first)
+			first = &b->params[k];
+	}
+	return first;
+}
+
+static int check_ranges(struct parse *ps, const char *const *path, const char *pattern, const char *name,
+			json_t *vals)
+{
+	const struct ipcb_param *prm;
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(vals, i, e) {
+		if (!json_is_integer(e))
+			continue;
+		prm = param_out_of_range(pattern, name, json_integer_value(e));
+		if (prm)
+			return perr(ps, path, 3, "parameter \"%s\" = %lld is out of range: it must be from %lld to %lld",
+				    name, (long long)json_integer_value(e), (long long)prm->min, (long long)prm->max);
+	}
+	return 0;
+}
+
 static int check_params(struct parse *ps, json_t *root, struct ipcb_config *c)
 {
 	json_t *params = json_object_get(root, "params"), *set, *v;
@@ -395,6 +437,11 @@ static int check_params(struct parse *ps, json_t *root, struct ipcb_config *c)
 				json_decref(normal);
 				return perr(ps, path, 3, "parameter \"%s\" must be an integer (or choice name) or a non-empty array of them",
 					    name);
+			}
+			if (check_ranges(ps, path, pattern, name, vals)) {
+				json_decref(vals);
+				json_decref(normal);
+				return -1;
 			}
 			json_object_set_new(normal, name, vals);
 		}

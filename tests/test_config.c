@@ -70,6 +70,14 @@ static void test_errors(void)
 	CHECK(parse("{\"params\": {\n  \"lock/*\": {\n    \"size\": 4}}}", err, sizeof(err)) == -1);
 	CHECK_CONTAINS(err, "t.json:3:5: unknown parameter \"size\"");
 
+	/* a parameter value outside its declared range, at its position */
+	CHECK(parse("{\"params\": {\n  \"lock-contended/*\": {\n    \"cs_work\": [1, -3]}}}", err, sizeof(err)) == -1);
+	CHECK_CONTAINS(err, "t.json:3:5: parameter \"cs_work\" = -3 is out of range: it must be from 0 to 1000000");
+	CHECK(parse("{\"params\": {\"lock-contended/*\": {\"threads\": 4294967297}}}", err, sizeof(err)) == -1);
+	CHECK_CONTAINS(err, "\"threads\" = 4294967297 is out of range");
+	/* in range for one of the benchmarks the pattern selects: planning decides per benchmark */
+	CHECK(parse("{\"params\": {\"*\": {\"size\": 32}}}", err, sizeof(err)) == 0);
+
 	/* a params pattern that matches nothing */
 	CHECK(parse("{\"params\": {\"nosuch/*\": {\"size\": 4}}}", err, sizeof(err)) == -1);
 	CHECK_CONTAINS(err, "matches no benchmark");
