@@ -864,8 +864,10 @@ void ipcb_kmod_nop_teardown(struct ipcb_ctx *ctx)
 static const char *const target_choices[] = { "devnull", "pipe", NULL };
 static const char *const table_choices[] = { "shared", "copy", NULL };
 
-#define BATCH_PARAM { .name = "batch", .def = 1, .what = "calls per submission (1..1024)" }
-#define SIZE_PARAM { .name = "size", .def = 64, .what = "bytes per write (1..65536; to a pipe at most 4096)" }
+#define BATCH_PARAM \
+	{ .name = "batch", .def = 1, .what = "calls per submission", .min = 1, .max = IPCB_BATCH_MAX }
+#define SIZE_PARAM \
+	{ .name = "size", .def = 64, .what = "bytes per write (to a pipe at most 4096)", .min = 1, .max = MAX_SIZE }
 #define TARGET_PARAM \
 	{ .name = "target", .def = TARGET_DEVNULL, .what = "where writes go", .choices = target_choices }
 #define TABLE_PARAM                                                                                  \

@@ -867,10 +867,12 @@ static void fault_explain(struct ipcb_results *rs)
 /* ---- the table ---- */
 
 static const struct ipcb_param thread_stack_params[] = {
-	{ .name = "touch_kib", .def = 64, .what = "KiB of its stack each thread touches" },
+	{ .name = "touch_kib", .def = 64, .what = "KiB of its stack each thread touches", .min = 0,
+	  .max = (int64_t)(STACK_BYTES >> 10) - STACK_RESERVE_KIB },
 	{ .name = "stack", .def = 0, .what = "lazy: pages fault in on first touch; prefault: all 8 MiB populated first",
 	  .choices = stack_modes },
-	{ .name = "nthreads_rss", .def = 1000, .what = "threads alive for the RSS measurement in setup (0: none); pre-faulted, they hold N x 8 MiB for a moment" },
+	{ .name = "nthreads_rss", .def = 1000, .what = "threads alive for the RSS measurement in setup (0: none); pre-faulted, they hold N x 8 MiB for a moment",
+	  .min = 0, .max = 100000 },
 	{ .name = NULL },
 };
 

@@ -1067,13 +1067,15 @@ static void handoff_explain(struct ipcb_results *rs)
 /* ---- the table ---- */
 
 static const struct ipcb_param stf_params[] = {
-	{ "spins", 256, "polls (each with a pause) before a waiter sleeps on the futex", NULL },
-	{ NULL, 0, NULL, NULL },
+	{ .name = "spins", .def = 256, .what = "polls (each with a pause) before a waiter sleeps on the futex",
+	  .min = 0, .max = 1 << 24 },
+	{ .name = NULL },
 };
 
 static const struct ipcb_param matrix_params[] = {
-	{ "budget_ms", 1000, "time for the whole matrix; on many CPUs a sample of pairs is measured", NULL },
-	{ NULL, 0, NULL, NULL },
+	{ .name = "budget_ms", .def = 1000, .what = "time for the whole matrix; on many CPUs a sample of pairs is measured",
+	  .min = 1, .max = 3600000 },
+	{ .name = NULL },
 };
 
 #define HANDOFF_ROW(bid, name, is_spin, desc, why)                              \

@@ -27,35 +27,49 @@
 #include <time.h>
 
 #include "ipcbench.h"
+#include "lock_threading.h"
 #include "locks.h"
 
 #define CHECK_ITERS_DEFAULT 100000
 
 /* ---- setup and teardown, shared by every lock ---- */
 
+/* The lock on its own line(s), and the idle thread of threading=multi after it. */
+struct lock_job {
+	struct lock_state lock;
+	struct lock_helper helper;
+};
+
 static int lock_setup(struct ipcb_ctx *ctx, const struct lock_ops *ops)
 {
-	struct lock_state *s;
+	struct lock_job *s;
 
 	s = aligned_alloc(CACHE_LINE, sizeof(*s));
 	if (!s)
 		return ipcb_fail(ctx, "aligned_alloc(%d, %zu): %s", CACHE_LINE, sizeof(*s),
 				 strerror(errno));
-	if (lock_init(ctx, s, ops)) {
-		free(s);
-		return -1;
+	memset(&s->helper, 0, sizeof(s->helper));
+	if (lock_threading_setup(ctx, &s->helper))
+		goto fail;
+	if (lock_init(ctx, &s->lock, ops)) {
+		lock_threading_teardown(&s->helper);
+		goto fail;
 	}
 	ctx->state = s;
 	return 0;
+fail:
+	free(s);
+	return -1;
 }
 
 static void lock_teardown(struct ipcb_ctx *ctx)
 {
-	struct lock_state *s = ctx->state;
+	struct lock_job *s = ctx->state;
 
 	if (!s)
 		return;
-	lock_destroy(s);
+	lock_destroy(&s->lock);
+	lock_threading_teardown(&s->helper);
 	free(s);
 	ctx->state = NULL;
 }
@@ -244,7 +258,7 @@ static void *pair_reader(void *arg)
 	}                                                                           \
 	static void name##_body(struct ipcb_ctx *ctx, uint64_t iters)               \
 	{                                                                           \
-		struct lock_state *s = ctx->state;                                  \
+		struct lock_state *s = &((struct lock_job *)ctx->state)->lock;      \
                                                                                     \
 		while (iters--) {                                                   \
 			lock_fn(s);                                                 \
@@ -343,12 +357,18 @@ out:
 		.what = desc,                                                       \
 		.unit_of_work = "lock+unlock",                                      \
 		.nthreads = 1,                                                      \
+		.params = lock_params,                                              \
 		.setup = name##_setup,                                              \
 		.body = name##_body,                                                \
 		.check = name##_check,                                              \
 		.teardown = lock_teardown,                                          \
 		.note = why,                                                        \
 	}
+
+static const struct ipcb_param lock_params[] = {
+	LOCK_THREADING_PARAM,
+	{ .name = NULL },
+};
 
 static const struct ipcb_bench lock_benches[] = {
 	LOCK_ROW("pthread-mutex", mutex_normal,

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "ipcbench.h"
+#include "lock_threading.h"
 #include "locks.h"
 
 /* Gate polls before a waiting worker sleeps: ~2 ms, longer than the harness between two samples. */
@@ -397,6 +398,12 @@ static struct team *team_alloc(struct ipcb_ctx *ctx, const struct contended_kind
 	return t;
 }
 
+/* threading=single, measured (not checked): the measuring thread is the whole team. */
+static int single_alone(const struct ipcb_ctx *ctx, const struct team *t)
+{
+	return ipcb_param(ctx, "threading") == THREADING_SINGLE && t->first_worker == 1 && t->nthreads == 1;
+}
+
 static int team_start(struct ipcb_ctx *ctx, const struct contended_kind *kind)
 {
 	int nthreads = (int)ipcb_param(ctx, "threads"), i;
@@ -404,6 +411,12 @@ static int team_start(struct ipcb_ctx *ctx, const struct contended_kind *kind)
 
 	if (nthreads < 1)
 		return ipcb_fail(ctx, "threads=%d: at least one thread is needed", nthreads);
+	if (ipcb_param(ctx, "threading") == THREADING_SINGLE && nthreads > 1)
+		return ipcb_fail(ctx, "threading=single with threads=%d: a team of threads is a multi-threaded process by nature; single applies to threads=1 only",
+				 nthreads);
+	/* the team (or the watchdog, at threads=1) is the other thread multi asks for */
+	if (lock_threading_setup(ctx, NULL))
+		return -1;
 	t = team_alloc(ctx, kind, nthreads);
 	if (!t)
 		return -1;
@@ -412,7 +425,13 @@ static int team_start(struct ipcb_ctx *ctx, const struct contended_kind *kind)
 	for (i = t->first_worker; i < nthreads; i++)
 		if (start_worker(ctx, t, &t->m[i]))
 			goto fail;
-	if (wait_started(ctx, t) || watchdog_start(&t->wd))
+	if (wait_started(ctx, t))
+		goto fail;
+	/*
+	 * A lone measuring thread waits for nobody, so there is nothing to watch;
+	 * and a watchdog thread would make the single-threaded process multi.
+	 */
+	if (!single_alone(ctx, t) && watchdog_start(&t->wd))
 		goto fail;
 	if (t->oversubscribed)
 		ipcb_note(ctx, "oversubscribed: %d threads on %d CPUs, so the figure includes the scheduler's time slices",
@@ -464,10 +483,14 @@ IPCB_LOCKS(CONTENDED)
 #undef CONTENDED
 
 static const struct ipcb_param contended_params[] = {
-	{ "threads", 2, "threads in the team, the measuring thread included (more than CPUs: --oversubscribe)", NULL },
-	{ "cs_work", 80, "critical section: dependent multiply-adds on the guarded data (~1.3 ns each at 3 GHz; 80 ~ 100 ns)", NULL },
-	{ "delay_work", 0, "multiply-adds between a release and the next acquire (0: maximal contention)", NULL },
-	{ NULL, 0, NULL, NULL },
+	{ .name = "threads", .def = 2, .min = 1, .max = 4096,
+	  .what = "threads in the team, the measuring thread included (more than CPUs: --oversubscribe)" },
+	{ .name = "cs_work", .def = 80, .min = 0, .max = 1000000,
+	  .what = "critical section: dependent multiply-adds on the guarded data (~1.3 ns each at 3 GHz; 80 ~ 100 ns)" },
+	{ .name = "delay_work", .def = 0, .min = 0, .max = 1000000,
+	  .what = "multiply-adds between a release and the next acquire (0: maximal contention)" },
+	LOCK_THREADING_PARAM,
+	{ .name = NULL },
 };
 
 #define EXCLUSIVE_NOTE                                                                           \

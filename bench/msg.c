@@ -342,16 +342,20 @@ static int msg_check(struct ipcb_ctx *ctx)
 
 static const char *const mode_choices[] = { "thread", "process", NULL };
 
-#define MODE_PARAM                                                                                     \
-	{ "mode", 1, "where the peer runs: a thread of this process, or a forked child process", mode_choices }
-#define SIZE_PARAM { "size", 1024, "bytes per message, the 64-byte header included (64 B to 64 MiB)", NULL }
+#define MODE_PARAM                                                                                   \
+	{ .name = "mode", .def = 1, .what = "where the peer runs: a thread of this process, or a forked child process", \
+	  .choices = mode_choices }
+#define SIZE_PARAM                                                                        \
+	{ .name = "size", .def = 1024, .what = "bytes per message, the 64-byte header included", \
+	  .min = MSG_HEADER, .max = MSG_SIZE_MAX }
 
-static const struct ipcb_param pingpong_params[] = { MODE_PARAM, SIZE_PARAM, { NULL } };
+static const struct ipcb_param pingpong_params[] = { MODE_PARAM, SIZE_PARAM, { .name = NULL } };
 static const struct ipcb_param stream_params[] = {
 	MODE_PARAM,
 	SIZE_PARAM,
-	{ "window", 64, "messages the sender may have unacknowledged; the receiver acknowledges every window/2", NULL },
-	{ NULL },
+	{ .name = "window", .def = 64, .what = "messages the sender may have unacknowledged; the receiver acknowledges every window/2",
+	  .min = 1, .max = 1 << 20 },
+	{ .name = NULL },
 };
 
 #define STREAM_NOTE                                                                              \

@@ -602,7 +602,8 @@ static void pkey_explain(struct ipcb_results *rs)
 /* ---- the table ---- */
 
 static const struct ipcb_param pages_param[] = {
-	{ .name = "pages", .def = 1, .what = "pages whose permissions change together (e.g. 1, 512)" },
+	{ .name = "pages", .def = 1, .what = "pages whose permissions change together (e.g. 1, 512)", .min = 1,
+	  .max = MAX_PAGES },
 	{ .name = NULL },
 };
 

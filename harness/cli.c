@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -83,12 +84,13 @@ static const char run_help[] =
 	"  -c, --config FILE       a suite file (see configs/*.json); command-line options win over it\n"
 	"  -o, --out FILE          where to write (default: results/<hostname>-<UTC time>.json);\n"
 	"                          an existing file is never overwritten unless --force\n"
-	"  -f, --force             replace an existing --out file\n"
+	"  -f, --force             replace an existing --out file (a regular file only)\n"
 	"  -t, --time-budget S     seconds of sampling per benchmark at most (default 1)\n"
 	"      --placement NAME    for two-thread benchmarks: same-cpu, smt-sibling, same-cache,\n"
 	"                          cross-cache, cross-numa (repeat or comma-separate; default: all)\n"
-	"      --cpus A,B          run on these OS CPU ids (B is the peer of two-thread benchmarks)\n"
-	"  -p, --param NAME=V[,V]  set a benchmark parameter (a list sweeps it)\n"
+	"      --cpus A[,B]        run on these OS CPU ids (B is the peer of two-thread benchmarks,\n"
+	"                          which need it; A alone pins one-thread benchmarks)\n"
+	"  -p, --param NAME=V[,V]  set a benchmark parameter (a list sweeps it; ranges: list -v)\n"
 	"      --threads N[,N]     the same as --param threads=N[,N] (contention benchmarks)\n"
 	"      --trials N          the same as --rounds N: each trial sets up afresh (a new team of threads)\n"
 	"      --mode thread|process  the same as --param mode=... (two-party message benchmarks)\n"
@@ -137,23 +139,37 @@ static const char validate_help[] =
 
 /* --- shared option handling ----------------------------------------------- */
 
+/*
+ * "A" (one-thread benchmarks) or "A,B" (B is the peer of two-thread ones).
+ * Each id is checked as parsed: a long cast to int would wrap 4294967297 to 1.
+ */
 static int parse_cpus(const char *cmd, const char *arg, struct ipcb_config *c)
 {
+	const char *p = arg;
 	char *end;
-	long a, b;
+	long v;
+	int n = 0;
 
-	errno = 0;
-	a = strtol(arg, &end, 10);
-	if (errno || end == arg || *end != ',')
-		return usage_error(cmd, "--cpus '%s': expected two CPU ids, e.g. --cpus 0,1", arg);
-	arg = end + 1;
-	b = strtol(arg, &end, 10);
-	if (errno || end == arg || *end)
-		return usage_error(cmd, "--cpus '%s': expected two CPU ids, e.g. --cpus 0,1", arg);
-	c->cpus[0] = (int)a;
-	c->cpus[1] = (int)b;
-	c->have_cpus = 1;
-	return 0;
+	for (;;) {
+		if (n == 2 || *p < '0' || *p > '9')
+			break;
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno || end == p || v > IPCB_CPU_ID_MAX)
+			break;
+		c->cpus[n++] = (int)v;
+		if (*end == '\0') {
+			c->have_cpus = n;
+			if (n == 1)
+				c->cpus[1] = c->cpus[0];
+			return 0;
+		}
+		if (*end != ',')
+			break;
+		p = end + 1;
+	}
+	return usage_error(cmd, "--cpus '%s': expected one or two CPU ids from 0 to %d, e.g. --cpus 0 or --cpus 0,1",
+			   arg, IPCB_CPU_ID_MAX);
 }
 
 static int add_placements(const char *cmd, const char *arg, struct ipcb_config *c)
@@ -194,7 +210,7 @@ static int check_cpus(const char *cmd, const struct ipcb_config *c)
 	if (!c->have_cpus)
 		return 0;
 	cpu_list(allowed, sizeof(allowed));
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < c->have_cpus; i++)
 		if (!ipcb_topo_cpu_allowed(c->cpus[i]))
 			return usage_error(cmd, "CPU %d does not exist or is not in this process's affinity mask (allowed: %s)",
 					   c->cpus[i], allowed);
@@ -223,7 +239,8 @@ static void list_params(const struct ipcb_bench *b)
 		int k;
 
 		if (!prm->choices) {
-			printf("      %-10s = %-8lld %s\n", prm->name, (long long)prm->def, prm->what);
+			printf("      %-10s = %-8lld %s (%lld to %lld)\n", prm->name, (long long)prm->def, prm->what,
+			       (long long)prm->min, (long long)prm->max);
 			continue;
 		}
 		printf("      %-10s = %-8s %s (one of:", prm->name, prm->choices[prm->def], prm->what);
@@ -238,12 +255,13 @@ static int cmd_list(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' }, { 0 }
 	};
-	const struct ipcb_bench **sel = calloc(ipcb_bench_count() + 1, sizeof(*sel));
+	const struct ipcb_bench **sel;
 	char *all[] = { "*" }, err[512];
 	int verbose = 0, c;
 	size_t i, n;
 
-	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+	/* no "+": options may follow the patterns (ipcbench list PATTERN -v) */
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		if (c == 'v')
 			verbose = 1;
 		else if (c == 'h')
@@ -251,6 +269,7 @@ static int cmd_list(int argc, char **argv)
 		else
 			return fputs(list_help, stderr), EXIT_USAGE;
 	}
+	sel = calloc(ipcb_bench_count() + 1, sizeof(*sel));
 	if (ipcb_select(optind < argc ? argv + optind : all, optind < argc ? argc - optind : 1, sel, &n, err,
 			sizeof(err)))
 		return free(sel), usage_error("list", "%s", err);
@@ -568,7 +587,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		ipcb_config_free(&ro->cfg);
 		ro->cfg = fresh;
 		if (have_cpus) {
-			ro->cfg.have_cpus = 1;
+			ro->cfg.have_cpus = have_cpus;
 			ro->cfg.cpus[0] = cpus[0];
 			ro->cfg.cpus[1] = cpus[1];
 		}
@@ -783,6 +802,31 @@ static void print_warnings(json_t *machine)
 		fprintf(stderr, "warning: %s\n", json_string_value(w));
 }
 
+/*
+ * The final write failed (a full disk, a file that appeared meanwhile, a
+ * directory that went away): the run is finished and must not be lost.
+ * Write it beside, or in $TMPDIR, or as a last resort print it on stdout;
+ * exit 1 saying where it is.
+ */
+static int save_elsewhere(json_t *doc, const char *out, const char *why, int quiet)
+{
+	char *saved = ipcb_report_write_fallback(doc, out);
+
+	fprintf(stderr, "ipcbench run: %s\n", why);
+	if (!quiet)
+		print_table(doc);
+	if (saved) {
+		fprintf(stderr, "ipcbench run: the results (%zu) are in %s, not in %s\n",
+			json_array_size(json_object_get(doc, "results")), saved, out);
+		free(saved);
+		return EXIT_FAILED;
+	}
+	fprintf(stderr, "ipcbench run: no file could be written, not even in $TMPDIR; the results JSON follows on stdout\n");
+	json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+	putchar('\n');
+	return EXIT_FAILED;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct run_opts ro = { 0 };
@@ -822,9 +866,10 @@ static int cmd_run(int argc, char **argv)
 	failed = run_jobs(&ro, jobs, njobs, doc);
 	ipcb_explain(json_object_get(doc, "results"));
 	ipcb_report_finish(doc, ipcb_interrupted);
+	/* past a file-size limit, write() fails with EFBIG (and we save elsewhere) rather than the signal killing us */
+	signal(SIGXFSZ, SIG_IGN);
 	if (ipcb_report_write(doc, out, ro.force, err, sizeof(err))) {
-		fprintf(stderr, "ipcbench run: %s\n", err);
-		rc = EXIT_FAILED;
+		rc = save_elsewhere(doc, out, err, ro.quiet);
 		goto out;
 	}
 	if (!ro.quiet)

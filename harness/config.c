@@ -8,11 +8,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "registry.h"
 #include "topo.h"
@@ -299,15 +302,22 @@ static int check_cpus(struct parse *ps, json_t *root, struct ipcb_config *c)
 {
 	const char *path[] = { "cpus" };
 	json_t *v = json_object_get(root, "cpus");
+	size_t i, n;
 
 	if (!v)
 		return 0;
-	if (!json_is_array(v) || json_array_size(v) != 2 || !json_is_integer(json_array_get(v, 0)) ||
-	    !json_is_integer(json_array_get(v, 1)))
-		return perr(ps, path, 1, "\"cpus\" must be two integer CPU ids, e.g. [0, 1]");
-	c->cpus[0] = (int)json_integer_value(json_array_get(v, 0));
-	c->cpus[1] = (int)json_integer_value(json_array_get(v, 1));
-	c->have_cpus = 1;
+	n = json_array_size(v);
+	if (!json_is_array(v) || n < 1 || n > 2)
+		return perr(ps, path, 1, "\"cpus\" must be one or two integer CPU ids, e.g. [0] or [0, 1]");
+	for (i = 0; i < n; i++) {
+		json_t *e = json_array_get(v, i);
+
+		if (!json_is_integer(e) || json_integer_value(e) < 0 || json_integer_value(e) > IPCB_CPU_ID_MAX)
+			return perr(ps, path, 1, "\"cpus\"[%zu] must be a CPU id from 0 to %d", i, IPCB_CPU_ID_MAX);
+		c->cpus[i] = (int)json_integer_value(e);
+	}
+	c->cpus[1] = c->cpus[n - 1];
+	c->have_cpus = (int)n;
 	return 0;
 }
 
@@ -348,6 +358,48 @@ static int param_declared(const char *pattern, const char *name, int *matched)
 	return found;
 }
 
+/*
+ * An integer no benchmark selected by pattern accepts for name: the first
+ * declaration's range, for the message. Planning checks each benchmark's own
+ * range again; this catches the value here, with its line and column.
+ */
+static const struct ipcb_param *param_out_of_range(const char *pattern, const char *name, json_int_t v)
+{
+	const struct ipcb_param *first = NULL;
+	size_t i, n = ipcb_bench_count();
+
+	for (i = 0; i < n; i++) {
+		const struct ipcb_bench *b = ipcb_bench_at(i);
+		int k = ipcb_param_index(b, name);
+
+		if (k < 0 || !ipcb_pattern_match(pattern, b->id) || b->params[k].choices)
+			continue;
+		if (v >= b->params[k].min && v <= b->params[k].max)
+			return NULL;
+		if (!first)
+			first = &b->params[k];
+	}
+	return first;
+}
+
+static int check_ranges(struct parse *ps, const char *const *path, const char *pattern, const char *name,
+			json_t *vals)
+{
+	const struct ipcb_param *prm;
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(vals, i, e) {
+		if (!json_is_integer(e))
+			continue;
+		prm = param_out_of_range(pattern, name, json_integer_value(e));
+		if (prm)
+			return perr(ps, path, 3, "parameter \"%s\" = %lld is out of range: it must be from %lld to %lld",
+				    name, (long long)json_integer_value(e), (long long)prm->min, (long long)prm->max);
+	}
+	return 0;
+}
+
 static int check_params(struct parse *ps, json_t *root, struct ipcb_config *c)
 {
 	json_t *params = json_object_get(root, "params"), *set, *v;
@@ -385,6 +437,11 @@ static int check_params(struct parse *ps, json_t *root, struct ipcb_config *c)
 				json_decref(normal);
 				return perr(ps, path, 3, "parameter \"%s\" must be an integer (or choice name) or a non-empty array of them",
 					    name);
+			}
+			if (check_ranges(ps, path, pattern, name, vals)) {
+				json_decref(vals);
+				json_decref(normal);
+				return -1;
 			}
 			json_object_set_new(normal, name, vals);
 		}
@@ -488,33 +545,79 @@ out:
 	return rc;
 }
 
+/* Read a whole regular file of at most IPCB_CONFIG_MAX_BYTES into a NUL-terminated buffer. */
+static char *read_config(int fd, const char *path, size_t *len, char *err, size_t errlen)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1), *bigger;
+	ssize_t got;
+
+	/* one byte past the cap is enough to know the file is too large */
+	while (buf && n <= IPCB_CONFIG_MAX_BYTES) {
+		if (n == cap) {
+			cap = cap * 2 > IPCB_CONFIG_MAX_BYTES + 1 ? IPCB_CONFIG_MAX_BYTES + 1 : cap * 2;
+			bigger = realloc(buf, cap + 1);
+			if (!bigger)
+				break;
+			buf = bigger;
+		}
+		got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
+			free(buf);
+			return NULL;
+		}
+		if (got == 0) {
+			buf[n] = '\0';
+			*len = n;
+			return buf;
+		}
+		n += (size_t)got;
+	}
+	free(buf);
+	if (n > IPCB_CONFIG_MAX_BYTES)
+		snprintf(err, errlen, "%s: larger than %d MiB: not a suite file", path, IPCB_CONFIG_MAX_BYTES >> 20);
+	else
+		snprintf(err, errlen, "%s: out of memory", path);
+	return NULL;
+}
+
+/*
+ * Only a regular file of sane size: /dev/zero would never end, a fifo could
+ * block forever. O_NONBLOCK so that opening a fifo returns at once, to be refused.
+ */
 int ipcb_config_load(struct ipcb_config *c, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	char *text, *nul;
 	size_t len = 0;
 	int rc;
 
-	if (!f) {
+	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	{
-		FILE *mem = open_memstream(&text, &len);
-		char buf[4096];
-		size_t n;
-
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			fwrite(buf, 1, n, mem);
-		fclose(mem);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file (%s): a config must be a JSON file", path,
+			 S_ISDIR(st.st_mode) ? "a directory" : S_ISCHR(st.st_mode) ? "a character device" :
+			 S_ISFIFO(st.st_mode) ? "a pipe" : "not a plain file");
+		close(fd);
+		return -1;
 	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		fclose(f);
+	text = read_config(fd, path, &len, err, errlen);
+	close(fd);
+	if (!text)
+		return -1;
+	/* the parser stops at the first NUL: whatever follows would be silently ignored */
+	nul = memchr(text, '\0', len);
+	if (nul) {
+		snprintf(err, errlen, "%s: a NUL byte at offset %zu: a config is JSON text", path, (size_t)(nul - text));
 		free(text);
 		return -1;
 	}
-	fclose(f);
 	rc = ipcb_config_parse(c, text, path, err, errlen);
 	free(text);
 	return rc;
@@ -541,7 +644,9 @@ json_t *ipcb_config_json(const struct ipcb_config *c)
 		json_object_set_new(o, "description", json_string(c->description));
 	json_object_set_new(o, "benchmarks", strv_json(c->patterns, c->npatterns));
 	json_object_set_new(o, "placements", strv_json(c->placements, c->nplacements));
-	if (c->have_cpus)
+	if (c->have_cpus == 1)
+		json_object_set_new(o, "cpus", json_pack("[i]", c->cpus[0]));
+	else if (c->have_cpus)
 		json_object_set_new(o, "cpus", json_pack("[ii]", c->cpus[0], c->cpus[1]));
 	json_object_set_new(o, "oversubscribe", json_boolean(c->oversubscribe));
 	json_object_set_new(o, "timeout_s", json_real(c->timeout_s));

@@ -9,6 +9,10 @@
 #include "measure.h"
 
 #define IPCB_CONFIG_SCHEMA "ipcbench-config/1"
+/* The largest OS CPU id --cpus and "cpus" accept (Linux's NR_CPUS is at most 8192 today). */
+#define IPCB_CPU_ID_MAX 65535
+/* The largest config file read: a suite is a few KiB; /dev/zero must not fill memory. */
+#define IPCB_CONFIG_MAX_BYTES (16 << 20)
 
 struct ipcb_config {
 	char *source;		  /* file name, or "embedded default" */
@@ -17,8 +21,8 @@ struct ipcb_config {
 	int npatterns;
 	char **placements;	  /* for two-thread benchmarks; empty: all that exist */
 	int nplacements;
-	int cpus[2];		  /* explicit CPUs, when have_cpus */
-	int have_cpus;
+	int cpus[2];		  /* explicit CPUs: the first have_cpus are given */
+	int have_cpus;		  /* 0, 1 (one-thread benchmarks only) or 2 */
 	int oversubscribe;	  /* allow more threads than CPUs */
 	double timeout_s;	  /* the watchdog: a peer silent this long fails its benchmark */
 	struct ipcb_measure_opts measure;

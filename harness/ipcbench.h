@@ -47,13 +47,16 @@ static inline void ipcb_cpu_relax(void)
 /*
  * A declared knob of a benchmark: integer valued, with a default. With
  * choices (NULL terminated), the value is an index into them, and configs,
- * --param and the JSON use the names: "mode": "process".
+ * --param and the JSON use the names: "mode": "process". Without, the value
+ * must lie in [min, max]: planning refuses anything else (exit 2, naming the
+ * range), so a body never sees a value that wrapped or makes no sense.
  */
 struct ipcb_param {
 	const char *name; /* "size", "batch", ... */
 	int64_t def;
 	const char *what; /* one line for `ipcbench list -v` */
 	const char *const *choices;
+	int64_t min, max; /* the accepted range (inclusive); unused with choices */
 };
 
 struct ipcb_ctx;

@@ -124,26 +124,68 @@ static char *dir_of(const char *path)
 	return d;
 }
 
+/* What a path that exists but is not a regular file is, for messages. */
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISFIFO(mode))
+		return "a named pipe (fifo)";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * An existing target may be replaced (with force) only when it is a regular
+ * file: rename() would replace a device node (as root, /dev/null), a fifo or
+ * the symlink itself with a plain file. lstat, so a symlink is seen as one.
+ */
+static int check_target(const char *path, int force, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 1 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is %s, not a regular file: ipcbench writes only regular files and never replaces anything else, even with --force; give a file name",
+			 path, file_kind(st.st_mode));
+		return -1;
+	}
+	if (!force) {
+		snprintf(err, errlen, "%s already exists; not overwriting it (choose another --out, or --force)", path);
+		return -1;
+	}
+	return 0;
+}
+
 int ipcb_report_check_path(const char *path, int force, char *err, size_t errlen)
 {
 	struct stat st;
+	size_t len = strlen(path);
 	char *dir;
-	int rc = 0;
+	int rc;
 
-	if (!path[0]) {
+	if (!len) {
 		snprintf(err, errlen, "output path is empty");
 		return -1;
 	}
-	if (stat(path, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			snprintf(err, errlen, "%s is a directory; give a file name", path);
-		else if (!force)
-			snprintf(err, errlen, "%s already exists; not overwriting it (choose another --out, or --force)",
-				 path);
-		else
-			return access(path, W_OK) == 0 ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+	if (path[len - 1] == '/') {
+		snprintf(err, errlen, "%s names a directory; give a file name", path);
 		return -1;
 	}
+	rc = check_target(path, force, err, errlen);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return access(path, W_OK) == 0 ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+	rc = 0;
 	dir = dir_of(path);
 	if (stat(dir, &st) != 0) {
 		snprintf(err, errlen, "cannot write %s: directory %s: %s", path, dir, strerror(errno));
@@ -174,9 +216,20 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* The whole text, a newline, on disk; 0 or -1 with errno. */
+static int write_text(int fd, const char *text)
+{
+	return write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1) || fsync(fd) || fchmod(fd, 0644) ? -1 : 0;
+}
+
+static char *dump(const json_t *doc)
+{
+	return json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+}
+
 int ipcb_report_write(const json_t *doc, const char *path, int force, char *err, size_t errlen)
 {
-	char *text = json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+	char *text = dump(doc);
 	char *dir = dir_of(path), *tmp = NULL;
 	int fd = -1, rc = -1;
 
@@ -184,13 +237,15 @@ int ipcb_report_write(const json_t *doc, const char *path, int force, char *err,
 		snprintf(err, errlen, "out of memory while writing %s", path);
 		goto out;
 	}
+	/* again at the end: what was checked before the run may have changed since */
+	if (check_target(path, force, err, errlen) < 0)
+		goto out;
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create a temporary file in %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1) || fsync(fd) ||
-	    fchmod(fd, 0644)) {
+	if (write_text(fd, text)) {
 		snprintf(err, errlen, "writing %s: %s", tmp, strerror(errno));
 		goto out_unlink;
 	}
@@ -213,6 +268,53 @@ out:
 	free(dir);
 	free(text);
 	return rc;
+}
+
+/* A new file NAME-unsaved-XXXXXX.json in dir holding text; its malloc'd path, or NULL. */
+static char *write_new_in(const char *dir, const char *name, const char *text)
+{
+	char *path = NULL;
+	int fd, saved;
+
+	if (asprintf(&path, "%s/%s-unsaved-XXXXXX.json", dir, name) < 0)
+		return NULL;
+	fd = mkstemps(path, 5);
+	if (fd < 0)
+		goto fail;
+	if (write_text(fd, text)) {
+		saved = errno;
+		close(fd);
+		unlink(path);
+		errno = saved;
+		goto fail;
+	}
+	close(fd);
+	return path;
+fail:
+	free(path);
+	return NULL;
+}
+
+char *ipcb_report_write_fallback(const json_t *doc, const char *path)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *text = dump(doc), *copy = strdup(path), *dir = dir_of(path), *name, *where = NULL;
+
+	if (!text || !copy || !dir)
+		goto out;
+	name = basename(copy);
+	if (strlen(name) > 5 && strcmp(name + strlen(name) - 5, ".json") == 0)
+		name[strlen(name) - 5] = '\0';
+	if (!name[0] || strcmp(name, "/") == 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		name = "ipcbench";
+	where = write_new_in(dir, name, text);
+	if (!where)
+		where = write_new_in(tmpdir && tmpdir[0] ? tmpdir : "/tmp", name, text);
+out:
+	free(text);
+	free(copy);
+	free(dir);
+	return where;
 }
 
 json_t *ipcb_report_read(const char *path, char *err, size_t errlen)
@@ -336,6 +438,127 @@ static int validate_stats(const json_t *st, const char *where, char *err, size_t
 	return 0;
 }
 
+/* An optional member: absent, or of the type */
+static int may(const json_t *o, const char *key, int (*is)(const json_t *), const char *type, const char *where,
+	       char *err, size_t errlen)
+{
+	return json_object_get(o, key) ? need(o, key, is, type, where, err, errlen) : 0;
+}
+
+/* An optional [lo, hi] of numbers with lo <= hi. */
+static int may_interval(const json_t *r, const char *key, const char *where, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(r, key);
+	double lo, hi;
+
+	if (!v)
+		return 0;
+	if (!json_is_array(v) || json_array_size(v) != 2 || !json_is_number(json_array_get(v, 0)) ||
+	    !json_is_number(json_array_get(v, 1)))
+		return BAD("%s: %s must be [lo, hi] (two numbers)", where, key);
+	lo = json_number_value(json_array_get(v, 0));
+	hi = json_number_value(json_array_get(v, 1));
+	if (!(lo <= hi))
+		return BAD("%s: %s [%g, %g] has lo > hi", where, key, lo, hi);
+	return 0;
+}
+
+/* The between-process members (issue 11); all optional: files written before them lack them. */
+static int validate_rounds(const json_t *r, const char *where, char *err, size_t errlen)
+{
+	const json_t *rm = json_object_get(r, "round_medians"), *v;
+	size_t i;
+
+	if (rm) {
+		if (!json_is_array(rm) || json_array_size(rm) == 0)
+			return BAD("%s: round_medians must be a non-empty array of numbers", where);
+		json_array_foreach(rm, i, v)
+			if (!json_is_number(v))
+				return BAD("%s: round_medians[%zu] must be a number", where, i);
+	}
+	return may_interval(r, "ci95_runs", where, err, errlen) ||
+	       may_interval(r, "interval95", where, err, errlen) ||
+	       may(r, "ci95_rel_samples", is_number, "a number", where, err, errlen) ||
+	       may(r, "ci95_rel_runs", is_number, "a number", where, err, errlen) ||
+	       may(r, "interval_basis", is_string, "a string", where, err, errlen) ? -1 : 0;
+}
+
+#define WHY(...) (snprintf(why, whylen, __VA_ARGS__), -1)
+
+static int check_histogram(const json_t *h, char *why, size_t whylen)
+{
+	const json_t *b, *e;
+	size_t i;
+
+	if (!h)
+		return 0;
+	if (!json_is_object(h))
+		return WHY("histogram must be an object");
+	b = json_object_get(h, "buckets");
+	if (!json_is_array(b))
+		return WHY("histogram.buckets must be an array of [lo, hi, count]");
+	json_array_foreach(b, i, e) {
+		double lo, hi, c;
+
+		if (!json_is_array(e) || json_array_size(e) != 3 || !json_is_number(json_array_get(e, 0)) ||
+		    !json_is_number(json_array_get(e, 1)) || !json_is_number(json_array_get(e, 2)))
+			return WHY("histogram.buckets[%zu] must be [lo, hi, count]", i);
+		lo = json_number_value(json_array_get(e, 0));
+		hi = json_number_value(json_array_get(e, 1));
+		c = json_number_value(json_array_get(e, 2));
+		if (!(lo >= 0 && lo <= hi && c >= 0))
+			return WHY("histogram.buckets[%zu] needs 0 <= lo <= hi and count >= 0", i);
+	}
+	if ((json_object_get(h, "p99") && !json_is_number(json_object_get(h, "p99"))) ||
+	    (json_object_get(h, "p999") && !json_is_number(json_object_get(h, "p999"))))
+		return WHY("histogram.p99 and histogram.p999 must be numbers");
+	return 0;
+}
+
+static int check_matrix(const json_t *m, char *why, size_t whylen)
+{
+	const json_t *cpus, *rows, *row, *cell;
+	const char *key;
+	size_t n, i, j;
+
+	if (!m)
+		return 0;
+	if (!json_is_object(m))
+		return WHY("attachments.matrix must be an object");
+	cpus = json_object_get(m, "cpus");
+	n = json_array_size(cpus);
+	if (!json_is_array(cpus) || n < 1 || n > IPCB_MATRIX_MAX)
+		return WHY("attachments.matrix.cpus must be an array of 1 to %d CPU ids", IPCB_MATRIX_MAX);
+	json_array_foreach(cpus, i, cell)
+		if (!json_is_integer(cell))
+			return WHY("attachments.matrix.cpus[%zu] must be an integer", i);
+	json_object_foreach((json_t *)m, key, rows) {
+		if (!json_is_array(rows) || strcmp(key, "cpus") == 0)
+			continue;
+		if (json_array_size(rows) != n)
+			return WHY("attachments.matrix.%.40s must have %zu rows, one per CPU", key, n);
+		json_array_foreach(rows, i, row) {
+			if (!json_is_array(row) || json_array_size(row) != n)
+				return WHY("attachments.matrix.%.40s[%zu] must be a row of %zu numbers or nulls", key, i, n);
+			json_array_foreach(row, j, cell)
+				if (!json_is_number(cell) && !json_is_null(cell))
+					return WHY("attachments.matrix.%.40s[%zu][%zu] must be a number or null", key, i, j);
+		}
+	}
+	return 0;
+}
+
+int ipcb_report_check_extras(const json_t *r, char *why, size_t whylen)
+{
+	const json_t *att = json_object_get(r, "attachments");
+
+	if (att && !json_is_object(att))
+		return WHY("attachments must be an object");
+	if (check_histogram(json_object_get(r, "histogram"), why, whylen))
+		return -1;
+	return check_matrix(json_object_get(att, "matrix"), why, whylen);
+}
+
 static int validate_placement(const json_t *r, const char *where, char *err, size_t errlen)
 {
 	const json_t *pl = json_object_get(r, "placement"), *c;
@@ -343,7 +566,8 @@ static int validate_placement(const json_t *r, const char *where, char *err, siz
 
 	if (need(r, "placement", is_object, "an object", where, err, errlen) ||
 	    need(pl, "name", is_string, "a string", where, err, errlen) ||
-	    need(pl, "cpus", is_array, "an array", where, err, errlen))
+	    need(pl, "cpus", is_array, "an array", where, err, errlen) ||
+	    may(pl, "role", is_string, "a string", where, err, errlen))
 		return -1;
 	json_array_foreach(json_object_get(pl, "cpus"), i, c)
 		if (!json_is_integer(c))
@@ -353,7 +577,7 @@ static int validate_placement(const json_t *r, const char *where, char *err, siz
 
 static int validate_result(const json_t *r, size_t idx, char *err, size_t errlen)
 {
-	char where[160];
+	char where[160], why[256];
 	const char *status, *id;
 	const json_t *v;
 	size_t i;
@@ -390,7 +614,11 @@ static int validate_result(const json_t *r, size_t idx, char *err, size_t errlen
 		json_array_foreach(json_object_get(r, "samples"), i, v)
 			if (!json_is_number(v))
 				return BAD("%s: samples must be numbers", where);
+		if (validate_rounds(r, where, err, errlen))
+			return -1;
 	}
+	if (ipcb_report_check_extras(r, why, sizeof(why)))
+		return BAD("%s: %s", where, why);
 	v = json_object_get(r, "notes");
 	if (v) {
 		if (!json_is_array(v))
@@ -416,6 +644,8 @@ int ipcb_report_validate(const json_t *doc, char *err, size_t errlen)
 	    need(doc, "interrupted", is_bool, "a boolean", "document", err, errlen) ||
 	    need(doc, "machine", is_object, "an object", "document", err, errlen) ||
 	    need(json_object_get(doc, "machine"), "hostname", is_string, "a string", "machine", err, errlen) ||
+	    may(json_object_get(doc, "machine"), "label", is_string, "a string", "machine", err, errlen) ||
+	    may(doc, "run_id", is_string, "a string", "document", err, errlen) ||
 	    need(doc, "config", is_object, "an object", "document", err, errlen) ||
 	    need(doc, "results", is_array, "an array", "document", err, errlen))
 		return -1;

@@ -31,7 +31,9 @@ void ipcb_report_finish(json_t *doc, int interrupted);
 char *ipcb_report_default_path(const char *dir);
 /*
  * Before any benchmark runs: can path be written? Refuses an existing file
- * unless force, and a directory that does not exist or is not writable.
+ * unless force, anything that exists and is not a regular file (a symlink,
+ * even a dangling one, a device, a fifo, a directory) even with force, a
+ * path ending in '/', and a directory that does not exist or is not writable.
  */
 int ipcb_report_check_path(const char *path, int force, char *err, size_t errlen);
 /*
@@ -40,11 +42,26 @@ int ipcb_report_check_path(const char *path, int force, char *err, size_t errlen
  * force, rename(). 0 or -1 with err.
  */
 int ipcb_report_write(const json_t *doc, const char *path, int force, char *err, size_t errlen);
+/*
+ * When that failed: never lose a finished run. Write doc to a new file
+ * beside path (NAME-unsaved-XXXXXX.json in its directory), else in $TMPDIR
+ * (or /tmp). The malloc'd path written, or NULL when nothing could be.
+ */
+char *ipcb_report_write_fallback(const json_t *doc, const char *path);
 
 /* Load and validate a results file. NULL with err on failure. */
 json_t *ipcb_report_read(const char *path, char *err, size_t errlen);
 /* "an object", "a string", ...: for messages about a value of the wrong type. */
 const char *ipcb_json_type_name(const json_t *v);
+/* The most CPUs an attachments.matrix may hold. */
+#define IPCB_MATRIX_MAX 4096
+/*
+ * The optional members that plots read, on one result: attachments (an
+ * object), histogram (buckets [lo, hi, count], 0 <= lo <= hi, count >= 0)
+ * and attachments.matrix (n CPU ids, n x n numbers or nulls). 0, or -1 with
+ * the member named in why. ipcb_report_validate() applies it to every result.
+ */
+int ipcb_report_check_extras(const json_t *r, char *why, size_t whylen);
 /*
  * Check doc against schema ipcbench/1; 0 or -1 with the first problem in err
  * (a file that is not ipcbench output, or another version, says so first).

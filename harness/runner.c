@@ -181,6 +181,16 @@ static void plan_placements(struct plan *p, const struct ipcb_config *c, const s
 		j->ncpus = 1;
 		return;
 	}
+	if (c->have_cpus == 1) {
+		struct ipcb_job *j = plan_add(p);
+
+		j->bench = b;
+		memcpy(j->params, params, sizeof(j->params));
+		j->placement = "cpus";
+		snprintf(j->skip, sizeof(j->skip),
+			 "--cpus gave one CPU id (%d): a two-thread benchmark needs two, --cpus A,B", c->cpus[0]);
+		return;
+	}
 	if (c->have_cpus) {
 		struct ipcb_job *j = plan_add(p);
 
@@ -224,7 +234,11 @@ static int param_value(const struct ipcb_bench *b, const struct ipcb_param *prm,
 
 	if (json_is_integer(v) && !prm->choices) {
 		*out = json_integer_value(v);
-		return 0;
+		if (*out >= prm->min && *out <= prm->max)
+			return 0;
+		snprintf(err, errlen, "%s: parameter %s=%lld is out of range: it must be from %lld to %lld", b->id,
+			 prm->name, (long long)*out, (long long)prm->min, (long long)prm->max);
+		return -1;
 	}
 	for (k = 0; prm->choices && prm->choices[k]; k++) {
 		if (json_is_string(v) && strcmp(json_string_value(v), prm->choices[k]) == 0) {

@@ -34,6 +34,14 @@ check '[ "$(jq "[.results[] | select(.rounds == 3)] | length" rounds.json)" = 2 
 check '[ "$(jq "[.results[] | select(.drift >= 1)] | length" rounds.json)" = 2 ]'
 check '[ "$(jq ".config.rounds" rounds.json)" = 3 ]'
 
+# lock figures say which process state they measured: single (never a thread) and multi (an idle one)
+expect 0 "wrote threading.json (2 results)" -- \
+	"$IPCB" run lock/pthread-mutex --param threading=single,multi --rounds 1 -t 0.1 -o threading.json
+check '[ "$(jq -c "[.results[].params.threading]" threading.json)" = "[\"single\",\"multi\"]" ]'
+check '[ "$(jq "[.results[] | select(.status == \"ok\")] | length" threading.json)" = 2 ]'
+# each says why the two differ
+check '[ "$(jq "[.results[] | select(.params.threading as \$t | .notes | any(startswith(\"threading=\" + \$t + \":\")))] | length" threading.json)" = 2 ]'
+
 # counters: recorded per party, available or not with a reason, never fatal
 expect 0 "wrote counters.json" -- "$IPCB" run modeswitch/funcall --time-budget 0.1 --counters --out counters.json
 check '[ "$(jq ".results[0].counters.measuring_thread | type" counters.json)" = "\"object\"" ]'
@@ -51,6 +59,8 @@ check '[ "$(ls results/*Z.json | wc -l)" = 1 ]'
 "$IPCB" run --dry-run --config "$SRC/configs/default.json" | jq -S 'del(.config.source)' >file.json
 check 'cmp -s embedded.json file.json'
 check '[ "$(jq ".jobs | length" embedded.json)" -ge 15 ]'
+# the default suite reports lock/pthread-mutex both ways
+check '[ "$(jq "[.jobs[] | select(.job | startswith(\"lock/pthread-mutex threading=\"))] | length" embedded.json)" = 2 ]'
 
 # every suite shipped in configs/ is valid here
 for f in "$SRC"/configs/*.json; do

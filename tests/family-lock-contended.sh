@@ -18,7 +18,7 @@ expect 0 "threads    = 2" -- "$IPCB" list -v lock-contended/ticket
 
 # bad input: more threads than CPUs needs --oversubscribe (exit 2 with the reason), and at least one thread
 expect 2 "pass --oversubscribe" -- "$IPCB" run lock-contended/tas --threads $((ncpus + 1))
-expect 2 "must be at least 1" -- "$IPCB" run lock-contended/tas --threads 0
+expect 2 "threads=0 is out of range: it must be from 1 to" -- "$IPCB" run lock-contended/tas --threads 0
 expect 2 "integer" -- "$IPCB" run lock-contended/tas --threads two
 # with it, the check still holds (the spinlocks yield, so a squeezed team progresses)
 expect 0 "0 failed" -- "$IPCB" test lock-contended/tas lock-contended/futex-mutex --threads $((ncpus + 1)) --oversubscribe
