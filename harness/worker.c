@@ -143,6 +143,8 @@ static void adopt_machine(json_t *req)
 		ipcb_timer_adopt(&info);
 	if (json_is_string(xml))
 		ipcb_topo_import_xml(json_string_value(xml), (int)json_string_length(xml));
+	/* now, while the affinity mask is still the manager's: the measuring thread pins itself next */
+	ipcb_topo_init(NULL, 0);
 }
 
 /* --- the manager's side --------------------------------------------------- */
