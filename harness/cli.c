@@ -23,6 +23,7 @@
 #include "registry.h"
 #include "report.h"
 #include "runner.h"
+#include "system.h"
 #include "timer.h"
 #include "topo.h"
 
@@ -60,6 +61,7 @@ static const char main_help[] =
 	"  run [PATTERN...] [OPTS]    measure and write a results JSON file\n"
 	"  test [PATTERN...]          check that each mechanism works (no timing)\n"
 	"  info [--json]              machine fingerprint and capabilities\n"
+	"  system show|tune|reset     the machine state under the numbers (governor, turbo, idle states)\n"
 	"  validate FILE...           check results files against the schema " IPCB_SCHEMA "\n"
 	"  compare A.json B.json...   match results across files (machines), ratios with significance\n"
 	"  plot FILE... [-o DIR]      gnuplot figures for papers (one plot kind per result shape)\n"
@@ -98,6 +100,8 @@ static const char run_help[] =
 	"                          " IPCB_COUNTERS_DEFAULT ")\n"
 	"      --timeout S         the watchdog: a peer silent for S seconds fails its benchmark (default 2;\n"
 	"                          raise it under emulation)\n"
+	"      --idle-latency US   hold /dev/cpu_dma_latency at US microseconds for the run (root): idle\n"
+	"                          states that exit slower stay unused; 0 keeps waiting CPUs polling\n"
 	"  -n, --dry-run           print the effective configuration and the jobs, run nothing\n"
 	"  -q, --quiet             no progress, no table: just the file\n"
 	"  -h, --help\n"
@@ -484,7 +488,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		{ "threads", required_argument, NULL, 'T' },   { "trials", required_argument, NULL, 'R' },
 		{ "oversubscribe", no_argument, NULL, 'O' },   { "mode", required_argument, NULL, 'M' },
 		{ "rounds", required_argument, NULL, 'r' },    { "counters", optional_argument, NULL, 'K' },
-		{ "timeout", required_argument, NULL, 'W' },
+		{ "timeout", required_argument, NULL, 'W' },   { "idle-latency", required_argument, NULL, 'L' },
 		{ 0 }
 	};
 	char err[1024];
@@ -547,6 +551,10 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 			break;
 		}
 		case 'K': ro->counters = optarg ? optarg : IPCB_COUNTERS_DEFAULT; break;
+		case 'L':
+			if (ipcb_system_request_idle_latency(optarg, err, sizeof(err)))
+				return usage_error(cmd, "%s", err);
+			break;
 		case 'n': ro->dry_run = 1; break;
 		case 'q': ro->quiet = 1; break;
 		case 'h': fputs(help, stdout); return -1;
@@ -833,6 +841,11 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	ipcb_install_sigint();
+	if (ipcb_system_hold_idle_latency(err, sizeof(err))) {
+		fprintf(stderr, "ipcbench run: %s\n", err);
+		rc = EXIT_FAILED;
+		goto out;
+	}
 	machine = machine_with_timer();
 	if (!ro.quiet)
 		print_warnings(machine);
@@ -851,6 +864,7 @@ static int cmd_run(int argc, char **argv)
 	       ipcb_interrupted ? ", interrupted" : "");
 	rc = ipcb_interrupted ? EXIT_INTERRUPTED : failed ? EXIT_FAILED : 0;
 out:
+	ipcb_system_release_idle_latency();
 	json_decref(doc);
 	free(out);
 	free(jobs);
@@ -932,6 +946,7 @@ int main(int argc, char **argv)
 		{ "list", cmd_list }, { "run", cmd_run }, { "test", cmd_test },
 		{ "info", cmd_info }, { "validate", cmd_validate }, { "compare", ipcb_cmd_compare },
 		{ "plot", ipcb_cmd_plot }, { "export", ipcb_cmd_export },
+		{ "system", ipcb_cmd_system },
 	};
 	size_t i;
 
@@ -949,5 +964,5 @@ int main(int argc, char **argv)
 			return cmds[i].fn(argc - 1, argv + 1);
 		}
 	}
-	return usage_error(argv[1], "unknown command (commands: list, run, test, info, validate, compare, plot, export; see --help)");
+	return usage_error(argv[1], "unknown command (commands: list, run, test, info, system, validate, compare, plot, export; see --help)");
 }
