@@ -173,4 +173,20 @@ else
 	expect 1 "cpu_dma_latency" -- "$IPCB" run modeswitch/syscall-getpid -t 0.05 --idle-latency 0 -o hold.json
 fi
 
+# --- handoff's explain: a same-cpu figure is set beside the nearest two distinct cores measured ----
+near=""
+for p in same-cache cross-cache cross-numa; do
+	# a placement this machine lacks is refused (exit 2) before anything runs
+	if "$IPCB" run handoff/futex --placement "$p" --dry-run >/dev/null 2>&1; then
+		near=$p
+		break
+	fi
+done
+if [ -n "$near" ]; then
+	expect 0 "wrote near.json" -- "$IPCB" run handoff/futex --placement "same-cpu,$near" -t 0.1 -o near.json
+	check 'jq -e "[.results[] | select(.placement.name == \"same-cpu\") | .notes[] | select(test(\"nearest two cores measured \\\\($near\\\\)\"))] | length == 1" near.json >/dev/null'
+else
+	echo "SKIP (part): no two distinct cores here: no nearest-core figure to set beside same-cpu"
+fi
+
 summary family-system
