@@ -102,7 +102,8 @@ static const char run_help[] =
 	"                          raise it under emulation)\n"
 	"      --idle-latency US   hold /dev/cpu_dma_latency at US microseconds for the run (root): idle\n"
 	"                          states that exit slower stay unused; 0 keeps waiting CPUs polling\n"
-	"  -n, --dry-run           print the effective configuration and the jobs, run nothing\n"
+	"  -n, --dry-run           print the effective configuration, the jobs and an estimate of the wall\n"
+	"                          time, run nothing (the only run that takes IPCBENCH_TOPOLOGY=FILE.xml)\n"
 	"  -q, --quiet             no progress, no table: just the file\n"
 	"  -h, --help\n"
 	"\n"
@@ -561,6 +562,9 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		default: fputs(help, stderr); return EXIT_USAGE;
 		}
 	}
+	if (ipcb_topo_simulated(err, sizeof(err)) && !(ro->dry_run && strcmp(cmd, "run") == 0))
+		return usage_error(cmd, "the topology is simulated (%s): only info, list and run --dry-run take it, since a measurement would file that machine's CPU relations under this one's CPUs; unset it to measure",
+				   err);
 	rc = 0;
 	if (ro->config_path) {
 		struct ipcb_config fresh;
@@ -751,6 +755,58 @@ static json_t *jobs_json(struct ipcb_job *jobs, size_t n)
 	return a;
 }
 
+/* Per round of a job: a fresh worker and calibration, beside the warm-up (an allowance, not measured). */
+#define ROUND_OVERHEAD_S 0.05
+
+/* A job's parameter by name, or -1. */
+static int64_t job_param(const struct ipcb_job *job, const char *name)
+{
+	int i;
+
+	for (i = 0; job->bench->params && job->bench->params[i].name; i++)
+		if (strcmp(job->bench->params[i].name, name) == 0)
+			return job->params[i];
+	return -1;
+}
+
+/*
+ * How long the run may take: sampling lasts between min_time and the budget
+ * per job (the stop rule decides), plus a warm-up and a worker per round;
+ * handoff/matrix also measures its pairs (budget_ms) in every round's setup.
+ */
+static json_t *estimate_json(const struct ipcb_config *c, const struct ipcb_job *jobs, size_t n)
+{
+	const struct ipcb_measure_opts *m = &c->measure;
+	double lo = 0, hi = 0, round_s = m->warmup_s + ROUND_OVERHEAD_S, setup;
+	size_t i, run = 0;
+
+	for (i = 0; i < n; i++) {
+		if (jobs[i].skip[0])
+			continue;
+		run++;
+		setup = job_param(&jobs[i], "budget_ms") > 0 ? (double)job_param(&jobs[i], "budget_ms") / 1e3 : 0;
+		lo += m->min_time_s + m->rounds * (round_s + setup);
+		hi += m->budget_s + m->rounds * (round_s + setup);
+	}
+	return json_pack("{s:I, s:I, s:I, s:i, s:f, s:f}", "jobs", (json_int_t)n, "to_run", (json_int_t)run, "skipped",
+			 (json_int_t)(n - run), "rounds", m->rounds, "min_s", lo, "max_s", hi);
+}
+
+static void print_estimate(json_t *est, const char *simulated)
+{
+	double lo = json_number_value(json_object_get(est, "min_s")), hi = json_number_value(json_object_get(est, "max_s"));
+	int minutes = hi >= 120;
+
+	if (simulated[0])
+		fprintf(stderr, "SIMULATED topology (%s): the jobs and placements are that machine's\n", simulated);
+	fprintf(stderr, "dry run: %lld jobs, %lld to run (%lld skipped), %d round(s) each; estimated wall time %.1f-%.1f %s\n",
+		(long long)json_integer_value(json_object_get(est, "jobs")),
+		(long long)json_integer_value(json_object_get(est, "to_run")),
+		(long long)json_integer_value(json_object_get(est, "skipped")),
+		(int)json_integer_value(json_object_get(est, "rounds")), minutes ? lo / 60 : lo, minutes ? hi / 60 : hi,
+		minutes ? "min" : "s");
+}
+
 /* The options of one round: the budget and the minimum time are shared out among the rounds. */
 static struct ipcb_measure_opts round_opts(const struct ipcb_measure_opts *o)
 {
@@ -826,8 +882,14 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (ro.dry_run) {
-		json_t *dry = json_pack("{s:o, s:o}", "config", ipcb_config_json(&ro.cfg), "jobs", jobs_json(jobs, njobs));
+		json_t *dry = json_pack("{s:o, s:o, s:o}", "config", ipcb_config_json(&ro.cfg), "jobs", jobs_json(jobs, njobs),
+					"estimate", estimate_json(&ro.cfg, jobs, njobs));
 
+		err[0] = '\0';
+		if (ipcb_topo_simulated(err, sizeof(err)))
+			json_object_set_new(dry, "simulated", json_string(err));
+		if (!ro.quiet)
+			print_estimate(json_object_get(dry, "estimate"), err);
 		json_dumpf(dry, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 		putchar('\n');
 		json_decref(dry);

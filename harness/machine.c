@@ -573,6 +573,8 @@ static void add_topology(json_t *m)
 		json_object_set_new(m, "topology", t);
 	else
 		set_null(m, "topology", "could not build the topology summary");
+	if (ipcb_topo_simulated(err, sizeof(err)))
+		json_object_set_new(m, "simulated", json_string(err));
 }
 
 static int skip_dot(const struct dirent *d)
@@ -831,6 +833,9 @@ void ipcb_machine_warnings(const json_t *machine, json_t *arr)
 
 	if (!json_is_object(machine) || !json_is_array(arr))
 		return;
+	if (get_str(machine, "simulated"))
+		warn(arr, "SIMULATED topology (%s): the topology, CPUs and placements are that machine's, everything else this one's; only info, list and run --dry-run take it",
+		     get_str(machine, "simulated"));
 	hv = get_str(machine, "hypervisor");
 	gov = get_str(machine, "governor");
 	cpus = usable_cpus(machine);

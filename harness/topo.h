@@ -18,6 +18,14 @@ extern const char *const ipcb_placement_names[];
 int ipcb_topo_init(char *err, size_t errlen);
 void ipcb_topo_fini(void);
 
+/*
+ * 1 when the topology is not this machine's, its source ("IPCBENCH_TOPOLOGY=FILE")
+ * in what: IPCBENCH_TOPOLOGY=FILE.xml (an hwloc XML; every CPU in it counts as
+ * allowed), or HWLOC_XMLFILE/HWLOC_SYNTHETIC without HWLOC_THISSYSTEM=1. Good
+ * for info, list and run --dry-run; a real run refuses it (wrong relations).
+ */
+int ipcb_topo_simulated(char *what, size_t len);
+
 /* Number of CPUs we may run on (the affinity mask), and their OS ids. */
 int ipcb_topo_ncpus(void);
 int ipcb_topo_cpu(int i); /* i-th allowed OS CPU id, ascending */

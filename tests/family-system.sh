@@ -173,6 +173,48 @@ else
 	expect 1 "cpu_dma_latency" -- "$IPCB" run modeswitch/syscall-getpid -t 0.05 --idle-latency 0 -o hold.json
 fi
 
+# --- simulated topologies: IPCBENCH_TOPOLOGY=FILE.xml (tests/fixtures/topology, see generate.sh) ---
+FIX=$SRC/tests/fixtures/topology
+# the placements ipcbench chooses on each machine: CPU 0 avoided where a pair without it exists
+declare -A want=(
+	[c6420-interleaved]='{"same-cpu":[63,63],"smt-sibling":[1,33],"same-cache":[1,3],"cross-cache":null,"cross-numa":[1,2]}'
+	[c6420-linear]='{"same-cpu":[63,63],"smt-sibling":[1,33],"same-cache":[1,2],"cross-cache":null,"cross-numa":[1,16]}'
+	[epyc-2s-multi-l3]='{"same-cpu":[127,127],"smt-sibling":[1,65],"same-cache":[1,2],"cross-cache":[1,4],"cross-numa":[1,32]}'
+	[laptop-4cpu-smt]='{"same-cpu":[3,3],"smt-sibling":[1,3],"same-cache":[1,2],"cross-cache":null,"cross-numa":null}'
+	[vm-1cpu]='{"same-cpu":[0,0],"smt-sibling":null,"same-cache":null,"cross-cache":null,"cross-numa":null}'
+)
+declare -A pus=([c6420-interleaved]=64 [c6420-linear]=64 [epyc-2s-multi-l3]=128 [laptop-4cpu-smt]=4 [vm-1cpu]=1)
+for name in "${!want[@]}"; do
+	export IPCBENCH_TOPOLOGY=$FIX/$name.xml
+	"$IPCB" info --json >"topo-$name.json" 2>/dev/null
+	check '[ "$(jq -c ".topology.placements" "topo-$name.json")" = "${want[$name]}" ]'
+	# every CPU of the XML is allowed, whatever this process's mask
+	check '[ "$(jq ".topology.allowed_cpus | length" "topo-$name.json")" = "${pus[$name]}" ]'
+	check '[ "$(jq -r ".simulated" "topo-$name.json")" = "IPCBENCH_TOPOLOGY=$FIX/$name.xml" ]'
+	check 'jq -e "[.warnings[] | select(test(\"SIMULATED\"))] | length == 1" "topo-$name.json" >/dev/null'
+	expect 0 "SIMULATED" -- "$IPCB" info
+	expect 0 "handoff/futex" -- "$IPCB" list handoff/futex
+	# a measurement is refused: it would file that machine's relations under this one's CPUs
+	expect 2 "simulated" -- "$IPCB" run handoff/futex -t 0.05 -o "never-$name.json"
+	check '[ ! -e "never-$name.json" ]'
+	expect 2 "simulated" -- "$IPCB" test handoff/futex
+	# the dry run plans on that machine and says so, with a job count and an estimate
+	expect 0 "estimated wall time" -- "$IPCB" run --dry-run
+	"$IPCB" run handoff/futex --dry-run 2>/dev/null >"dry-$name.json"
+	check '[ "$(jq -r ".simulated" "dry-$name.json")" = "IPCBENCH_TOPOLOGY=$FIX/$name.xml" ]'
+	check 'jq -e ".estimate.jobs == (.jobs | length) and .estimate.to_run + .estimate.skipped == .estimate.jobs and .estimate.max_s >= .estimate.min_s" "dry-$name.json" >/dev/null'
+	check '[ "$(jq -c "[.jobs[] | select(.skip == null) | {(.placement): .cpus}] | add" "dry-$name.json")" = "$(jq -c "with_entries(select(.value != null))" <<<"${want[$name]}")" ]'
+done
+unset IPCBENCH_TOPOLOGY
+# hwloc's own variables describe another machine too, unless HWLOC_THISSYSTEM=1 vouches for them
+HWLOC_SYNTHETIC="pack:2 core:2 pu:1" expect 2 "HWLOC_SYNTHETIC" -- "$IPCB" run modeswitch/syscall-getpid -t 0.05 -o never.json
+HWLOC_XMLFILE=$FIX/vm-1cpu.xml HWLOC_THISSYSTEM=1 expect 0 "dry run" -- "$IPCB" run modeswitch/syscall-getpid --dry-run
+IPCBENCH_TOPOLOGY=$TMP/absent.xml expect 1 "absent.xml" -- "$IPCB" info
+# the estimate scales with the budget and the jobs: the paper suite on the c6420 takes longer than the default
+IPCBENCH_TOPOLOGY=$FIX/c6420-interleaved.xml "$IPCB" run --dry-run 2>/dev/null | jq .estimate >est-default.json
+IPCBENCH_TOPOLOGY=$FIX/c6420-interleaved.xml "$IPCB" run -c "$SRC/configs/paper.json" --dry-run 2>/dev/null | jq .estimate >est-paper.json
+check '[ "$(jq -n --slurpfile a est-default.json --slurpfile b est-paper.json "\$b[0].max_s > \$a[0].max_s and \$b[0].jobs > \$a[0].jobs")" = true ]'
+
 # --- handoff's explain: a same-cpu figure is set beside the nearest two distinct cores measured ----
 near=""
 for p in same-cache cross-cache cross-numa; do
