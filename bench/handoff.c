@@ -907,7 +907,7 @@ static json_t *matrix_row(struct ipcb_ctx *ctx, const int *cpus, int n, int a, c
  * stays pinned for the headline figure, the round trip cpus[0] <-> the
  * first other CPU, measured like handoff/spin.
  */
-static int matrix_build(struct ipcb_ctx *ctx, const int *cpus, int n)
+static int matrix_build(struct ipcb_ctx *ctx, const int *cpus, int n, int peer)
 {
 	size_t total = (size_t)n * (size_t)(n - 1), want;
 	double budget_s = (double)ipcb_param(ctx, "budget_ms") / 1e3, pair_s = budget_s / (double)total;
@@ -929,9 +929,12 @@ static int matrix_build(struct ipcb_ctx *ctx, const int *cpus, int n)
 		json_array_append_new(rows, matrix_row(ctx, cpus, n, a, pick, pair_s, &sum));
 	}
 	free(pick);
-	ipcb_attach(ctx, "matrix", json_pack("{s:o, s:o, s:I, s:I, s:s, s:s}", "cpus", ids, "round_trip_ns", rows,
-					     "measured_pairs", (json_int_t)sum.measured, "total_pairs",
-					     (json_int_t)total, "rows", "measuring CPU", "columns", "answering CPU"));
+	/* the headline pair and its relation: the result's placement says only "single" */
+	ipcb_attach(ctx, "matrix", json_pack("{s:o, s:o, s:I, s:I, s:s, s:s, s:{s:[i,i], s:s}}", "cpus", ids,
+					     "round_trip_ns", rows, "measured_pairs", (json_int_t)sum.measured,
+					     "total_pairs", (json_int_t)total, "rows", "measuring CPU", "columns",
+					     "answering CPU", "headline", "cpus", ctx->cpus[0], peer, "relation",
+					     ipcb_topo_relation(ctx->cpus[0], peer)));
 	if (ipcb_pin_self(ctx->cpus[0]))
 		return ipcb_fail(ctx, "cannot pin back to CPU %d", ctx->cpus[0]);
 	if (!sum.measured)
@@ -955,10 +958,10 @@ static int matrix_setup(struct ipcb_ctx *ctx)
 		return ipcb_fail(ctx, "out of memory");
 	for (i = 0; i < n; i++)
 		cpus[i] = ipcb_cpu_for_thread(i);
-	rc = matrix_build(ctx, cpus, n);
 	for (i = 0; i < n && cpus[i] == ctx->cpus[0]; i++)
 		;
 	ctx->cpus[1] = cpus[i < n ? i : 0];
+	rc = matrix_build(ctx, cpus, n, ctx->cpus[1]);
 	free(cpus);
 	if (rc)
 		return -1;

@@ -230,5 +230,10 @@ if [ -n "$near" ]; then
 else
 	echo "SKIP (part): no two distinct cores here: no nearest-core figure to set beside same-cpu"
 fi
+# the matrix's headline pair says its relation (its placement is only "single")
+if [ "$("$IPCB" info --json | jq '.affinity | length')" -ge 2 ]; then
+	expect 0 "wrote matrix.json" -- "$IPCB" run handoff/matrix -t 0.05 --param budget_ms=50 -o matrix.json
+	check 'jq -e ".results[0].attachments.matrix.headline | (.cpus | length) == 2 and (.relation | IN(\"smt-sibling\", \"same-cache\", \"cross-cache\", \"cross-numa\"))" matrix.json >/dev/null'
+fi
 
 summary family-system
