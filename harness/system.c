@@ -670,12 +670,30 @@ static int by_number(const struct dirent **a, const struct dirent **b)
 	return atoi((*a)->d_name) - atoi((*b)->d_name);
 }
 
-/* Where an IRQ can fire now: its effective affinity where the kernel says, else the one asked for. */
-static int irq_affinity(const char *irq, char *buf, size_t len)
+/*
+ * Whether an IRQ can fire on these CPUs: its requested affinity must reach
+ * them, and its effective one too where the kernel reports it (x86 delivers
+ * to one CPU of the mask; after a change it moves at the next interrupt, so
+ * the requested mask alone is what tune leaves behind). The requested mask
+ * in aff, or -1 when unreadable.
+ */
+static int irq_reaches(const char *irq, const struct cpus *c, char *aff, size_t len)
 {
-	if (read_at(buf, len, "/proc/irq/%s/effective_affinity_list", irq) == 0 && buf[0])
-		return 0;
-	return read_at(buf, len, "/proc/irq/%s/smp_affinity_list", irq);
+	struct cpus req = { 0 }, eff = { 0 };
+	char text[TEXT_LEN];
+	int hit;
+
+	if (read_at(aff, len, "/proc/irq/%s/smp_affinity_list", irq) || cpus_parse(&req, aff)) {
+		cpus_free(&req);
+		return -1;
+	}
+	hit = cpus_meet(&req, c);
+	if (hit && read_at(text, sizeof(text), "/proc/irq/%s/effective_affinity_list", irq) == 0 && text[0] &&
+	    cpus_parse(&eff, text) == 0)
+		hit = cpus_meet(&eff, c);
+	cpus_free(&req);
+	cpus_free(&eff);
+	return hit;
 }
 
 /* 1 if a process named irqbalance runs, 0 if not, -1 if /proc cannot be listed. */
@@ -726,16 +744,13 @@ static void add_irqs(json_t *s, const struct cpus *c)
 	o = json_object();
 	ex = json_array();
 	for (i = 0; i < n; i++) {
-		struct cpus a = { 0 };
+		int reaches = irq_reaches(names[i]->d_name, c, aff, sizeof(aff));
 
-		if (irq_affinity(names[i]->d_name, aff, sizeof(aff)) == 0 && cpus_parse(&a, aff) == 0) {
-			total++;
-			if (cpus_meet(&a, c)) {
-				hit++;
-				irq_example(ex, interrupts, names[i]->d_name, aff);
-			}
+		total += reaches >= 0;
+		if (reaches > 0) {
+			hit++;
+			irq_example(ex, interrupts, names[i]->d_name, aff);
 		}
-		cpus_free(&a);
 		free(names[i]);
 	}
 	free(names);
@@ -1596,7 +1611,7 @@ static int apply_plan(struct plan *p, const struct system_opts *o)
 {
 	char path[PATH_MAX], why[PATH_MAX + 64];
 	size_t i, ok = 0;
-	int rc, failed = 0;
+	int rc, failed = 0, dropped = 0;
 	json_t *state;
 
 	state = state_json(p->v, p->n, o->max_us);
@@ -1610,8 +1625,14 @@ static int apply_plan(struct plan *p, const struct system_opts *o)
 		path_of(path, sizeof(path), "%s", p->v[i].rel);
 		rc = write_exact(path, p->v[i].want, strlen(p->v[i].want));
 		if (rc) {
-			printf("  %-28s failed: %s: %s\n", p->v[i].label, path, strerror(-rc));
-			failed++;
+			/* managed and per-CPU interrupts keep their affinity: the kernel's choice, not a failure */
+			int kept = !strncmp(p->v[i].rel, "/proc/irq/", 10) &&
+				   (rc == -EPERM || rc == -EIO || rc == -EINVAL);
+
+			printf("  %-28s %s: %s: %s%s\n", p->v[i].label, kept ? "skipped" : "failed", path, strerror(-rc),
+			       kept ? " (the kernel keeps this IRQ's affinity)" : "");
+			failed += !kept;
+			dropped++;
 			free(p->v[i].rel);
 			free(p->v[i].old);
 			free(p->v[i].want);
@@ -1621,7 +1642,7 @@ static int apply_plan(struct plan *p, const struct system_opts *o)
 		p->v[ok++] = p->v[i];
 	}
 	p->n = ok;
-	if (failed) {
+	if (dropped) {
 		state = state_json(p->v, p->n, o->max_us);
 		if (save_state(o->state, state, why, sizeof(why)))
 			fprintf(stderr, "ipcbench system tune: %s\n", why);
