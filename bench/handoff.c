@@ -907,7 +907,7 @@ static json_t *matrix_row(struct ipcb_ctx *ctx, const int *cpus, int n, int a, c
  * stays pinned for the headline figure, the round trip cpus[0] <-> the
  * first other CPU, measured like handoff/spin.
  */
-static int matrix_build(struct ipcb_ctx *ctx, const int *cpus, int n)
+static int matrix_build(struct ipcb_ctx *ctx, const int *cpus, int n, int peer)
 {
 	size_t total = (size_t)n * (size_t)(n - 1), want;
 	double budget_s = (double)ipcb_param(ctx, "budget_ms") / 1e3, pair_s = budget_s / (double)total;
@@ -929,9 +929,12 @@ static int matrix_build(struct ipcb_ctx *ctx, const int *cpus, int n)
 		json_array_append_new(rows, matrix_row(ctx, cpus, n, a, pick, pair_s, &sum));
 	}
 	free(pick);
-	ipcb_attach(ctx, "matrix", json_pack("{s:o, s:o, s:I, s:I, s:s, s:s}", "cpus", ids, "round_trip_ns", rows,
-					     "measured_pairs", (json_int_t)sum.measured, "total_pairs",
-					     (json_int_t)total, "rows", "measuring CPU", "columns", "answering CPU"));
+	/* the headline pair and its relation: the result's placement says only "single" */
+	ipcb_attach(ctx, "matrix", json_pack("{s:o, s:o, s:I, s:I, s:s, s:s, s:{s:[i,i], s:s}}", "cpus", ids,
+					     "round_trip_ns", rows, "measured_pairs", (json_int_t)sum.measured,
+					     "total_pairs", (json_int_t)total, "rows", "measuring CPU", "columns",
+					     "answering CPU", "headline", "cpus", ctx->cpus[0], peer, "relation",
+					     ipcb_topo_relation(ctx->cpus[0], peer)));
 	if (ipcb_pin_self(ctx->cpus[0]))
 		return ipcb_fail(ctx, "cannot pin back to CPU %d", ctx->cpus[0]);
 	if (!sum.measured)
@@ -955,10 +958,10 @@ static int matrix_setup(struct ipcb_ctx *ctx)
 		return ipcb_fail(ctx, "out of memory");
 	for (i = 0; i < n; i++)
 		cpus[i] = ipcb_cpu_for_thread(i);
-	rc = matrix_build(ctx, cpus, n);
 	for (i = 0; i < n && cpus[i] == ctx->cpus[0]; i++)
 		;
 	ctx->cpus[1] = cpus[i < n ? i : 0];
+	rc = matrix_build(ctx, cpus, n, ctx->cpus[1]);
 	free(cpus);
 	if (rc)
 		return -1;
@@ -975,17 +978,53 @@ static const char *const blocking_ids[] = {
 	NULL,
 };
 
-/* A first line of a sysfs file, or "" */
-static void read_line(const char *path, char *buf, size_t len)
+/*
+ * The machine this run recorded (machine.system holds the cpuidle facts), so
+ * a note says what the file's machine did, not what the explaining one does.
+ */
+static const json_t *run_machine(struct ipcb_results *rs)
 {
-	FILE *f = fopen(path, "re");
+	(void)rs; /* TODO: read it from rs once the results carry their machine */
+	return ipcb_machine_recorded();
+}
 
-	buf[0] = '\0';
-	if (!f)
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
+static json_int_t exit_us(const json_t *state)
+{
+	return json_integer_value(json_object_get(state, "exit_latency_us"));
+}
+
+/* The deepest idle state a sleeping CPU may enter: enabled, and within this run's PM QoS hold. */
+static const json_t *deepest_state(const json_t *sys)
+{
+	const json_t *states = json_object_get(json_object_get(sys, "cpuidle"), "states"), *st, *best = NULL;
+	const json_t *hold = json_object_get(sys, "idle_latency_hold_us");
+	size_t i;
+
+	json_array_foreach(states, i, st) {
+		if (json_is_true(json_object_get(st, "disabled")) ||
+		    !json_is_integer(json_object_get(st, "exit_latency_us")) ||
+		    (json_is_integer(hold) && exit_us(st) > json_integer_value(hold)))
+			continue;
+		if (!best || exit_us(st) > exit_us(best))
+			best = st;
+	}
+	return best;
+}
+
+/* On bare metal: the idle state a woken CPU leaves, as recorded in machine.system. */
+static void bare_metal_cause(const json_t *sys, char *buf, size_t len)
+{
+	const json_t *deep = deepest_state(sys), *hold = json_object_get(sys, "idle_latency_hold_us");
+	const char *name = json_string_value(json_object_get(deep, "name"));
+
+	if (deep && json_is_integer(hold))
+		snprintf(buf, len, "the wake-up is an IPI to the other CPU plus its exit from idle; this run held idle states slower than %lld us off (run --idle-latency), so the deepest left was %s (%lld us exit latency)",
+			 (long long)json_integer_value(hold), name ? name : "?", (long long)exit_us(deep));
+	else if (deep)
+		snprintf(buf, len, "the wake-up is an IPI to the other CPU plus its exit from the idle state it sleeps in: the deepest enabled here is %s (%lld us exit latency), which dominates when the waiter's CPU went that deep; run --idle-latency 0 or `ipcbench system tune` measures without it",
+			 name ? name : "?", (long long)exit_us(deep));
+	else
+		snprintf(buf, len, "the wake-up is an IPI to the other CPU, plus its exit from an idle state if it was idle");
 }
 
 /*
@@ -995,32 +1034,54 @@ static void read_line(const char *path, char *buf, size_t len)
  * guest_halt_poll_ns of polling, where cpuidle haltpoll runs), so the host
  * must also wake the vCPU's thread.
  */
-static void wakeup_cause(char *buf, size_t len)
+static void wakeup_cause(const json_t *machine, char *buf, size_t len)
 {
-	char hv[32], driver[32], poll[24];
+	const json_t *sys = json_object_get(machine, "system"), *ci = json_object_get(sys, "cpuidle");
+	const json_t *poll = json_object_get(ci, "guest_halt_poll_ns");
+	const char *hv = json_string_value(json_object_get(machine, "hypervisor"));
+	const char *driver = json_string_value(json_object_get(ci, "driver"));
+	int held = json_is_integer(json_object_get(sys, "idle_latency_hold_us"));
 
-	ipcb_hypervisor(hv, sizeof(hv));
-	read_line("/sys/devices/system/cpu/cpuidle/current_driver", driver, sizeof(driver));
-	read_line("/sys/module/haltpoll/parameters/guest_halt_poll_ns", poll, sizeof(poll));
-	if (strcmp(driver, "haltpoll") == 0 && poll[0])
-		snprintf(buf, len, "in this %s guest the wake-up IPI goes through the hypervisor, and an idle vCPU halts after polling guest_halt_poll_ns=%s ns (cpuidle haltpoll), so the host must wake it too",
-			 hv, poll);
-	else if (strcmp(hv, "none") != 0)
-		snprintf(buf, len, "in this %s guest the wake-up IPI goes through the hypervisor, and an idle vCPU halts, so the host must wake it too",
-			 hv);
+	if (hv && strcmp(hv, "none") && driver && !strcmp(driver, "haltpoll") && json_is_integer(poll))
+		snprintf(buf, len, "in this %s guest the wake-up IPI goes through the hypervisor, and an idle vCPU halts after polling guest_halt_poll_ns=%lld ns (cpuidle haltpoll), so the host must wake it too",
+			 hv, (long long)json_integer_value(poll));
+	else if (hv && strcmp(hv, "none"))
+		snprintf(buf, len, "in this %s guest the wake-up IPI goes through the hypervisor, and an idle vCPU halts, so the host must wake it too%s",
+			 hv, held && driver && !strcmp(driver, "none") ?
+			 " (with no cpuidle driver the guest halts whatever run --idle-latency asks)" : "");
+	else if (hv)
+		bare_metal_cause(sys, buf, len);
 	else
 		snprintf(buf, len, "the wake-up is an IPI to the other CPU, plus its exit from an idle state if it was idle");
 }
 
-/* A blocking mechanism on one CPU: nothing to wake, and the cross-CPU figure beside it. */
+/* The nearest placement of two distinct cores this run measured id on: the role nearest-core. */
+static double nearest_core_median(struct ipcb_results *rs, const char *id, const char **placement)
+{
+	static const char *const nearest[] = { "same-cache", "cross-cache", "cross-numa", NULL };
+	double m;
+	int i;
+
+	for (i = 0; nearest[i]; i++) {
+		m = ipcb_result_median(rs, id, nearest[i]);
+		if (m > 0) {
+			*placement = nearest[i];
+			return m;
+		}
+	}
+	return -1;
+}
+
+/* A blocking mechanism on one CPU: nothing to wake, and the nearest cross-core figure beside it. */
 static void explain_same_cpu(struct ipcb_results *rs, const char *id, double m)
 {
-	double cross = ipcb_result_median(rs, id, "same-cache");
+	const char *where = NULL;
+	double cross = nearest_core_median(rs, id, &where);
 
 	if (cross > 0)
 		ipcb_result_note(rs, id, "same-cpu",
-				 "one CPU: no CPU to wake, a round trip is two context switches plus the calls; across CPUs sharing a cache it takes %.0f ns, %.1fx this",
-				 cross, cross / m);
+				 "one CPU: no CPU to wake, a round trip is two context switches plus the calls; on the nearest two cores measured (%s) it takes %.0f ns, %.1fx this",
+				 where, cross, cross / m);
 	else
 		ipcb_result_note(rs, id, "same-cpu", "one CPU: no CPU to wake, a round trip is two context switches plus the calls");
 }
@@ -1059,7 +1120,7 @@ static void handoff_explain(struct ipcb_results *rs)
 	char cause[IPCB_NOTE_LEN - 32];
 	int i;
 
-	wakeup_cause(cause, sizeof(cause));
+	wakeup_cause(run_machine(rs), cause, sizeof(cause));
 	for (i = 0; ipcb_placement_names[i]; i++)
 		explain_placement(rs, ipcb_placement_names[i], cause);
 }

@@ -24,6 +24,7 @@
 #include "registry.h"
 #include "report.h"
 #include "runner.h"
+#include "system.h"
 #include "timer.h"
 #include "topo.h"
 #include "worker.h"
@@ -62,6 +63,7 @@ static const char main_help[] =
 	"  run [PATTERN...] [OPTS]    measure and write a results JSON file\n"
 	"  test [PATTERN...]          check that each mechanism works (no timing)\n"
 	"  info [--json]              machine fingerprint and capabilities\n"
+	"  system show|tune|reset     the machine state under the numbers (governor, turbo, idle states)\n"
 	"  validate FILE...           check results files against the schema " IPCB_SCHEMA "\n"
 	"  compare A.json B.json...   match results across files (machines), ratios with significance\n"
 	"  plot FILE... [-o DIR]      gnuplot figures for papers (one plot kind per result shape)\n"
@@ -101,7 +103,10 @@ static const char run_help[] =
 	"                          " IPCB_COUNTERS_DEFAULT ")\n"
 	"      --timeout S         the watchdog: a peer silent for S seconds fails its benchmark (default 2;\n"
 	"                          raise it under emulation)\n"
-	"  -n, --dry-run           print the effective configuration and the jobs, run nothing\n"
+	"      --idle-latency US   hold /dev/cpu_dma_latency at US microseconds for the run (root): idle\n"
+	"                          states that exit slower stay unused; 0 keeps waiting CPUs polling\n"
+	"  -n, --dry-run           print the effective configuration, the jobs and an estimate of the wall\n"
+	"                          time, run nothing (the only run that takes IPCBENCH_TOPOLOGY=FILE.xml)\n"
 	"  -q, --quiet             no progress, no table: just the file\n"
 	"  -h, --help\n"
 	"\n"
@@ -504,7 +509,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		{ "threads", required_argument, NULL, 'T' },   { "trials", required_argument, NULL, 'R' },
 		{ "oversubscribe", no_argument, NULL, 'O' },   { "mode", required_argument, NULL, 'M' },
 		{ "rounds", required_argument, NULL, 'r' },    { "counters", optional_argument, NULL, 'K' },
-		{ "timeout", required_argument, NULL, 'W' },
+		{ "timeout", required_argument, NULL, 'W' },   { "idle-latency", required_argument, NULL, 'L' },
 		{ 0 }
 	};
 	char err[1024];
@@ -567,12 +572,19 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 			break;
 		}
 		case 'K': ro->counters = optarg ? optarg : IPCB_COUNTERS_DEFAULT; break;
+		case 'L':
+			if (ipcb_system_request_idle_latency(optarg, err, sizeof(err)))
+				return usage_error(cmd, "%s", err);
+			break;
 		case 'n': ro->dry_run = 1; break;
 		case 'q': ro->quiet = 1; break;
 		case 'h': fputs(help, stdout); return -1;
 		default: fputs(help, stderr); return EXIT_USAGE;
 		}
 	}
+	if (ipcb_topo_simulated(err, sizeof(err)) && !(ro->dry_run && strcmp(cmd, "run") == 0))
+		return usage_error(cmd, "the topology is simulated (%s): only info, list and run --dry-run take it, since a measurement would file that machine's CPU relations under this one's CPUs; unset it to measure",
+				   err);
 	rc = 0;
 	if (ro->config_path) {
 		struct ipcb_config fresh;
@@ -775,6 +787,58 @@ static json_t *jobs_json(struct ipcb_job *jobs, size_t n)
 	return a;
 }
 
+/* Per round of a job: a fresh worker and calibration, beside the warm-up (an allowance, not measured). */
+#define ROUND_OVERHEAD_S 0.05
+
+/* A job's parameter by name, or -1. */
+static int64_t job_param(const struct ipcb_job *job, const char *name)
+{
+	int i;
+
+	for (i = 0; job->bench->params && job->bench->params[i].name; i++)
+		if (strcmp(job->bench->params[i].name, name) == 0)
+			return job->params[i];
+	return -1;
+}
+
+/*
+ * How long the run may take: sampling lasts between min_time and the budget
+ * per job (the stop rule decides), plus a warm-up and a worker per round;
+ * handoff/matrix also measures its pairs (budget_ms) in every round's setup.
+ */
+static json_t *estimate_json(const struct ipcb_config *c, const struct ipcb_job *jobs, size_t n)
+{
+	const struct ipcb_measure_opts *m = &c->measure;
+	double lo = 0, hi = 0, round_s = m->warmup_s + ROUND_OVERHEAD_S, setup;
+	size_t i, run = 0;
+
+	for (i = 0; i < n; i++) {
+		if (jobs[i].skip[0])
+			continue;
+		run++;
+		setup = job_param(&jobs[i], "budget_ms") > 0 ? (double)job_param(&jobs[i], "budget_ms") / 1e3 : 0;
+		lo += m->min_time_s + m->rounds * (round_s + setup);
+		hi += m->budget_s + m->rounds * (round_s + setup);
+	}
+	return json_pack("{s:I, s:I, s:I, s:i, s:f, s:f}", "jobs", (json_int_t)n, "to_run", (json_int_t)run, "skipped",
+			 (json_int_t)(n - run), "rounds", m->rounds, "min_s", lo, "max_s", hi);
+}
+
+static void print_estimate(json_t *est, const char *simulated)
+{
+	double lo = json_number_value(json_object_get(est, "min_s")), hi = json_number_value(json_object_get(est, "max_s"));
+	int minutes = hi >= 120;
+
+	if (simulated[0])
+		fprintf(stderr, "SIMULATED topology (%s): the jobs and placements are that machine's\n", simulated);
+	fprintf(stderr, "dry run: %lld jobs, %lld to run (%lld skipped), %d round(s) each; estimated wall time %.1f-%.1f %s\n",
+		(long long)json_integer_value(json_object_get(est, "jobs")),
+		(long long)json_integer_value(json_object_get(est, "to_run")),
+		(long long)json_integer_value(json_object_get(est, "skipped")),
+		(int)json_integer_value(json_object_get(est, "rounds")), minutes ? lo / 60 : lo, minutes ? hi / 60 : hi,
+		minutes ? "min" : "s");
+}
+
 static int run_jobs(struct run_opts *ro, struct ipcb_job *jobs, size_t njobs, json_t *doc)
 {
 	struct progress pg = { isatty(2) && !ro->quiet, ro->quiet, ipcb_clock_ns() };
@@ -844,8 +908,14 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (ro.dry_run) {
-		json_t *dry = json_pack("{s:o, s:o}", "config", ipcb_config_json(&ro.cfg), "jobs", jobs_json(jobs, njobs));
+		json_t *dry = json_pack("{s:o, s:o, s:o}", "config", ipcb_config_json(&ro.cfg), "jobs", jobs_json(jobs, njobs),
+					"estimate", estimate_json(&ro.cfg, jobs, njobs));
 
+		err[0] = '\0';
+		if (ipcb_topo_simulated(err, sizeof(err)))
+			json_object_set_new(dry, "simulated", json_string(err));
+		if (!ro.quiet)
+			print_estimate(json_object_get(dry, "estimate"), err);
 		json_dumpf(dry, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 		putchar('\n');
 		json_decref(dry);
@@ -859,6 +929,11 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	ipcb_install_sigint();
+	if (ipcb_system_hold_idle_latency(err, sizeof(err))) {
+		fprintf(stderr, "ipcbench run: %s\n", err);
+		rc = EXIT_FAILED;
+		goto out;
+	}
 	machine = machine_with_timer();
 	if (!ro.quiet)
 		print_warnings(machine);
@@ -878,6 +953,7 @@ static int cmd_run(int argc, char **argv)
 	       ipcb_interrupted ? ", interrupted" : "");
 	rc = ipcb_interrupted ? EXIT_INTERRUPTED : failed ? EXIT_FAILED : 0;
 out:
+	ipcb_system_release_idle_latency();
 	json_decref(doc);
 	free(out);
 	free(jobs);
@@ -959,6 +1035,7 @@ int main(int argc, char **argv)
 		{ "list", cmd_list }, { "run", cmd_run }, { "test", cmd_test },
 		{ "info", cmd_info }, { "validate", cmd_validate }, { "compare", ipcb_cmd_compare },
 		{ "plot", ipcb_cmd_plot }, { "export", ipcb_cmd_export },
+		{ "system", ipcb_cmd_system },
 	};
 	size_t i;
 
@@ -978,5 +1055,5 @@ int main(int argc, char **argv)
 			return cmds[i].fn(argc - 1, argv + 1);
 		}
 	}
-	return usage_error(argv[1], "unknown command (commands: list, run, test, info, validate, compare, plot, export; see --help)");
+	return usage_error(argv[1], "unknown command (commands: list, run, test, info, system, validate, compare, plot, export; see --help)");
 }

@@ -13,6 +13,7 @@
 #endif
 #include "machine.h"
 #include "ipcbench.h"
+#include "system.h"
 #include "topo.h"
 
 #include <dirent.h>
@@ -572,6 +573,8 @@ static void add_topology(json_t *m)
 		json_object_set_new(m, "topology", t);
 	else
 		set_null(m, "topology", "could not build the topology summary");
+	if (ipcb_topo_simulated(err, sizeof(err)))
+		json_object_set_new(m, "simulated", json_string(err));
 }
 
 static int skip_dot(const struct dirent *d)
@@ -722,6 +725,14 @@ static json_t *features_json(void)
 	return f;
 }
 
+/* The machine of the run in progress, as its results file records it. */
+static json_t *recorded;
+
+const json_t *ipcb_machine_recorded(void)
+{
+	return recorded;
+}
+
 json_t *ipcb_machine_json(void)
 {
 	json_t *m = json_object();
@@ -742,6 +753,9 @@ json_t *ipcb_machine_json(void)
 			    json_string(ipcb_hypervisor(hv, sizeof(hv))));
 	add_loadavg(m);
 	json_object_set_new(m, "features", features_json());
+	json_object_set_new(m, "system", ipcb_system_json());
+	json_decref(recorded);
+	recorded = json_incref(m);
 	return m;
 }
 
@@ -803,6 +817,15 @@ static int smt_present(const json_t *machine)
 	return cores > 0 && pus > cores;
 }
 
+static void warn_untuned(const json_t *machine, json_t *arr)
+{
+	char what[256];
+
+	if (ipcb_system_untuned(json_object_get(machine, "system"), what, sizeof(what)))
+		warn(arr, "this machine is not tuned for benchmarks (%s): `sudo ipcbench system tune` sets it and `ipcbench system reset` undoes it, or run --idle-latency 0 holds the idle states off for one run; `ipcbench system show` says why each matters",
+		     what);
+}
+
 void ipcb_machine_warnings(const json_t *machine, json_t *arr)
 {
 	const char *hv, *gov;
@@ -810,6 +833,9 @@ void ipcb_machine_warnings(const json_t *machine, json_t *arr)
 
 	if (!json_is_object(machine) || !json_is_array(arr))
 		return;
+	if (get_str(machine, "simulated"))
+		warn(arr, "SIMULATED topology (%s): the topology, CPUs and placements are that machine's, everything else this one's; only info, list and run --dry-run take it",
+		     get_str(machine, "simulated"));
 	hv = get_str(machine, "hypervisor");
 	gov = get_str(machine, "governor");
 	cpus = usable_cpus(machine);
@@ -827,4 +853,5 @@ void ipcb_machine_warnings(const json_t *machine, json_t *arr)
 		     cpus);
 	if (smt_present(machine))
 		warn(arr, "SMT siblings present: a busy sibling slows the measured thread");
+	warn_untuned(machine, arr);
 }

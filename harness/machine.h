@@ -20,15 +20,24 @@ const char *ipcb_hypervisor(char *buf, size_t len);
  * vendor, microcode, tsc_hz, timer {...}, cpus, affinity, topology, kernel,
  * mitigations {name: text}, governor, turbo, smt, hypervisor, loadavg,
  * features {pku, ospke, io_uring, perf_counters, kmod, invariant_tsc} where
- * each feature is {"available": bool, "reason": "..."}.
+ * each feature is {"available": bool, "reason": "..."}, and system (see
+ * system.h: cpufreq, turbo, cpuidle, IRQs, PM QoS ... and a check per item).
  * The timer fields are filled in by the caller (it owns the timer).
  */
 json_t *ipcb_machine_json(void);
 
 /*
+ * The object the last ipcb_machine_json() returned (the machine of the run
+ * in progress), or NULL: explain hooks read recorded facts (machine.system)
+ * from it, never sysfs at explain time.
+ */
+const json_t *ipcb_machine_recorded(void);
+
+/*
  * Warnings about what distorts numbers, one string each, appended to arr:
  * a hypervisor, a governor other than performance, turbo on, load average
- * above 0.5 per CPU, fewer than 2 CPUs, SMT siblings present.
+ * above 0.5 per CPU, fewer than 2 CPUs, SMT siblings present, and a machine
+ * not tuned (machine.system: governor, turbo or idle states) with how to tune it.
  */
 void ipcb_machine_warnings(const json_t *machine, json_t *arr);
 

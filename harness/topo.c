@@ -171,10 +171,62 @@ static int affinity_load(void)
 	return 0;
 }
 
+static int cmp_int(const void *a, const void *b);
+
+/* IPCBENCH_TOPOLOGY=FILE.xml, or NULL: another machine's topology, to plan for it. */
+static const char *simulated_xml(void)
+{
+	const char *xml = getenv("IPCBENCH_TOPOLOGY");
+
+	return xml && xml[0] ? xml : NULL;
+}
+
+int ipcb_topo_simulated(char *what, size_t len)
+{
+	static const char *const vars[] = { "IPCBENCH_TOPOLOGY", "HWLOC_XMLFILE", "HWLOC_SYNTHETIC", NULL };
+	const char *v, *thissystem = getenv("HWLOC_THISSYSTEM");
+	int i;
+
+	for (i = 0; vars[i]; i++) {
+		v = getenv(vars[i]);
+		/* hwloc's own variables describe this machine only when HWLOC_THISSYSTEM=1 says so */
+		if (!v || !v[0] || (i > 0 && thissystem && !strcmp(thissystem, "1")))
+			continue;
+		if (what && len)
+			snprintf(what, len, "%s=%s", vars[i], v);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A simulated machine: every PU of the XML counts as allowed. Intersecting
+ * it with this process's mask would give this machine's CPU ids that
+ * machine's relations (a 2-CPU VM's CPUs 0,1 "smt-sibling" in a c6420).
+ */
+static int simulated_cpus(void)
+{
+	int n = hwloc_get_nbobjs_by_type(st.topo, HWLOC_OBJ_PU), i = 0;
+	hwloc_obj_t pu = NULL;
+
+	st.cpus = calloc(n > 0 ? (size_t)n : 1, sizeof(*st.cpus));
+	if (!st.cpus) {
+		set_fail("IPCBENCH_TOPOLOGY: out of memory");
+		return -1;
+	}
+	while ((pu = hwloc_get_next_obj_by_type(st.topo, HWLOC_OBJ_PU, pu)) && i < n)
+		st.cpus[i++] = (int)pu->os_index;
+	qsort(st.cpus, (size_t)i, sizeof(*st.cpus), cmp_int);
+	st.ncpus = i;
+	st.affinity_read = 1;
+	return 0;
+}
+
 static int hwloc_load(void)
 {
 	hwloc_topology_t topo;
 	unsigned int api = hwloc_get_api_version();
+	const char *xml = simulated_xml();
 
 	/* The ABI changes with the major version: a mismatch misreads objects. */
 	if ((api >> 16) != (HWLOC_API_VERSION >> 16)) {
@@ -186,15 +238,22 @@ static int hwloc_load(void)
 		set_fail("hwloc_topology_init: %s", strerror(errno));
 		return -1;
 	}
+	if (xml && (hwloc_topology_set_xml(topo, xml) < 0 ||
+		    hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) < 0)) {
+		set_fail("IPCBENCH_TOPOLOGY=%s: %s", xml, strerror(errno));
+		hwloc_topology_destroy(topo);
+		return -1;
+	}
 	/* a worker process: the manager's topology of this same machine, so binding still applies */
-	if (st.xml && (hwloc_topology_set_xmlbuffer(topo, st.xml, st.xml_len) < 0 ||
-		       hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM) < 0)) {
+	if (!xml && st.xml && (hwloc_topology_set_xmlbuffer(topo, st.xml, st.xml_len) < 0 ||
+			       hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM) < 0)) {
 		set_fail("hwloc: cannot load the manager's topology XML: %s", strerror(errno));
 		hwloc_topology_destroy(topo);
 		return -1;
 	}
 	if (hwloc_topology_load(topo) < 0) {
-		set_fail("hwloc_topology_load: %s", strerror(errno));
+		set_fail("%s%s%s: %s", xml ? "IPCBENCH_TOPOLOGY=" : "", xml ? xml : "",
+			 xml ? " (an hwloc XML)" : "hwloc_topology_load", strerror(errno));
 		hwloc_topology_destroy(topo);
 		return -1;
 	}
@@ -312,6 +371,14 @@ static void placements_compute(void)
 
 static int topo_init_locked(void)
 {
+	if (simulated_xml()) {
+		if (!st.load_tried) {
+			st.load_tried = 1;
+			if (hwloc_load() == 0 && simulated_cpus() == 0)
+				placements_compute();
+		}
+		return st.topo && st.affinity_read ? 0 : -1;
+	}
 	if (!st.affinity_read && affinity_load() < 0)
 		return -1;
 	if (!st.load_tried) {

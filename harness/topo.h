@@ -26,6 +26,14 @@ int ipcb_topo_export_xml(char **xml, int *len);
 void ipcb_topo_xml_free(char *xml);
 int ipcb_topo_import_xml(const char *xml, int len);
 
+/*
+ * 1 when the topology is not this machine's, its source ("IPCBENCH_TOPOLOGY=FILE")
+ * in what: IPCBENCH_TOPOLOGY=FILE.xml (an hwloc XML; every CPU in it counts as
+ * allowed), or HWLOC_XMLFILE/HWLOC_SYNTHETIC without HWLOC_THISSYSTEM=1. Good
+ * for info, list and run --dry-run; a real run refuses it (wrong relations).
+ */
+int ipcb_topo_simulated(char *what, size_t len);
+
 /* Number of CPUs we may run on (the affinity mask), and their OS ids. */
 int ipcb_topo_ncpus(void);
 int ipcb_topo_cpu(int i); /* i-th allowed OS CPU id, ascending */
