@@ -1192,6 +1192,7 @@ static const struct ipcb_bench handoff_benches[] = {
 		.unit_of_work = "round trip",
 		.nthreads = 1,
 		.latency = 1,
+		.one_round = 1,
 		.params = matrix_params,
 		.setup = matrix_setup,
 		.body = spin_body,

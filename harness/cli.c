@@ -804,21 +804,23 @@ static int64_t job_param(const struct ipcb_job *job, const char *name)
 /*
  * How long the run may take: sampling lasts between min_time and the budget
  * per job (the stop rule decides), plus a warm-up and a worker per round;
- * handoff/matrix also measures its pairs (budget_ms) in every round's setup.
+ * handoff/matrix also measures its pairs (budget_ms) in its setup, in one round.
  */
 static json_t *estimate_json(const struct ipcb_config *c, const struct ipcb_job *jobs, size_t n)
 {
 	const struct ipcb_measure_opts *m = &c->measure;
 	double lo = 0, hi = 0, round_s = m->warmup_s + ROUND_OVERHEAD_S, setup;
 	size_t i, run = 0;
+	int rounds;
 
 	for (i = 0; i < n; i++) {
 		if (jobs[i].skip[0])
 			continue;
 		run++;
 		setup = job_param(&jobs[i], "budget_ms") > 0 ? (double)job_param(&jobs[i], "budget_ms") / 1e3 : 0;
-		lo += m->min_time_s + m->rounds * (round_s + setup);
-		hi += m->budget_s + m->rounds * (round_s + setup);
+		rounds = jobs[i].bench->one_round ? 1 : m->rounds;
+		lo += m->min_time_s + rounds * (round_s + setup);
+		hi += m->budget_s + rounds * (round_s + setup);
 	}
 	return json_pack("{s:I, s:I, s:I, s:i, s:f, s:f}", "jobs", (json_int_t)n, "to_run", (json_int_t)run, "skipped",
 			 (json_int_t)(n - run), "rounds", m->rounds, "min_s", lo, "max_s", hi);

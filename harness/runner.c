@@ -810,7 +810,9 @@ size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipc
 		return njobs;
 	for (k = 0; k < rounds && !ipcb_interrupted; k++) {
 		for (i = 0; i < njobs && !ipcb_interrupted; i++) {
-			int last = k == rounds - 1;
+			/* a job whose setup measures (the matrix) runs once, in the first round, with the whole budget */
+			int once = jobs[i].bench->one_round, last = k == rounds - 1 || once;
+			const struct ipcb_measure_opts *jo = once ? o : &ro;
 
 			if (runs[i].result)
 				continue;
@@ -819,7 +821,7 @@ size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipc
 			if (jobs[i].skip[0])
 				runs[i].result = ipcb_job_result(&jobs[i], "skipped", jobs[i].skip);
 			else
-				ipcb_run_add_round(&runs[i], &ro, ipcb_worker_round(&jobs[i], &ro, last), last);
+				ipcb_run_add_round(&runs[i], jo, ipcb_worker_round(&jobs[i], jo, last), last);
 			if (runs[i].result && progress)
 				progress(&jobs[i], i, njobs, runs[i].result, arg);
 		}
