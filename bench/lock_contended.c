@@ -372,7 +372,7 @@ static struct team *team_alloc(struct ipcb_ctx *ctx, const struct contended_kind
 {
 	size_t size = sizeof(struct team) + (size_t)nthreads * sizeof(struct member);
 	struct team *t = aligned_alloc(CACHE_LINE, (size + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE);
-	int i;
+	int i, *cpus;
 
 	if (!t) {
 		ipcb_fail(ctx, "aligned_alloc(%zu): %s", size, strerror(errno));
@@ -386,11 +386,19 @@ static struct team *team_alloc(struct ipcb_ctx *ctx, const struct contended_kind
 	t->oversubscribed = nthreads > ipcb_ncpus();
 	t->cs_work = ipcb_param(ctx, "cs_work");
 	t->delay_work = ipcb_param(ctx, "delay_work");
+	cpus = malloc((size_t)nthreads * sizeof(int));
+	if (!cpus) {
+		free(t);
+		ipcb_fail(ctx, "out of memory for %d CPU ids", nthreads);
+		return NULL;
+	}
+	ipcb_team_cpus(ctx, cpus, nthreads);
 	for (i = 0; i < nthreads; i++) {
 		t->m[i].team = t;
-		t->m[i].cpu = ipcb_cpu_for_thread(i);
+		t->m[i].cpu = cpus[i];
 		t->m[i].mix = (uint64_t)i + 1;
 	}
+	free(cpus);
 	if (lock_init(ctx, &t->lock, kind->ops)) {
 		free(t);
 		return NULL;
@@ -482,6 +490,8 @@ static int team_check(struct ipcb_ctx *ctx)
 IPCB_LOCKS(CONTENDED)
 #undef CONTENDED
 
+static const char *const fill_choices[] = { "core", "socket", "spread", NULL };
+
 static const struct ipcb_param contended_params[] = {
 	{ .name = "threads", .def = 2, .min = 1, .max = 4096,
 	  .what = "threads in the team, the measuring thread included (more than CPUs: --oversubscribe)" },
@@ -490,6 +500,8 @@ static const struct ipcb_param contended_params[] = {
 	{ .name = "delay_work", .def = 0, .min = 0, .max = 1000000,
 	  .what = "multiply-adds between a release and the next acquire (0: maximal contention)" },
 	LOCK_THREADING_PARAM,
+	{ .name = "fill", .def = 0, .choices = fill_choices,
+	  .what = "where the threads go: core (one per physical core, one package first, then the next; SMT siblings last), socket (every hardware thread of a package first), spread (the packages in turn); CPU 0 last" },
 	{ .name = NULL },
 };
 

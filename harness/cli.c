@@ -96,6 +96,8 @@ static const char run_help[] =
 	"      --threads N[,N]     the same as --param threads=N[,N] (contention benchmarks)\n"
 	"      --trials N          the same as --rounds N: each trial sets up afresh (a new team of threads)\n"
 	"      --mode thread|process  the same as --param mode=... (two-party message benchmarks)\n"
+	"      --fill core|socket|spread  the same as --param fill=...: where a contention team's threads go\n"
+	"                          (core: one per physical core, one package first; CPU 0 last)\n"
 	"      --oversubscribe     allow more threads than CPUs (otherwise refused: it measures the scheduler)\n"
 	"      --rounds N          measure each benchmark in N rounds interleaved with the others, so a slow\n"
 	"                          phase of the machine hits all alike (the budget is shared out)\n"
@@ -508,6 +510,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		{ "quiet", no_argument, NULL, 'q' },	      { "help", no_argument, NULL, 'h' },
 		{ "threads", required_argument, NULL, 'T' },   { "trials", required_argument, NULL, 'R' },
 		{ "oversubscribe", no_argument, NULL, 'O' },   { "mode", required_argument, NULL, 'M' },
+		{ "fill", required_argument, NULL, 'F' },
 		{ "rounds", required_argument, NULL, 'r' },    { "counters", optional_argument, NULL, 'K' },
 		{ "timeout", required_argument, NULL, 'W' },   { "idle-latency", required_argument, NULL, 'L' },
 		{ 0 }
@@ -540,10 +543,11 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 			params[nparams++] = optarg;
 			break;
 		case 'T':
-		case 'M': {
+		case 'M':
+		case 'F': {
 			char *a;
 
-			if (asprintf(&a, "%s=%s", c == 'T' ? "threads" : "mode", optarg) < 0)
+			if (asprintf(&a, "%s=%s", c == 'T' ? "threads" : c == 'M' ? "mode" : "fill", optarg) < 0)
 				return EXIT_USAGE;
 			ro->owned = realloc(ro->owned, (size_t)(ro->nowned + 1) * sizeof(char *));
 			ro->owned[ro->nowned++] = a;
@@ -777,9 +781,7 @@ static json_t *jobs_json(struct ipcb_job *jobs, size_t n)
 		json_t *j;
 
 		ipcb_job_label(&jobs[i], label, sizeof(label));
-		j = json_pack("{s:s, s:s, s:[i]}", "job", label, "placement", jobs[i].placement, "cpus", jobs[i].cpus[0]);
-		if (jobs[i].ncpus > 1)
-			json_array_append_new(json_object_get(j, "cpus"), json_integer(jobs[i].cpus[1]));
+		j = json_pack("{s:s, s:s, s:o}", "job", label, "placement", jobs[i].placement, "cpus", ipcb_job_cpus(&jobs[i]));
 		if (jobs[i].skip[0])
 			json_object_set_new(j, "skip", json_string(jobs[i].skip));
 		json_array_append_new(a, j);

@@ -126,8 +126,15 @@ void ipcb_note(struct ipcb_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Pin the calling thread to one OS CPU id. 0 on success, -errno on error. */
 int ipcb_pin_self(int cpu);
-/* The OS CPU id for the i-th thread of an N-thread benchmark (allowed CPUs, round robin). */
+/* The i-th allowed OS CPU id, ascending, round robin past the last (e.g. to enumerate every CPU). */
 int ipcb_cpu_for_thread(int i);
+/*
+ * The CPUs of the n threads of a team (an N-thread benchmark; thread 0 is
+ * the measuring thread), placed by the benchmark's `fill` parameter when it
+ * declares one (core: one per physical core, package by package; socket;
+ * spread), CPU 0 last where there is a choice. Returns n.
+ */
+int ipcb_team_cpus(const struct ipcb_ctx *ctx, int *cpus, int n);
 /* How many CPUs this process may run on (the affinity mask, not nproc). */
 int ipcb_ncpus(void);
 

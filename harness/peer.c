@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ipcbench.h"
+#include "registry.h"
 #include "timer.h"
 #include "topo.h"
 
@@ -48,6 +49,11 @@ int ipcb_cpu_for_thread(int i)
 	int n = ipcb_topo_ncpus();
 
 	return n > 0 ? ipcb_topo_cpu(i % n) : 0;
+}
+
+int ipcb_team_cpus(const struct ipcb_ctx *ctx, int *cpus, int n)
+{
+	return ipcb_topo_team(ipcb_choice_name(ctx->bench, ctx->params, "fill"), cpus, n);
 }
 
 struct peer_start {

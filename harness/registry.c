@@ -206,3 +206,12 @@ int ipcb_param_index(const struct ipcb_bench *b, const char *name)
 			return i;
 	return -1;
 }
+
+const char *ipcb_choice_name(const struct ipcb_bench *b, const int64_t *params, const char *name)
+{
+	int k = ipcb_param_index(b, name);
+
+	if (k < 0 || !b->params[k].choices)
+		return NULL;
+	return b->params[k].choices[params[k]];
+}

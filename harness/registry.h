@@ -26,5 +26,7 @@ int ipcb_select(char *const *patterns, int npatterns, const struct ipcb_bench **
 		char *err, size_t errlen);
 /* Index of a declared parameter in bench->params, or -1. */
 int ipcb_param_index(const struct ipcb_bench *b, const char *name);
+/* The chosen name of a choice parameter among params (a job's), or NULL when b does not declare it. */
+const char *ipcb_choice_name(const struct ipcb_bench *b, const int64_t *params, const char *name);
 
 #endif

@@ -166,8 +166,8 @@ static void plan_placements(struct plan *p, const struct ipcb_config *c, const s
 
 		j->bench = b;
 		memcpy(j->params, params, sizeof(j->params));
-		j->placement = "spread";
-		j->cpus[0] = ipcb_cpu_for_thread(0);
+		j->placement = "team";
+		ipcb_topo_team(ipcb_choice_name(b, params, "fill"), j->cpus, 1);
 		j->ncpus = 1;
 		return;
 	}
@@ -390,6 +390,23 @@ static json_t *param_json(const struct ipcb_param *prm, int64_t v)
 	return prm->choices ? json_string(prm->choices[v]) : json_integer(v);
 }
 
+json_t *ipcb_job_cpus(const struct ipcb_job *job)
+{
+	int k = ipcb_param_index(job->bench, "threads"), n = k < 0 ? 1 : (int)job->params[k], i, *team;
+	json_t *cpus = json_array();
+
+	if (job->bench->nthreads != 0 || job->skip[0] || !(team = malloc((size_t)n * sizeof(int)))) {
+		for (i = 0; i < job->ncpus; i++)
+			json_array_append_new(cpus, json_integer(job->cpus[i]));
+		return cpus;
+	}
+	ipcb_topo_team(ipcb_choice_name(job->bench, job->params, "fill"), team, n);
+	for (i = 0; i < n; i++)
+		json_array_append_new(cpus, json_integer(team[i]));
+	free(team);
+	return cpus;
+}
+
 static json_t *result_new(const struct ipcb_job *job)
 {
 	const struct ipcb_bench *b = job->bench;
@@ -402,8 +419,8 @@ static json_t *result_new(const struct ipcb_job *job)
 	for (i = 0; i < n; i++)
 		json_object_set_new(params, b->params[i].name, param_json(&b->params[i], job->params[i]));
 	json_object_set_new(r, "params", params);
-	for (i = 0; i < (size_t)job->ncpus; i++)
-		json_array_append_new(cpus, json_integer(job->cpus[i]));
+	json_decref(cpus);
+	cpus = ipcb_job_cpus(job);
 	json_object_set_new(r, "placement", json_pack("{s:s, s:o}", "name", job->placement, "cpus", cpus));
 	if (job->ncpus > 1 && !job->skip[0]) {
 		const char *role = ipcb_topo_role(job->placement);

@@ -738,6 +738,99 @@ const char *ipcb_topo_role(const char *placement)
 	return rel == nearest ? "nearest-core" : "farthest";
 }
 
+/*
+ * Where a team of N threads goes. Each allowed CPU gets a sort key from its
+ * package, its core's rank in the package, its rank among the core's
+ * hardware threads (SMT siblings come after every core has one thread), and
+ * whether its core holds CPU 0 (which takes more interrupts: used last).
+ */
+struct team_slot {
+	int cpu, key[4];
+};
+
+static int package_of(hwloc_obj_t pu)
+{
+	hwloc_obj_t pkg = hwloc_get_ancestor_obj_by_type(st.topo, HWLOC_OBJ_PACKAGE, pu);
+
+	return pkg ? (int)pkg->logical_index : 0;
+}
+
+/* The rank of cpu among the CPUs of set (0: the first). */
+static int rank_in(hwloc_const_bitmap_t set, int cpu)
+{
+	int id, r = 0;
+
+	hwloc_bitmap_foreach_begin(id, set) {
+		if (id == cpu)
+			break;
+		r++;
+	}
+	hwloc_bitmap_foreach_end();
+	return r;
+}
+
+static int cmp_slot(const void *pa, const void *pb)
+{
+	const struct team_slot *a = pa, *b = pb;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (a->key[i] != b->key[i])
+			return a->key[i] - b->key[i];
+	return a->cpu - b->cpu;
+}
+
+static void slot_fill(struct team_slot *s, const char *fill)
+{
+	hwloc_obj_t pu = pu_of(s->cpu), core = pu ? core_of(pu) : NULL;
+	int pkg = pu ? package_of(pu) : 0, sib = core && core != pu ? rank_in(core->cpuset, s->cpu) : 0;
+	int cpu0 = core && core != pu ? hwloc_bitmap_isset(core->cpuset, 0) : s->cpu == 0;
+	int core_rank = 0;
+	hwloc_obj_t c;
+
+	/* the core's rank within its package */
+	for (c = core ? core->prev_cousin : NULL; c; c = c->prev_cousin)
+		core_rank += hwloc_get_ancestor_obj_by_type(st.topo, HWLOC_OBJ_PACKAGE, c) ==
+			     hwloc_get_ancestor_obj_by_type(st.topo, HWLOC_OBJ_PACKAGE, core);
+	if (fill && strcmp(fill, "socket") == 0) {
+		int k[4] = { pkg, sib, cpu0, core_rank };
+
+		memcpy(s->key, k, sizeof(k));
+	} else if (fill && strcmp(fill, "spread") == 0) {
+		int k[4] = { sib, cpu0, core_rank, pkg };
+
+		memcpy(s->key, k, sizeof(k));
+	} else {
+		int k[4] = { sib, pkg, cpu0, core_rank };
+
+		memcpy(s->key, k, sizeof(k));
+	}
+}
+
+int ipcb_topo_team(const char *fill, int *out, int max)
+{
+	struct team_slot *slots;
+	int i;
+
+	topo_ensure();
+	if (!st.ncpus || max <= 0)
+		return 0;
+	slots = calloc((size_t)st.ncpus, sizeof(*slots));
+	if (!slots)
+		return 0;
+	for (i = 0; i < st.ncpus; i++) {
+		slots[i].cpu = st.cpus[i];
+		if (st.topo)
+			slot_fill(&slots[i], fill);
+	}
+	qsort(slots, (size_t)st.ncpus, sizeof(*slots), cmp_slot);
+	/* more threads than CPUs (--oversubscribe): round robin over the same order */
+	for (i = 0; i < max; i++)
+		out[i] = slots[i % st.ncpus].cpu;
+	free(slots);
+	return max;
+}
+
 static int pin_hwloc(int cpu)
 {
 	hwloc_bitmap_t set = hwloc_bitmap_alloc();

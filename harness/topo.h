@@ -66,6 +66,15 @@ const char *ipcb_topo_relation(int a, int b);
  */
 const char *ipcb_topo_role(const char *placement);
 
+/*
+ * The CPUs of a team of max threads, in order, by fill: "core" (default: one
+ * thread per physical core, package by package, SMT siblings only once
+ * every core has one), "socket" (every hardware thread of a package before
+ * the next), "spread" (the packages in turn). CPU 0's core comes last where
+ * there is a choice; past the allowed CPUs the order repeats. Returns max.
+ */
+int ipcb_topo_team(const char *fill, int *out, int max);
+
 /* Placements that exist here, as a comma-separated list, e.g. "same-cpu, same-cache". */
 void ipcb_topo_available(char *buf, size_t len);
 
