@@ -103,6 +103,9 @@ static const char run_help[] =
 	"                          raise it under emulation)\n"
 	"  -n, --dry-run           print the effective configuration and the jobs, run nothing\n"
 	"  -q, --quiet             no progress, no table: just the file\n"
+	"      --label NAME        a short name for this machine, recorded as machine.label (compare\n"
+	"                          and plot prefer it to the hostname; e.g. the inventory host name)\n"
+	"      --run-id ID         recorded as run_id: the files of one run across machines share it\n"
 	"  -h, --help\n"
 	"\n"
 	"Each result is the median time per unit of work with the 95% confidence interval of the\n"
@@ -467,6 +470,7 @@ struct run_opts {
 	int rounds;
 	double timeout;
 	const char *counters; /* --counters: event list, or NULL */
+	const char *label, *run_id; /* --label, --run-id: recorded in the file as given */
 	char **owned; /* strings made from --threads/--trials */
 	int nowned;
 };
@@ -505,6 +509,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		{ "oversubscribe", no_argument, NULL, 'O' },   { "mode", required_argument, NULL, 'M' },
 		{ "rounds", required_argument, NULL, 'r' },    { "counters", optional_argument, NULL, 'K' },
 		{ "timeout", required_argument, NULL, 'W' },
+		{ "label", required_argument, NULL, 'L' },     { "run-id", required_argument, NULL, 'I' },
 		{ 0 }
 	};
 	char err[1024];
@@ -567,6 +572,12 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 			break;
 		}
 		case 'K': ro->counters = optarg ? optarg : IPCB_COUNTERS_DEFAULT; break;
+		case 'L':
+		case 'I':
+			if (!*optarg)
+				return usage_error(cmd, "--%s: expected a non-empty string", c == 'L' ? "label" : "run-id");
+			*(c == 'L' ? &ro->label : &ro->run_id) = optarg;
+			break;
 		case 'n': ro->dry_run = 1; break;
 		case 'q': ro->quiet = 1; break;
 		case 'h': fputs(help, stdout); return -1;
@@ -863,6 +874,10 @@ static int cmd_run(int argc, char **argv)
 	if (!ro.quiet)
 		print_warnings(machine);
 	doc = ipcb_report_new(machine, ipcb_config_json(&ro.cfg));
+	if (ro.label)
+		json_object_set_new(machine, "label", json_string(ro.label));
+	if (ro.run_id)
+		json_object_set_new(doc, "run_id", json_string(ro.run_id));
 	failed = run_jobs(&ro, jobs, njobs, doc);
 	ipcb_explain(json_object_get(doc, "results"));
 	ipcb_report_finish(doc, ipcb_interrupted);
