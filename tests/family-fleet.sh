@@ -59,6 +59,7 @@ extra() {
 export ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_NOCOLOR=1 ANSIBLE_HOST_KEY_CHECKING=0
 
 expect 0 "" -- ansible-playbook --syntax-check -i inventory "$PLAYBOOK"
+expect 0 "" -- ansible-playbook --syntax-check -i "$SRC/fleet/inventory.example" "$PLAYBOOK"
 
 ansible-playbook -i inventory -f 8 -e "$(extra)" "$PLAYBOOK" >play.txt 2>&1
 rc=$?
@@ -71,6 +72,7 @@ for h in alpha beta; do
 	check "[ \"\$(jq -r .machine.label '$R/$h.json')\" = $h ]"
 	check "[ \"\$(jq -r '[.results[].id] | sort | join(\" \")' '$R/$h.json')\" = 'lock/tas modeswitch/funcall' ]"
 	check "grep -q '^$h: ok: ' '$R/summary.txt'"
+	check "[ \"\$(jq -r .config.source '$R/$h.json')\" = suite.json ]"
 done
 # the copy path unpacked this tree, without its build or results
 check "[ -x '$TMP/tree-alpha/run.sh' ] && [ -f '$TMP/tree-alpha/fleet/ipcbench.yml' ] && [ ! -e '$TMP/tree-alpha/build' ]"
