@@ -1,8 +1,8 @@
 #!/bin/bash
 # fleet/ipcbench.yml for real, against this machine under inventory aliases: alpha gets this tree
 # copied (the real unpack + deps path, build skipped), beta uses the tree as it is; both must come
-# back as valid files of one run id, compared and plotted. gamma is unreachable and delta exceeds
-# its time limit: each is reported by name with its reason, and neither stops alpha and beta.
+# back as valid files of one run id, compared and plotted. gamma is unreachable, delta exceeds its
+# time limit, eps fails to build: each is reported by name with its reason, none stops alpha and beta.
 # Without ansible-playbook (and no way to install Debian's ansible-core): SKIP (77).
 IPCB=$(realpath "$1")
 SRC=$(realpath "$2")
@@ -35,11 +35,17 @@ cat >slow.json <<'EOF'
 { "schema": "ipcbench-config/1", "benchmarks": ["modeswitch/funcall"],
   "time_budget_s": 600, "min_time_s": 600, "sample_ns": 1000000, "max_samples": 1000000 }
 EOF
+# a tree whose build fails
+mkdir broken
+printf '#!/bin/sh\n[ "$1" = deps ] && exit 0\necho "broken.c:1: error: no such tree" >&2\nexit 1\n' >broken/run.sh
+chmod +x broken/run.sh
 cat >inventory <<EOF
 [here]
 alpha ipcbench_source=copy ipcbench_dir=$TMP/tree-alpha ipcbench_build=false ipcbench_deps=$deps ipcbench_tune=$tune
 beta ipcbench_source=none ipcbench_dir=$SRC ipcbench_work=$TMP/work-beta ipcbench_build=false ipcbench_deps=false
 delta ipcbench_source=none ipcbench_dir=$SRC ipcbench_work=$TMP/work-delta ipcbench_build=false ipcbench_deps=false ipcbench_time_limit=2 ipcbench_config=$TMP/slow.json ipcbench_args="--rounds 1"
+
+eps ipcbench_source=none ipcbench_dir=$TMP/broken ipcbench_work=$TMP/work-eps
 
 [here:vars]
 ansible_connection=local
@@ -76,10 +82,11 @@ for h in alpha beta; do
 done
 # the copy path unpacked this tree, without its build or results
 check "[ -x '$TMP/tree-alpha/run.sh' ] && [ -f '$TMP/tree-alpha/fleet/ipcbench.yml' ] && [ ! -e '$TMP/tree-alpha/build' ]"
-check "grep -q '^run $ID: 2 of 4 hosts ok' '$R/summary.txt'"
+check "grep -q '^run $ID: 2 of 5 hosts ok' '$R/summary.txt'"
 check "grep -q '^gamma: unreachable: .*127.0.0.2' '$R/summary.txt'"
 check "grep -q '^delta: failed at .*timed out after 2 s' '$R/summary.txt'"
-check "[ ! -e '$R/gamma.json' ] && [ ! -e '$R/delta.json' ]"
+check "grep -q \"^eps: failed at 'Build (./run.sh build)': broken.c:1: error: no such tree\" '$R/summary.txt'"
+check "[ ! -e '$R/gamma.json' ] && [ ! -e '$R/delta.json' ] && [ ! -e '$R/eps.json' ]"
 # what delta finished before SIGINT is kept apart, and nothing of it runs on
 check "! pgrep -f '$TMP/work-delta' >/dev/null"
 # (a partial file only if ipcbench was past start-up when SIGINT came: on a loaded machine, maybe not)
