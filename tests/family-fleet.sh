@@ -64,6 +64,8 @@ extra() {
 }
 export ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_NOCOLOR=1 ANSIBLE_HOST_KEY_CHECKING=0
 
+expect 2 "--label: expected a non-empty string" -- "$IPCB" run --label "" modeswitch/funcall
+expect 2 "--run-id: expected a non-empty string" -- "$IPCB" run --run-id "" modeswitch/funcall
 expect 0 "" -- ansible-playbook --syntax-check -i inventory "$PLAYBOOK"
 expect 0 "" -- ansible-playbook --syntax-check -i "$SRC/fleet/inventory.example" "$PLAYBOOK"
 
