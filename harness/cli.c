@@ -110,6 +110,9 @@ static const char run_help[] =
 	"  -n, --dry-run           print the effective configuration, the jobs and an estimate of the wall\n"
 	"                          time, run nothing (the only run that takes IPCBENCH_TOPOLOGY=FILE.xml)\n"
 	"  -q, --quiet             no progress, no table: just the file\n"
+	"      --label NAME        a short name for this machine, recorded as machine.label (compare\n"
+	"                          and plot prefer it to the hostname; e.g. the inventory host name)\n"
+	"      --run-id ID         recorded as run_id: the files of one run across machines share it\n"
 	"  -h, --help\n"
 	"\n"
 	"Each result is the median time per unit of work with the 95% confidence interval of the\n"
@@ -474,6 +477,7 @@ struct run_opts {
 	int rounds;
 	double timeout;
 	const char *counters; /* --counters: event list, or NULL */
+	const char *label, *run_id; /* --label, --run-id: recorded in the file as given */
 	char **owned; /* strings made from --threads/--trials */
 	int nowned;
 };
@@ -513,6 +517,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		{ "fill", required_argument, NULL, 'F' },
 		{ "rounds", required_argument, NULL, 'r' },    { "counters", optional_argument, NULL, 'K' },
 		{ "timeout", required_argument, NULL, 'W' },   { "idle-latency", required_argument, NULL, 'L' },
+		{ "label", required_argument, NULL, 'B' },     { "run-id", required_argument, NULL, 'I' },
 		{ 0 }
 	};
 	char err[1024];
@@ -579,6 +584,12 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		case 'L':
 			if (ipcb_system_request_idle_latency(optarg, err, sizeof(err)))
 				return usage_error(cmd, "%s", err);
+			break;
+		case 'B':
+		case 'I':
+			if (!*optarg)
+				return usage_error(cmd, "--%s: expected a non-empty string", c == 'B' ? "label" : "run-id");
+			*(c == 'B' ? &ro->label : &ro->run_id) = optarg;
 			break;
 		case 'n': ro->dry_run = 1; break;
 		case 'q': ro->quiet = 1; break;
@@ -942,6 +953,10 @@ static int cmd_run(int argc, char **argv)
 	if (!ro.quiet)
 		print_warnings(machine);
 	doc = ipcb_report_new(machine, ipcb_config_json(&ro.cfg));
+	if (ro.label)
+		json_object_set_new(machine, "label", json_string(ro.label));
+	if (ro.run_id)
+		json_object_set_new(doc, "run_id", json_string(ro.run_id));
 	failed = run_jobs(&ro, jobs, njobs, doc);
 	ipcb_explain(json_object_get(doc, "results"));
 	ipcb_report_finish(doc, ipcb_interrupted);
