@@ -1726,10 +1726,14 @@ static int cmd_reset(struct system_opts *o)
 	size_t i;
 	int failed = 0;
 
+	/* idempotent, as automation needs: no state means tune changed nothing or reset already ran */
+	if (access(o->state, F_OK) != 0 && errno == ENOENT) {
+		printf("no saved state in %s: nothing to restore (tune changed nothing, or reset already ran)\n", o->state);
+		return 0;
+	}
 	state = json_load_file(o->state, 0, &jerr);
 	if (!state) {
-		fprintf(stderr, "ipcbench system reset: no saved state in %s (%s): nothing to restore\n", o->state,
-			jerr.text);
+		fprintf(stderr, "ipcbench system reset: cannot read the saved state %s (%s)\n", o->state, jerr.text);
 		return EXIT_FAILED;
 	}
 	root = json_string_value(json_object_get(state, "root"));

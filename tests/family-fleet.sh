@@ -84,6 +84,9 @@ for h in alpha beta; do
 done
 # the copy path unpacked this tree, without its build or results
 check "[ -x '$TMP/tree-alpha/run.sh' ] && [ -f '$TMP/tree-alpha/fleet/ipcbench.yml' ] && [ ! -e '$TMP/tree-alpha/build' ]"
+# ... and its revision, which the build there records as tool.git (the copy has no .git)
+rev=$(git -C "$SRC" describe --always --dirty 2>/dev/null || echo unknown)
+check "[ \"\$(cat '$TMP/tree-alpha/.ipcbench-git')\" = '$rev' ]"
 check "grep -q '^run $ID: 2 of 5 hosts ok' '$R/summary.txt'"
 check "grep -q '^gamma: unreachable: .*127.0.0.2' '$R/summary.txt'"
 check "grep -q '^delta: failed at .*timed out after 2 s' '$R/summary.txt'"

@@ -77,7 +77,10 @@ check '[ ! -e "$TMP/real-state.json" ]'
 if jq -e '.cpufreq == null' real.json >/dev/null; then
 	expect 0 "governor     skipped: " -- "$IPCB" system tune --dry-run --state "$TMP/real-state.json"
 fi
-expect 1 "no saved state" -- "$IPCB" system reset --state "$TMP/none.json"
+# reset is idempotent: nothing saved, nothing to restore, success (a fleet resets after every run)
+expect 0 "nothing to restore" -- "$IPCB" system reset --state "$TMP/none.json"
+echo '{"schema": "something else"' >"$TMP/bad-state.json"
+expect 1 "cannot read the saved state" -- "$IPCB" system reset --state "$TMP/bad-state.json"
 
 # --- a fake tree: show --------------------------------------------------------------------------
 fake_tree "$TMP/root"
