@@ -2,13 +2,14 @@
 /*
  * compare.c - reading results files back. `compare` matches results by
  * (id, params, placement name) across files, from one machine or several,
- * and says for each whether the difference is more than noise: a
- * Mann-Whitney U test on the stored samples (they are not normal: long right
- * tails), or disjoint confidence intervals when a file has no samples.
- * `export` flattens one file into a table. Both read only results files, so
- * they work on files from machines and versions this binary never saw; and
- * they never drop a row silently: a result only one file has, or one that
- * was skipped, is listed with its reason.
+ * falling back to the placement's role where a machine lacks the placement,
+ * and says for each whether the difference is more than run-to-run noise: a
+ * Mann-Whitney U test on the per-round medians (each round ran in its own
+ * process; the samples inside one process are correlated and say nothing
+ * about the next run). `export` flattens one file into a table. Both read
+ * only results files, so they work on files from machines and versions this
+ * binary never saw; and they never drop a row silently: a result only one
+ * file has, or one that was skipped, is listed with its reason.
  */
 #include "compare.h"
 
@@ -59,13 +60,16 @@ static void cpu_short(const char *model, char *buf, size_t len)
 			memmove(p, p + strlen(noise[i]), strlen(p + strlen(noise[i])) + 1);
 }
 
+/* The machine: its label (a name the user chose) where the file has one, else the host name. */
 static void base_label(const struct ipcb_rfile *f, char *buf, size_t len)
 {
 	const json_t *m = json_object_get(f->doc, "machine");
 	char cpu[128];
 
+	const char *name = ipcb_jstr(m, "label")[0] ? ipcb_jstr(m, "label") : ipcb_jstr(m, "hostname");
+
 	cpu_short(ipcb_jstr(m, "cpu_model"), cpu, sizeof(cpu));
-	snprintf(buf, len, "%s%s%s%s", ipcb_jstr(m, "hostname"), cpu[0] ? " (" : "", cpu, cpu[0] ? ")" : "");
+	snprintf(buf, len, "%s%s%s%s", name, cpu[0] ? " (" : "", cpu, cpu[0] ? ")" : "");
 }
 
 static int label_taken(const struct ipcb_rfile *files, size_t n, size_t self, const char *label, int base)
@@ -211,27 +215,18 @@ static double stat_of(const json_t *r, const char *key)
 	return json_number_value(json_object_get(json_object_get(r, "stats"), key));
 }
 
+/*
+ * The reported 95% interval of the median: interval95, the wider of the
+ * within-process and the between-process one; stats.ci95 in a file written
+ * before interval95 existed.
+ */
 static double ci_of(const json_t *r, int hi)
 {
+	const json_t *iv = json_object_get(r, "interval95");
+
+	if (json_array_size(iv) == 2 && json_is_number(json_array_get(iv, 0)) && json_is_number(json_array_get(iv, 1)))
+		return json_number_value(json_array_get(iv, (size_t)hi));
 	return json_number_value(json_array_get(json_object_get(json_object_get(r, "stats"), "ci95"), (size_t)hi));
-}
-
-/* The stored samples as doubles (malloc'd; NULL when there are none). */
-static double *samples_of(const json_t *r, size_t *n)
-{
-	const json_t *a = json_object_get(r, "samples"), *v;
-	double *x;
-	size_t i;
-
-	*n = 0;
-	if (!json_array_size(a))
-		return NULL;
-	x = malloc(json_array_size(a) * sizeof(*x));
-	if (!x)
-		return NULL;
-	json_array_foreach(a, i, v)
-		x[(*n)++] = json_number_value(v);
-	return x;
 }
 
 /* --- tables: one model, three renderings ----------------------------------- */
@@ -524,83 +519,305 @@ double ipcb_mann_whitney_p(const double *a, size_t na, const double *b, size_t n
 	return z > 0 ? erfc(z / sqrt(2)) : 1;
 }
 
+/* --- a string-keyed hash map: matching stays linear in the number of results ---- */
+
+/*
+ * Open addressing with linear probing, keys owned by the map, a size_t per
+ * key. Looking rows up by scanning them made a 10,000-result file take two
+ * minutes when keys repeat (every repeat rescanned all rows per occurrence).
+ */
+struct strmap {
+	size_t cap, n;
+	char **keys;
+	size_t *vals;
+};
+
+static size_t str_hash(const char *s)
+{
+	size_t h = (size_t)14695981039346656037ULL; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * (size_t)1099511628211ULL;
+	return h;
+}
+
+static size_t strmap_find(const struct strmap *m, const char *key)
+{
+	size_t i = str_hash(key) & (m->cap - 1);
+
+	while (m->keys[i] && strcmp(m->keys[i], key))
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static int strmap_grow(struct strmap *m)
+{
+	struct strmap bigger = { .cap = m->cap ? m->cap * 2 : 64 };
+	size_t i, at;
+
+	bigger.keys = calloc(bigger.cap, sizeof(*bigger.keys));
+	bigger.vals = calloc(bigger.cap, sizeof(*bigger.vals));
+	if (!bigger.keys || !bigger.vals) {
+		free(bigger.keys);
+		free(bigger.vals);
+		return -1;
+	}
+	for (i = 0; i < m->cap; i++) {
+		if (!m->keys[i])
+			continue;
+		at = strmap_find(&bigger, m->keys[i]);
+		bigger.keys[at] = m->keys[i];
+		bigger.vals[at] = m->vals[i];
+	}
+	bigger.n = m->n;
+	free(m->keys);
+	free(m->vals);
+	*m = bigger;
+	return 0;
+}
+
+/* The value of key, or NULL when absent. */
+static size_t *strmap_get(const struct strmap *m, const char *key)
+{
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	i = strmap_find(m, key);
+	return m->keys[i] ? &m->vals[i] : NULL;
+}
+
+/* The value of key, added as 0 when absent; NULL when out of memory. */
+static size_t *strmap_put(struct strmap *m, const char *key)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap && strmap_grow(m))
+		return NULL;
+	i = strmap_find(m, key);
+	if (!m->keys[i]) {
+		m->keys[i] = strdup(key);
+		if (!m->keys[i])
+			return NULL;
+		m->vals[i] = 0;
+		m->n++;
+	}
+	return &m->vals[i];
+}
+
+static void strmap_free(struct strmap *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
 /* --- compare: matching ----------------------------------------------------- */
 
 struct row {
 	char *key; /* id, params, placement and the occurrence in its file */
 	const char *id, *placement;
+	const char *role; /* placement.role of the result that opened the row, "" when none */
+	size_t role_occ;  /* its occurrence among that file's results of the same id, params, role */
 	char params[256];
-	const json_t **res; /* per file; NULL: not in that file */
+	const json_t **res;  /* per file; NULL: not in that file */
+	unsigned char *own;  /* per file: res is this row's own key (0: borrowed by role) */
+	unsigned char *lent; /* per file: the own result is also shown in a row matched by role */
+	int by_role;	     /* some res borrowed: the placements differ, the roles agree */
+	int absorbed;	     /* every own result shown in a row matched by role: not printed */
 };
 
 struct rows {
 	struct row *v;
-	size_t n, nfiles;
+	size_t n, cap, nfiles;
+	struct strmap keys;   /* row key -> row index */
+	struct strmap counts; /* "file id params placement|role" -> occurrences so far */
+	struct strmap roles;  /* "file id params role occurrence" -> row index */
+	struct strmap seen;   /* "file placement": placements a file without topology.placements used */
 };
-
-static char *result_key(const json_t *r, const char *params, int occurrence)
-{
-	char *key;
-
-	if (asprintf(&key, "%s\x1f%s\x1f%s\x1f%d", ipcb_jstr(r, "id"), params,
-		     ipcb_jstr(json_object_get(r, "placement"), "name"), occurrence) < 0)
-		return NULL;
-	return key;
-}
-
-static struct row *row_find(struct rows *rs, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < rs->n; i++)
-		if (strcmp(rs->v[i].key, key) == 0)
-			return &rs->v[i];
-	return NULL;
-}
 
 static struct row *row_add(struct rows *rs, const json_t *r, const char *params, char *key)
 {
 	struct row *row;
 
-	rs->v = realloc(rs->v, (rs->n + 1) * sizeof(*rs->v));
-	row = &rs->v[rs->n++];
+	if (rs->n == rs->cap) {
+		struct row *v = realloc(rs->v, (rs->cap ? 2 * rs->cap : 64) * sizeof(*rs->v));
+
+		if (!v)
+			return NULL;
+		rs->v = v;
+		rs->cap = rs->cap ? 2 * rs->cap : 64;
+	}
+	row = &rs->v[rs->n];
+	memset(row, 0, sizeof(*row));
+	row->res = calloc(rs->nfiles, sizeof(*row->res));
+	row->own = calloc(rs->nfiles, 1);
+	row->lent = calloc(rs->nfiles, 1);
+	if (!row->res || !row->own || !row->lent) {
+		free(row->res);
+		free(row->own);
+		free(row->lent);
+		return NULL;
+	}
 	row->key = key;
 	row->id = ipcb_jstr(r, "id");
 	row->placement = ipcb_jstr(json_object_get(r, "placement"), "name");
+	row->role = "";
 	snprintf(row->params, sizeof(row->params), "%s", params);
-	row->res = calloc(rs->nfiles, sizeof(*row->res));
+	rs->n++;
 	return row;
 }
 
+/* The next occurrence number of what in file f (0 for the first). */
+static int next_occurrence(struct rows *rs, size_t f, const char *what, size_t *occ)
+{
+	char *k;
+	size_t *cnt;
+
+	if (asprintf(&k, "%zu\x1e%s", f, what) < 0)
+		return -1;
+	cnt = strmap_put(&rs->counts, k);
+	free(k);
+	if (!cnt)
+		return -1;
+	*occ = (*cnt)++;
+	return 0;
+}
+
+/* Remember a result's role, so that a file lacking its placement can match it by role. */
+static void note_role(struct rows *rs, size_t f, size_t idx, const json_t *r, const char *params)
+{
+	const char *role = ipcb_jstr(json_object_get(r, "placement"), "role");
+	struct row *row = &rs->v[idx];
+	char *base, *k;
+	size_t occ, *slot;
+
+	if (!role[0] || asprintf(&base, "%s\x1f%s\x1f%s", ipcb_jstr(r, "id"), params, role) < 0)
+		return;
+	if (next_occurrence(rs, f, base, &occ) == 0 && asprintf(&k, "%zu\x1e%s\x1f%zu", f, base, occ) >= 0) {
+		slot = strmap_put(&rs->roles, k);
+		if (slot)
+			*slot = idx;
+		free(k);
+	}
+	free(base);
+	if (!row->role[0]) {
+		row->role = role;
+		row->role_occ = occ;
+	}
+}
+
 /* A result repeated in one file (the same key twice) matches the same repetition elsewhere. */
-static void match_file(struct rows *rs, size_t f, const json_t *doc, const struct ipcb_compare_opts *o)
+static int match_file(struct rows *rs, size_t f, const json_t *doc, const struct ipcb_compare_opts *o)
 {
 	const json_t *r;
 	size_t i;
 
 	json_array_foreach(json_object_get(doc, "results"), i, r) {
-		char params[256], *key;
-		struct row *row;
-		int occ = 0;
+		const char *pl = ipcb_jstr(json_object_get(r, "placement"), "name");
+		char params[256], *base, *key, *seen;
+		size_t occ, *idx;
+		int rc;
 
+		if (asprintf(&seen, "%zu\x1e%s", f, pl) < 0 || !strmap_put(&rs->seen, seen))
+			return -1;
+		free(seen);
 		if (!ipcb_only_match(o->only, o->nonly, ipcb_jstr(r, "id")))
 			continue;
 		ipcb_result_params(r, NULL, params, sizeof(params));
-		for (;;) {
-			key = result_key(r, params, occ);
-			row = key ? row_find(rs, key) : NULL;
-			if (!row || !row->res[f])
-				break;
+		if (asprintf(&base, "%s\x1f%s\x1f%s", ipcb_jstr(r, "id"), params, pl) < 0)
+			return -1;
+		rc = next_occurrence(rs, f, base, &occ);
+		if (rc == 0)
+			rc = asprintf(&key, "%s\x1f%zu", base, occ) < 0 ? -1 : 0;
+		free(base);
+		if (rc)
+			return -1;
+		idx = strmap_get(&rs->keys, key);
+		if (idx) {
 			free(key);
-			occ++;
+		} else {
+			idx = strmap_put(&rs->keys, key);
+			if (!idx || !row_add(rs, r, params, key)) {
+				free(key);
+				return -1;
+			}
+			*idx = rs->n - 1;
 		}
-		if (!key)
+		rs->v[*idx].res[f] = r;
+		rs->v[*idx].own[f] = 1;
+		note_role(rs, f, *idx, r, params);
+	}
+	return 0;
+}
+
+/*
+ * Does file f's machine have this placement? topology.placements says (null:
+ * not on that machine); a file without it has the placements its results used.
+ */
+static int has_placement(const struct rows *rs, const struct ipcb_rfile *file, size_t f, const char *name)
+{
+	const json_t *pl = json_object_get(json_object_get(json_object_get(file->doc, "machine"), "topology"),
+					   "placements");
+	char *k;
+	int has;
+
+	if (json_is_object(pl) && json_object_get(pl, name))
+		return !json_is_null(json_object_get(pl, name));
+	if (asprintf(&k, "%zu\x1e%s", f, name) < 0)
+		return 1;
+	has = strmap_get(&rs->seen, k) != NULL;
+	free(k);
+	return has;
+}
+
+static void lend(struct row *to, struct row *from, size_t f, size_t nfiles)
+{
+	size_t g;
+
+	to->res[f] = from->res[f];
+	to->by_role = 1;
+	from->lent[f] = 1;
+	if (from->by_role)
+		return;
+	for (g = 0; g < nfiles; g++)
+		if (from->own[g] && !from->lent[g])
+			return;
+	from->absorbed = 1;
+}
+
+/*
+ * Placement names depend on the topology (the nearest pair of cores is
+ * same-cache on one machine, cross-cache on another); roles mean the same on
+ * every machine. Where a file's machine lacks a row's placement, take that
+ * file's result of the same role, and drop the row it came from when all of
+ * that row is shown here.
+ */
+static void match_roles(struct rows *rs, const struct ipcb_rfile *files)
+{
+	size_t i, f, *j;
+	char *k;
+
+	for (i = 0; i < rs->n; i++) {
+		struct row *row = &rs->v[i];
+
+		if (row->absorbed || !row->role[0])
 			continue;
-		if (row)
-			free(key);
-		else
-			row = row_add(rs, r, params, key);
-		row->res[f] = r;
+		for (f = 0; f < rs->nfiles; f++) {
+			if (row->res[f] || has_placement(rs, &files[f], f, row->placement))
+				continue;
+			if (asprintf(&k, "%zu\x1e%s\x1f%s\x1f%s\x1f%zu", f, row->id, row->params, row->role,
+				     row->role_occ) < 0)
+				continue;
+			j = strmap_get(&rs->roles, k);
+			free(k);
+			if (j && *j != i && rs->v[*j].own[f] && !rs->v[*j].absorbed)
+				lend(row, &rs->v[*j], f, rs->nfiles);
+		}
 	}
 }
 
@@ -611,29 +828,57 @@ static void rows_free(struct rows *rs)
 	for (i = 0; i < rs->n; i++) {
 		free(rs->v[i].key);
 		free(rs->v[i].res);
+		free(rs->v[i].own);
+		free(rs->v[i].lent);
 	}
 	free(rs->v);
+	strmap_free(&rs->keys);
+	strmap_free(&rs->counts);
+	strmap_free(&rs->roles);
+	strmap_free(&rs->seen);
 }
 
 /* --- compare: significance ------------------------------------------------- */
 
-enum test_kind { TEST_NONE, TEST_MWU, TEST_CI };
+enum test_kind { TEST_NONE, TEST_MWU, TEST_FEW };
 
 struct verdict {
 	enum test_kind test;
 	double ratio; /* median of b / median of a; NAN when either is not ok */
 	double p;     /* Mann-Whitney p; NAN unless TEST_MWU */
+	size_t na, nb; /* replicates (round medians) on each side */
 	int significant;
 	const char *mark;
 };
 
-/* Fewer stored samples than this on a side: compare the CIs instead. */
-#define MWU_MIN_SAMPLES 5
+/* Fewer round medians than this on a side: too few to test (with 4 a side the smallest p is 2/70). */
+#define MWU_MIN_ROUNDS 4
+
+/*
+ * The replicates of a result: the median of each round, each from its own
+ * worker process. A file written before rounds were stored has one: its
+ * median. malloc'd; NULL (n = 0) when out of memory.
+ */
+static double *replicates_of(const json_t *r, size_t *n)
+{
+	const json_t *a = json_object_get(r, "round_medians"), *v;
+	size_t i, len = json_array_size(a);
+	double *x = malloc((len ? len : 1) * sizeof(*x));
+
+	*n = 0;
+	if (!x)
+		return NULL;
+	json_array_foreach(a, i, v)
+		if (json_is_number(v))
+			x[(*n)++] = json_number_value(v);
+	if (!*n)
+		x[(*n)++] = stat_of(r, "median");
+	return x;
+}
 
 static void judge(const json_t *a, const json_t *b, struct verdict *v)
 {
 	double *xa, *xb;
-	size_t na, nb;
 
 	memset(v, 0, sizeof(*v));
 	v->ratio = v->p = NAN;
@@ -641,10 +886,10 @@ static void judge(const json_t *a, const json_t *b, struct verdict *v)
 	if (!is_ok(a) || !is_ok(b))
 		return;
 	v->ratio = stat_of(b, "median") / stat_of(a, "median");
-	xa = samples_of(a, &na);
-	xb = samples_of(b, &nb);
-	if (na >= MWU_MIN_SAMPLES && nb >= MWU_MIN_SAMPLES)
-		v->p = ipcb_mann_whitney_p(xa, na, xb, nb);
+	xa = replicates_of(a, &v->na);
+	xb = replicates_of(b, &v->nb);
+	if (v->na >= MWU_MIN_ROUNDS && v->nb >= MWU_MIN_ROUNDS)
+		v->p = ipcb_mann_whitney_p(xa, v->na, xb, v->nb);
 	free(xa);
 	free(xb);
 	if (v->p >= 0) {
@@ -654,9 +899,8 @@ static void judge(const json_t *a, const json_t *b, struct verdict *v)
 		return;
 	}
 	v->p = NAN;
-	v->test = TEST_CI;
-	v->significant = ci_of(a, 1) < ci_of(b, 0) || ci_of(b, 1) < ci_of(a, 0);
-	v->mark = v->significant ? "#" : "~";
+	v->test = TEST_FEW;
+	v->mark = "?";
 }
 
 static int regressed(const struct verdict *v, const struct ipcb_compare_opts *o)
@@ -668,7 +912,9 @@ static int regressed(const struct verdict *v, const struct ipcb_compare_opts *o)
 
 struct field {
 	char name[96];
-	char **val; /* per file */
+	char **val;  /* per file */
+	double *num; /* per file: a measured value, the same within tol; NAN: none */
+	double tol;  /* relative; 0: compare the text */
 };
 
 struct fields {
@@ -686,19 +932,28 @@ static struct field *field_get(struct fields *fs, const char *name)
 	fs->v = realloc(fs->v, (fs->n + 1) * sizeof(*fs->v));
 	snprintf(fs->v[fs->n].name, sizeof(fs->v[0].name), "%s", name);
 	fs->v[fs->n].val = calloc(fs->nfiles, sizeof(char *));
+	fs->v[fs->n].num = malloc(fs->nfiles * sizeof(double));
+	for (i = 0; i < fs->nfiles; i++)
+		fs->v[fs->n].num[i] = NAN;
+	fs->v[fs->n].tol = 0;
 	return &fs->v[fs->n++];
+}
+
+static void field_text(struct fields *fs, const char *name, size_t f, const char *text)
+{
+	struct field *fd = field_get(fs, name);
+
+	free(fd->val[f]);
+	fd->val[f] = text ? strdup(text) : NULL;
 }
 
 static void field_set(struct fields *fs, const char *prefix, const char *key, size_t f, const json_t *v)
 {
 	char name[96], text[256];
-	struct field *fd;
 
 	snprintf(name, sizeof(name), "%s%s", prefix, key);
 	ipcb_scalar_text(v, text, sizeof(text));
-	fd = field_get(fs, name);
-	free(fd->val[f]);
-	fd->val[f] = strdup(text);
+	field_text(fs, name, f, text);
 }
 
 /* Every scalar member of o, as prefix.key. */
@@ -712,20 +967,131 @@ static void fields_scalars(struct fields *fs, const char *prefix, const json_t *
 			field_set(fs, prefix, key, f, v);
 }
 
+/* "family 25 model 1 stepping 1": the model string of a VM may hide the CPU, these do not. */
+static void field_cpu_id(struct fields *fs, size_t f, const json_t *m)
+{
+	static const char *const keys[] = { "cpu_family", "cpu_model_number", "cpu_stepping" };
+	static const char *const words[] = { "family", "model", "stepping" };
+	char text[160] = "", val[48];
+	size_t used = 0;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		const json_t *v = json_object_get(m, keys[i]);
+
+		if (!v || json_is_null(v))
+			continue;
+		ipcb_scalar_text(v, val, sizeof(val));
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s %s", used ? " " : "", words[i], val);
+	}
+	field_text(fs, "cpu_id", f, used ? text : NULL);
+}
+
+/* The TSC rate is calibrated at every run: the same machine gives rates within 0.1%. */
+static void field_tsc(struct fields *fs, size_t f, const json_t *m)
+{
+	const json_t *v = json_object_get(m, "tsc_hz");
+	struct field *fd;
+	char text[48];
+
+	fd = field_get(fs, "tsc_rate");
+	fd->tol = 1e-3;
+	if (!json_is_number(v) || !(json_number_value(v) > 0)) {
+		field_text(fs, "tsc_rate", f, NULL);
+		return;
+	}
+	fd->num[f] = json_number_value(v);
+	snprintf(text, sizeof(text), "%.1f MHz", fd->num[f] / 1e6);
+	field_text(fs, "tsc_rate", f, text);
+}
+
+static void fmt_bytes(double b, char *buf, size_t len)
+{
+	if (b >= 1 << 20)
+		snprintf(buf, len, "%g MiB", b / (1 << 20));
+	else if (b >= 1 << 10)
+		snprintf(buf, len, "%g KiB", b / (1 << 10));
+	else
+		snprintf(buf, len, "%g B", b);
+}
+
+/* One group of caches, e.g. "L3 32 MiB x1 shared by 2 CPUs": what a cross-CPU result rides on. */
+static size_t cache_group(const json_t *caches, size_t i, char *buf, size_t len)
+{
+	const json_t *c = json_array_get(caches, i), *d;
+	const char *type = ipcb_jstr(c, "type");
+	size_t ncpus = json_array_size(json_object_get(c, "cpus")), count = 0, j;
+	double size = json_number_value(json_object_get(c, "size"));
+	char sz[32];
+
+	for (j = i; j < json_array_size(caches); j++) {
+		d = json_array_get(caches, j);
+		if (json_integer_value(json_object_get(d, "level")) != json_integer_value(json_object_get(c, "level")) ||
+		    strcmp(ipcb_jstr(d, "type"), type) || json_number_value(json_object_get(d, "size")) != size ||
+		    json_array_size(json_object_get(d, "cpus")) != ncpus)
+			break;
+		count++;
+	}
+	fmt_bytes(size, sz, sizeof(sz));
+	if (ncpus > 1)
+		snprintf(buf, len, "L%lld%s %s x%zu shared by %zu CPUs",
+			 (long long)json_integer_value(json_object_get(c, "level")),
+			 !strcmp(type, "data") ? "d" : !strcmp(type, "instruction") ? "i" : "", sz, count, ncpus);
+	else
+		snprintf(buf, len, "L%lld%s %s x%zu per CPU",
+			 (long long)json_integer_value(json_object_get(c, "level")),
+			 !strcmp(type, "data") ? "d" : !strcmp(type, "instruction") ? "i" : "", sz, count);
+	return count;
+}
+
+static void field_caches(struct fields *fs, size_t f, const json_t *topo)
+{
+	const json_t *caches = json_object_get(topo, "caches");
+	char text[512] = "", one[128];
+	size_t i = 0, used = 0;
+
+	while (i < json_array_size(caches) && used < sizeof(text)) {
+		i += cache_group(caches, i, one, sizeof(one));
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s", used ? "; " : "", one);
+	}
+	field_text(fs, "caches", f, json_array_size(caches) ? text : NULL);
+}
+
+/* The placements this machine has (same-cache, cross-cache, ...): which results can match by name. */
+static void field_placements(struct fields *fs, size_t f, const json_t *topo)
+{
+	const json_t *pl = json_object_get(topo, "placements"), *v;
+	char text[256] = "";
+	const char *name;
+	size_t used = 0;
+
+	json_object_foreach((json_t *)pl, name, v)
+		if (!json_is_null(v) && used < sizeof(text))
+			used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s", used ? ", " : "", name);
+	field_text(fs, "placements", f, json_is_object(pl) ? text : NULL);
+}
+
 /* What can make the same benchmark cost differently: the machine, its mitigations, the tool, the settings. */
 static void fields_collect(struct fields *fs, const struct ipcb_rfile *files, size_t n)
 {
-	static const char *const machine[] = { "hostname", "cpu_model", "microcode", "cpus", "kernel",
-					       "hypervisor", "governor", "turbo", "smt", NULL };
+	static const char *const machine[] = { "hostname", "label", "cpu_model", "vendor", "microcode", "cpus", NULL };
+	static const char *const system[] = { "kernel", "hypervisor", "governor", "turbo", "smt", NULL };
 	size_t f;
 	int i;
 
 	fs->nfiles = n;
 	for (f = 0; f < n; f++) {
 		const json_t *m = json_object_get(files[f].doc, "machine");
+		const json_t *topo = json_object_get(m, "topology");
 
 		for (i = 0; machine[i]; i++)
 			field_set(fs, "", machine[i], f, json_object_get(m, machine[i]));
+		field_cpu_id(fs, f, m);
+		field_tsc(fs, f, m);
+		field_caches(fs, f, topo);
+		field_placements(fs, f, topo);
+		for (i = 0; system[i]; i++)
+			field_set(fs, "", system[i], f, json_object_get(m, system[i]));
 	}
 	for (f = 0; f < n; f++)
 		fields_scalars(fs, "mitigations.", json_object_get(json_object_get(files[f].doc, "machine"),
@@ -741,7 +1107,10 @@ static int field_differs(const struct field *fd, size_t n)
 	size_t f;
 
 	for (f = 1; f < n; f++)
-		if (strcmp(fd->val[f] ? fd->val[f] : "absent", fd->val[0] ? fd->val[0] : "absent"))
+		if (fd->tol > 0 && !isnan(fd->num[0]) && !isnan(fd->num[f])) {
+			if (fabs(fd->num[f] - fd->num[0]) > fd->tol * fabs(fd->num[0]))
+				return 1;
+		} else if (strcmp(fd->val[f] ? fd->val[f] : "absent", fd->val[0] ? fd->val[0] : "absent"))
 			return 1;
 	return 0;
 }
@@ -754,6 +1123,7 @@ static void fields_free(struct fields *fs)
 		for (f = 0; f < fs->nfiles; f++)
 			free(fs->v[i].val[f]);
 		free(fs->v[i].val);
+		free(fs->v[i].num);
 	}
 	free(fs->v);
 }
@@ -763,9 +1133,21 @@ static const char *field_val(const struct field *fd, size_t f)
 	return fd->val[f] ? fd->val[f] : "absent";
 }
 
+/* Two CPUs can share a model string (a VM often shows "AMD EPYC"): these tell them apart. */
+static int hardware_differs(struct fields *fs)
+{
+	static const char *const hw[] = { "cpu_id", "microcode", "tsc_rate", "caches", "placements", "cpus", NULL };
+	int k;
+
+	for (k = 0; hw[k]; k++)
+		if (field_differs(field_get(fs, hw[k]), fs->nfiles))
+			return 1;
+	return 0;
+}
+
 static void print_same(struct fields *fs, const char *bullet, FILE *out)
 {
-	static const char *const shown[] = { "cpu_model", "kernel", "hypervisor", "smt", NULL };
+	static const char *const shown[] = { "cpu_model", "cpu_id", "tsc_rate", "kernel", "hypervisor", "smt", NULL };
 	size_t nmit = 0, i;
 	int k, first = 1;
 
@@ -773,9 +1155,11 @@ static void print_same(struct fields *fs, const char *bullet, FILE *out)
 	for (k = 0; shown[k]; k++) {
 		struct field *fd = field_get(fs, shown[k]);
 
-		if (field_differs(fd, fs->nfiles))
+		if (field_differs(fd, fs->nfiles) || !fd->val[0])
 			continue;
 		fprintf(out, "%s %s %s", first ? "" : ";", shown[k], field_val(fd, 0));
+		if (!strcmp(shown[k], "cpu_model") && hardware_differs(fs))
+			fputs(" (the name only: the hardware differs, see below)", out);
 		first = 0;
 	}
 	for (i = 0; i < fs->n; i++)
@@ -818,15 +1202,16 @@ static int any_params(const struct rows *rs)
 	size_t i;
 
 	for (i = 0; i < rs->n; i++)
-		if (rs->v[i].params[0])
+		if (!rs->v[i].absorbed && rs->v[i].params[0])
 			return 1;
 	return 0;
 }
 
 static void compare_columns(struct table *t, const struct ipcb_rfile *files, size_t n, int params, int raw)
 {
+	static const char *const per_file[] = { "status", "median_ns", "ci95_lo", "ci95_hi", "samples", "rounds" };
 	char name[64];
-	size_t f;
+	size_t f, k;
 
 	table_col(t, raw ? "id" : "benchmark", 0);
 	if (params || raw)
@@ -834,10 +1219,7 @@ static void compare_columns(struct table *t, const struct ipcb_rfile *files, siz
 	table_col(t, "placement", 0);
 	for (f = 0; f < n; f++) {
 		if (raw) {
-			static const char *const per_file[] = { "status", "median_ns", "ci95_lo", "ci95_hi", "samples" };
-			size_t k;
-
-			for (k = 0; k < 5; k++) {
+			for (k = 0; k < sizeof(per_file) / sizeof(per_file[0]); k++) {
 				snprintf(name, sizeof(name), "%c_%s", files[f].letter, per_file[k]);
 				table_col(t, name, k > 0);
 			}
@@ -859,7 +1241,17 @@ static void compare_columns(struct table *t, const struct ipcb_rfile *files, siz
 			snprintf(name, sizeof(name), "%c_sig", files[f].letter);
 		table_col(t, raw ? name : "sig", 0);
 	}
+	if (!raw)
+		table_col(t, "rounds", 1);
 	table_col(t, "flags", 0);
+}
+
+/* How many replicates a result has: its round medians, or 1 (a file from before rounds were stored). */
+static size_t rounds_of(const json_t *r)
+{
+	size_t n = json_array_size(json_object_get(r, "round_medians"));
+
+	return n ? n : 1;
 }
 
 static void cell_result(struct table *t, const json_t *r, int raw)
@@ -870,7 +1262,7 @@ static void cell_result(struct table *t, const json_t *r, int raw)
 	if (raw) {
 		table_cell(t, "%s", r ? ipcb_jstr(r, "status") : "absent");
 		if (!is_ok(r)) {
-			for (k = 0; k < 4; k++)
+			for (k = 0; k < 5; k++)
 				table_cell(t, "%s", "");
 			return;
 		}
@@ -878,6 +1270,7 @@ static void cell_result(struct table *t, const json_t *r, int raw)
 		table_cell(t, "%.10g", ci_of(r, 0));
 		table_cell(t, "%.10g", ci_of(r, 1));
 		table_cell(t, "%zu", json_array_size(json_object_get(r, "samples")));
+		table_cell(t, "%zu", rounds_of(r));
 		return;
 	}
 	if (!is_ok(r)) {
@@ -888,7 +1281,7 @@ static void cell_result(struct table *t, const json_t *r, int raw)
 	table_cell(t, "%s", num);
 }
 
-static const char *const test_names[] = { "", "mann-whitney", "ci95" };
+static const char *const test_names[] = { "", "mann-whitney", "too few rounds" };
 
 /* A number in fmt (one double conversion), or none when it is NAN. */
 static void cell_number(struct table *t, double v, const char *fmt, const char *none)
@@ -906,18 +1299,77 @@ static void cell_number(struct table *t, double v, const char *fmt, const char *
 	table_cell(t, "%s", buf);
 }
 
+/* "5/5": the replicates of each file, "-" where a file has no ok result. */
+static void cell_rounds(struct table *t, const struct row *row, size_t n)
+{
+	char buf[160];
+	size_t f, used = 0;
+
+	for (f = 0; f < n && used < sizeof(buf); f++) {
+		if (is_ok(row->res[f]))
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%zu", f ? "/" : "", rounds_of(row->res[f]));
+		else
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s-", f ? "/" : "");
+	}
+	table_cell(t, "%s", buf);
+}
+
+struct flags {
+	char buf[512];
+	size_t used;
+};
+
+static void flag(struct flags *fl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void flag(struct flags *fl, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fl->used >= sizeof(fl->buf))
+		return;
+	if (fl->used)
+		fl->used += (size_t)snprintf(fl->buf + fl->used, sizeof(fl->buf) - fl->used, ", ");
+	if (fl->used >= sizeof(fl->buf))
+		return;
+	va_start(ap, fmt);
+	fl->used += (size_t)vsnprintf(fl->buf + fl->used, sizeof(fl->buf) - fl->used, fmt, ap);
+	va_end(ap);
+}
+
+/* "matched by role: same-cache <-> cross-cache": the placement each file measured. */
+static void flag_by_role(struct flags *fl, const struct row *row, const struct ipcb_rfile *files, size_t n,
+			 int raw)
+{
+	char buf[256];
+	size_t f, used = 0;
+
+	buf[0] = '\0';
+	for (f = 0; f < n && used < sizeof(buf); f++) {
+		if (!row->res[f])
+			continue;
+		if (used)
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s", raw ? " <-> " : " ↔ ");
+		if (n > 2 && used < sizeof(buf))
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%c ", files[f].letter);
+		if (used < sizeof(buf))
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s",
+						 ipcb_jstr(json_object_get(row->res[f], "placement"), "name"));
+	}
+	flag(fl, "matched by role: %s", buf);
+}
+
 static int compare_row(struct table *t, const struct row *row, size_t n, const struct ipcb_compare_opts *o,
 		       const struct ipcb_rfile *files, int params, int raw)
 {
-	char flags[128] = "";
-	size_t f, used = 0;
+	struct flags fl = { .used = 0 };
+	size_t f;
 	int gate = 0, unstable = 0;
 
 	table_row(t);
 	table_cell(t, "%s", row->id);
 	if (params || raw)
 		table_cell(t, "%s", row->params[0] || raw ? row->params : "-");
-	table_cell(t, "%s", row->placement);
+	table_cell(t, "%s", row->by_role ? row->role : row->placement);
 	for (f = 0; f < n; f++) {
 		struct verdict v;
 
@@ -932,16 +1384,22 @@ static int compare_row(struct table *t, const struct row *row, size_t n, const s
 			table_cell(t, "%s", test_names[v.test]);
 		}
 		table_cell(t, "%s", v.mark);
+		if (v.test == TEST_FEW && n > 2)
+			flag(&fl, "%c: too few rounds to test (n=%zu vs %zu)", files[f].letter, v.na, v.nb);
+		else if (v.test == TEST_FEW)
+			flag(&fl, "too few rounds to test (n=%zu vs %zu)", v.na, v.nb);
 		if (regressed(&v, o)) {
 			gate = 1;
-			if (used < sizeof(flags))
-				used += (size_t)snprintf(flags + used, sizeof(flags) - used, "%s%c slower >%g%%",
-							 used ? ", " : "", files[f].letter, o->fail_above);
+			flag(&fl, "%c slower >%g%%", files[f].letter, o->fail_above);
 		}
 	}
-	if (unstable && used < sizeof(flags))
-		snprintf(flags + used, sizeof(flags) - used, "%sunstable", used ? ", " : "");
-	table_cell(t, "%s", flags);
+	if (!raw)
+		cell_rounds(t, row, n);
+	if (row->by_role)
+		flag_by_role(&fl, row, files, n, raw);
+	if (unstable)
+		flag(&fl, "unstable");
+	table_cell(t, "%s", fl.buf);
 	return gate;
 }
 
@@ -954,6 +1412,8 @@ static void print_left_out(const struct rows *rs, const struct ipcb_rfile *files
 		const struct row *row = &rs->v[i];
 		int complete = 1;
 
+		if (row->absorbed)
+			continue;
 		for (f = 0; f < n; f++)
 			complete &= is_ok(row->res[f]);
 		if (complete)
@@ -961,7 +1421,7 @@ static void print_left_out(const struct rows *rs, const struct ipcb_rfile *files
 		if (!shown++)
 			fprintf(out, "\nnot compared (missing from a file, skipped or failed):\n");
 		fprintf(out, "%s  %s%s%s [%s]:", md ? "-" : "", row->id, row->params[0] ? " " : "", row->params,
-			row->placement);
+			row->by_role ? row->role : row->placement);
 		for (f = 0; f < n; f++) {
 			const json_t *r = row->res[f];
 
@@ -977,14 +1437,23 @@ static void print_left_out(const struct rows *rs, const struct ipcb_rfile *files
 	}
 }
 
-static void print_legend(FILE *out)
+static void print_legend(FILE *out, int by_role)
 {
-	fputs("\nsig: Mann-Whitney U on the stored samples, two-sided (exact below 2500 sample pairs, else\n"
-	      "normal approximation with tie correction): *** p<0.001, ** p<0.01, * p<0.05, ~ not significant.\n"
-	      "Without samples (fewer than 5 on a side): # the 95% CIs of the medians are disjoint, ~ they overlap.\n"
-	      "Samples are in time order and may be correlated, so p is optimistic; with hundreds of samples a\n"
-	      "shift of 1% is often significant: read the ratio for the size of a difference, sig for its reality.\n",
+	fputs("\nsig: is the difference larger than the run-to-run noise? Each round of a result ran in its own\n"
+	      "worker process; its median is one replicate (\"rounds\" says how many each file has). The test is\n"
+	      "Mann-Whitney U, exact, two-sided, on those round medians: *** p<0.001, ** p<0.01, * p<0.05,\n"
+	      "~ not significant; ? too few rounds to test (fewer than 4 on a side; a file written before round\n"
+	      "medians were stored counts as one). Why rounds and not samples: the samples of one process are\n"
+	      "time-ordered and correlated, and share that process's state (heap, threads, frequency), so a\n"
+	      "test over them calls two identical runs different; the process is the unit of replication.\n"
+	      "The smallest p is 0.029 with 4 rounds a side, 0.0079 with 5, below 0.001 from 7.\n"
+	      "Read the ratio for the size of a difference, sig for its reality.\n",
 	      out);
+	if (by_role)
+		fputs("matched by role: a machine lacks the other's placement (the nearest pair of cores shares a\n"
+		      "cache on one, not on the other); the row pairs the results of the same placement role\n"
+		      "(nearest-core, farthest, ...) and the placement column names the role.\n",
+		      out);
 }
 
 static void report_gate(const struct rows *rs, const struct ipcb_rfile *files, size_t n,
@@ -993,19 +1462,19 @@ static void report_gate(const struct rows *rs, const struct ipcb_rfile *files, s
 	size_t i, f, count = 0;
 
 	for (i = 0; i < rs->n; i++) {
+		const struct row *row = &rs->v[i];
+
+		if (row->absorbed)
+			continue;
 		for (f = 1; f < n; f++) {
 			struct verdict v;
 
-			judge(rs->v[i].res[0], rs->v[i].res[f], &v);
+			judge(row->res[0], row->res[f], &v);
 			if (!regressed(&v, o))
 				continue;
-			fprintf(stderr, "regression: %s%s%s [%s]: %c is %.1f%% slower than A (", rs->v[i].id,
-				rs->v[i].params[0] ? " " : "", rs->v[i].params, rs->v[i].placement, files[f].letter,
-				100 * (v.ratio - 1));
-			if (v.test == TEST_MWU)
-				fprintf(stderr, "Mann-Whitney p=%.2g)\n", v.p);
-			else
-				fprintf(stderr, "disjoint 95%% CIs)\n");
+			fprintf(stderr, "regression: %s%s%s [%s]: %c is %.1f%% slower than A (Mann-Whitney on %zu vs %zu round medians, p=%.2g)\n",
+				row->id, row->params[0] ? " " : "", row->params, row->by_role ? row->role : row->placement,
+				files[f].letter, 100 * (v.ratio - 1), v.na, v.nb, v.p);
 			count++;
 		}
 	}
@@ -1021,22 +1490,27 @@ int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ip
 	size_t f, i;
 
 	for (f = 0; f < n; f++)
-		match_file(&rs, f, files[f].doc, o);
+		if (match_file(&rs, f, files[f].doc, o))
+			fprintf(stderr, "ipcbench compare: out of memory while matching %s\n", files[f].path);
 	if (rs.n == 0 && o->nonly) {
 		rows_free(&rs);
 		return -1;
 	}
+	match_roles(&rs, files);
 	params = any_params(&rs);
 	table_init(&t);
 	compare_columns(&t, files, n, params, raw);
 	for (i = 0; i < rs.n; i++)
-		gate |= compare_row(&t, &rs.v[i], n, o, files, params, raw);
+		if (!rs.v[i].absorbed)
+			gate |= compare_row(&t, &rs.v[i], n, o, files, params, raw);
 	if (!raw)
 		print_header(files, n, o->format, out);
 	table_print(&t, o->format, out);
 	if (!raw) {
 		print_left_out(&rs, files, n, out, o->format == IPCB_FMT_MARKDOWN);
-		print_legend(out);
+		for (i = 0; i < rs.n && !(rs.v[i].by_role && !rs.v[i].absorbed); i++)
+			;
+		print_legend(out, i < rs.n);
 	}
 	if (o->fail_above >= 0)
 		report_gate(&rs, files, n, o);
@@ -1149,20 +1623,35 @@ int ipcb_export_files(const struct ipcb_rfile *files, size_t n, enum ipcb_table_
 static const char compare_help[] =
 	"usage: ipcbench compare A.json B.json [C.json...] [OPTIONS]\n"
 	"\n"
-	"Match results by (id, params, placement) across results files, from one machine\n"
-	"or several, and print the medians side by side with the ratio to the first file (A)\n"
-	"and a significance mark: Mann-Whitney U on the stored samples, or disjoint 95% CIs\n"
-	"when samples are absent. The header says what differs between the files (CPU,\n"
-	"kernel, mitigations, hypervisor, tool version, settings). Results only some files\n"
-	"have, and skipped or failed ones, are listed with their reasons.\n"
+	"Match results across results files, from one machine or several, and print the\n"
+	"medians side by side with the ratio to the first file (A) and a significance mark.\n"
+	"\n"
+	"Matching: by (id, params, placement); where a file's machine lacks the placement\n"
+	"(the nearest pair of cores shares a cache on one machine, not on another), by the\n"
+	"placement's role (nearest-core, farthest, ...), and the row says \"matched by role\".\n"
+	"\n"
+	"Significance is tested on replicates: each round of a result ran in its own worker\n"
+	"process, and its median (round_medians in the file) is one replicate. The test is\n"
+	"Mann-Whitney U, exact, two-sided, on the round medians of the two files; it needs\n"
+	"4 or more rounds on each side, else the row says \"too few rounds to test\". The\n"
+	"samples inside one process are not used: they are time-ordered and correlated, so\n"
+	"a test over them calls two runs of the same binary different. A file written before\n"
+	"round medians were stored counts as one replicate.\n"
+	"\n"
+	"The header says what differs between the machines and runs (CPU model, family/model/\n"
+	"stepping, TSC rate, caches, placements, kernel, mitigations, hypervisor, tool version,\n"
+	"settings). Results only some files have, and skipped or failed ones, are listed with\n"
+	"their reasons.\n"
 	"\n"
 	"  --format text|markdown|csv   output format (default text; csv has exact numbers,\n"
-	"                               p-values and the test used, and no header)\n"
+	"                               p-values, the test used and the number of rounds, and\n"
+	"                               no header)\n"
 	"  --only PATTERN               only ids matching this fnmatch pattern ('lock/*', or a\n"
 	"                               family name); repeat for several\n"
 	"  --fail-above PCT             a regression gate: exit 1 when a result of B, C... is\n"
 	"                               slower than A by more than PCT percent and the difference\n"
-	"                               is significant (p < 0.05, or disjoint CIs)\n"
+	"                               is significant by the test above (p < 0.05 on round\n"
+	"                               medians, 4 or more rounds a side)\n"
 	"  -h, --help\n"
 	"\n"
 	"exit status: 0, 1 the regression gate tripped, 2 bad input (a file that is not valid\n"
@@ -1172,7 +1661,9 @@ static const char export_help[] =
 	"usage: ipcbench export RESULT.json [RESULT.json...] [--format csv|markdown] [--only PATTERN]\n"
 	"\n"
 	"One row per result: id, params, placement, cpus, unit, per, status, n, min, median,\n"
-	"mean, p99, the 95% CI of the median, unstable, and the reason of a skipped or failed\n"
+	"mean, p99, the reported 95% interval of the median (interval95: the wider of the\n"
+	"within-process and the between-rounds interval; stats.ci95 in older files), ci95_rel,\n"
+	"unstable, and the reason of a skipped or failed\n"
 	"result. With several files, a first column names the machine.\n"
 	"\n"
 	"  --format csv|markdown        csv (default: exact numbers, RFC 4180 quoting) or a\n"
