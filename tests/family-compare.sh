@@ -17,7 +17,7 @@ expect 2 "expected two or more results files" -- "$IPCB" compare lab-a.json
 expect 2 "--format 'yaml'" -- "$IPCB" compare lab-a.json lab-b.json --format yaml
 expect 2 "--fail-above 'x'" -- "$IPCB" compare lab-a.json lab-b.json --fail-above x
 expect 2 "no result matches --only" -- "$IPCB" compare lab-a.json lab-b.json --only 'nosuch/*'
-expect 2 "expected csv or markdown" -- "$IPCB" export lab-a.json --format text
+expect 2 "expected csv, markdown or latex" -- "$IPCB" export lab-a.json --format text
 
 # two machines: the header says what differs, each matched result gets a ratio and a mark
 "$IPCB" compare lab-a.json lab-b.json >"$TMP/ab.txt" 2>&1
@@ -152,6 +152,64 @@ check '[ "$(grep -c "^| lock/" "$TMP/a.md")" = 3 ]'
 "$IPCB" export lab-a.json lab-b.json >"$TMP/ab.csv"
 check 'grep -q "^machine,id," "$TMP/ab.csv" && grep -q "^lab-b (Intel Xeon Gold 6230),lock/mcs," "$TMP/ab.csv"'
 expect 2 "no result matches --only" -- "$IPCB" export lab-a.json --only 'nosuch*'
+
+# --format latex: a booktabs table of the compared rows (balanced rules, one row each), numbers to
+# three significant digits with the interval as \pm, the marks explained in a note below
+"$IPCB" compare topo-same.json topo-cross.json --format latex --label topo-same.json=epyc-7b12 \
+	--label topo-cross.json=epyc-7763 >"$TMP/topo.tex"
+check '[ $? = 0 ]'
+check '[ "$(grep -c "^\\\\toprule$" "$TMP/topo.tex")" = 1 ] && [ "$(grep -c "^\\\\midrule$" "$TMP/topo.tex")" = 1 ] && [ "$(grep -c "^\\\\bottomrule$" "$TMP/topo.tex")" = 1 ]'
+check '[ "$(sed -n "/^\\\\midrule$/,/^\\\\bottomrule$/p" "$TMP/topo.tex" | grep -c "\\\\\\\\$")" = 5 ]'
+check 'grep -qF "benchmark & params & placement & epyc-7b12 & epyc-7763 & B/A & sig & rounds \\\\" "$TMP/topo.tex"'
+check 'grep -qF "handoff/futex & - & nearest-core\\textsuperscript{\\dag} & 2.99 \$\\pm\$ 0.02 us & 4.56 \$\\pm\$ 0.06 us & 1.53 & ** & 5/5 \\\\" "$TMP/topo.tex"'
+check 'grep -qF "modeswitch/funcall & - & single & 1.90 \$\\pm\$ 0.02 ns & 1.91 \$\\pm\$ 0.02 ns & 1.01 & n.s. & 5/5 \\\\" "$TMP/topo.tex"'
+check 'grep -qF "*** \$p<0.001\$" "$TMP/topo.tex" && grep -qF "n.s.\\ not significant" "$TMP/topo.tex"'
+check 'grep -qF "\\textsuperscript{\\dag} the machines" "$TMP/topo.tex"'
+# rows not compared are left out of a paper table and counted in its note
+"$IPCB" compare lab-a.json lab-b.json --format latex --only lock >"$TMP/lab.tex"
+check '[ "$(sed -n "/^\\\\midrule$/,/^\\\\bottomrule$/p" "$TMP/lab.tex" | grep -c "\\\\\\\\$")" = 2 ]'
+check 'grep -qF "2 results not compared" "$TMP/lab.tex"'
+check '! grep -q "futex-mutex" "$TMP/lab.tex"'
+# export latex: LaTeX specials escaped, the same rules
+"$IPCB" export lab-a.json --format latex --only lock >"$TMP/a.tex"
+check 'grep -qF "lock/tas &  & single & lock+unlock & 2.52 \$\\pm\$ 0.01 ns & 4.90 ns & 1 \\\\" "$TMP/a.tex"'
+check '[ "$(grep -c "rule$" "$TMP/a.tex")" = 3 ]'
+jq '.results[0].params = {"a_b": "x&y%"}' tiny-a.json >"$TMP/esc.json"
+check 'grep -qF "a\\_b=x\\&y\\%" <("$IPCB" export "$TMP/esc.json" --format latex)'
+# markdown export: three significant digits in every figure (ci95_rel included)
+check 'grep -q "| 2.51 | 2.53 | 0.00277 | no |  |$" "$TMP/a.md"'
+
+# --no-skipped: one summary line instead of the reasons
+"$IPCB" compare lab-a.json lab-b.json --no-skipped >"$TMP/ns.txt"
+check 'grep -qx "not compared: 4 results missing from a file, skipped or failed (run without --no-skipped for the reasons)" "$TMP/ns.txt"'
+check '! grep -q "CPU lacks PKU" "$TMP/ns.txt"'
+expect 0 "2 skipped or failed results left out" -- "$IPCB" export lab-a.json --no-skipped
+check '[ "$("$IPCB" export lab-a.json --no-skipped 2>/dev/null | wc -l)" = 37 ]'
+
+# --label names a machine in the header and columns; a FILE that is not an input is refused
+check 'grep -q "^A = lab-a.json: lab-A, started" <("$IPCB" compare lab-a.json lab-b.json --label lab-a.json=lab-A)'
+check 'grep -q "^lab-B,lock/mcs," <("$IPCB" export lab-a.json ./lab-b.json --label lab-b.json=lab-B)'
+expect 2 "--label 'nosuch.json=x': no input file is nosuch.json" -- "$IPCB" compare lab-a.json lab-b.json --label nosuch.json=x
+expect 2 "--label 'lab-a.json': expected FILE=NAME" -- "$IPCB" compare lab-a.json lab-b.json --label lab-a.json
+
+# --group: three nodes as one column: the median of their medians, the min-max spread of the node
+# medians, and the node that stands apart (rep-b-shift's lock/tas, 8% above the others) named
+"$IPCB" compare rep3-a.json --group pool=rep-a.json,rep-b.json,rep-b-shift.json >"$TMP/group.txt"
+check '[ $? = 0 ]'
+check 'grep -q "^B = group pool, 3 files pooled:$" "$TMP/group.txt" && grep -q "^  B3 = rep-b-shift.json:" "$TMP/group.txt"'
+check 'grep -qE "^benchmark .* A median +B median +B spread +B/A +sig +rounds +flags$" "$TMP/group.txt"'
+check 'grep -qE "^lock/tas +threading=multi +single +2.51 ns +2.53 ns +2.49 ns–2.74 ns +1.007 +\? +3/15 .*B outlier: B3 rep-b-shift.json \(\+8%\)$" "$TMP/group.txt"'
+check 'grep -qE "^handoff/futex +- +same-cpu +896.1 ns +908.9 ns +897.7 ns–908.9 ns " "$TMP/group.txt"'
+check '[ "$(grep -c "outlier: " "$TMP/group.txt")" = 1 ]'
+# the pooled round medians are tested: 15 against rep-a's 5
+check 'grep -qE "^modeswitch/funcall .* 5/15 " <("$IPCB" compare rep-a.json --group pool=rep-a.json,rep-b.json,rep-b-shift.json)'
+"$IPCB" compare --group pool=rep-a.json,rep-b.json,rep-b-shift.json rep3-a.json --format csv >"$TMP/group.csv"
+check 'head -n 1 "$TMP/group.csv" | grep -q "^id,params,placement,A_status,A_median_ns,A_ci95_lo,A_ci95_hi,A_samples,A_rounds,A_nodes,A_min_ns,A_max_ns,B_status,"'
+check 'grep -q "^lock/tas,threading=multi,single,ok,2.530675,,,300,15,3/3,2.4888105,2.7376915,ok,.*A outlier: A3 rep-b-shift.json (+8%)\"$" "$TMP/group.csv"'
+check 'grep -qF "2.49--2.74 ns\\textsuperscript{\\ddag}" <("$IPCB" compare rep3-a.json --group pool=rep-a.json,rep-b.json,rep-b-shift.json --format latex)'
+expect 2 "expected two or more results files or groups" -- "$IPCB" compare --group pool=rep-a.json,rep-b.json
+expect 2 "--group 'pool': expected NAME=FILE,FILE,..." -- "$IPCB" compare rep-a.json --group pool
+expect 2 "--group is an option of compare" -- "$IPCB" export rep-a.json --group p=rep-b.json
 
 # bad input: exit 2, one line naming the file and the position
 for cmd in "compare lab-a.json" "export"; do
