@@ -807,9 +807,12 @@ static int match_file(struct rows *rs, size_t f, const json_t *doc, const struct
 		size_t occ, *idx;
 		int rc;
 
-		if (asprintf(&seen, "%zu\x1e%s", f, pl) < 0 || !strmap_put(&rs->seen, seen))
+		if (asprintf(&seen, "%zu\x1e%s", f, pl) < 0)
 			return -1;
+		rc = strmap_put(&rs->seen, seen) ? 0 : -1;
 		free(seen);
+		if (rc)
+			return -1;
 		if (!ipcb_only_match(o->only, o->nonly, ipcb_jstr(r, "id")))
 			continue;
 		ipcb_result_params(r, NULL, params, sizeof(params));
@@ -2335,6 +2338,9 @@ static int parse_table_opts(const char *cmd, int argc, char **argv, struct table
 			return EXIT_USAGE;
 		}
 	}
+	for (; optind < argc; optind++) /* after "--" */
+		if (add_path(to, argv[optind]))
+			return EXIT_USAGE;
 	return 0;
 }
 
