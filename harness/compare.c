@@ -1923,7 +1923,8 @@ int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ip
 	for (i = 0; i < rs.n; i++) {
 		struct view v;
 
-		if (rs.v[i].absorbed || (c.latex && !row_complete(&rs.v[i], &c)))
+		/* a paper table, or --no-skipped: only compared rows; the rest are counted below */
+		if (rs.v[i].absorbed || ((c.latex || o->no_skipped) && !row_complete(&rs.v[i], &c)))
 			continue;
 		gate |= compare_row(&t, &rs.v[i], &c);
 		by_role |= rs.v[i].by_role;
@@ -2149,7 +2150,8 @@ static const char compare_help[] =
 	"                               pools the nodes' round medians. Repeat for several groups;\n"
 	"                               columns follow the command line\n"
 	"  --label FILE=NAME            name the machine of FILE (its path or file name) NAME\n"
-	"  --no-skipped                 one line counting the rows not compared, not each reason\n"
+	"  --no-skipped                 only compared rows; one line counts the others (missing,\n"
+	"                               skipped or failed) instead of listing each reason\n"
 	"  --only PATTERN               only ids matching this fnmatch pattern ('lock/*', or a\n"
 	"                               family name); repeat for several\n"
 	"  --fail-above PCT             a regression gate: exit 1 when a result of B, C... is\n"

@@ -183,6 +183,7 @@ check 'grep -q "| 2.51 | 2.53 | 0.00277 | no |  |$" "$TMP/a.md"'
 "$IPCB" compare lab-a.json lab-b.json --no-skipped >"$TMP/ns.txt"
 check 'grep -qx "not compared: 4 results missing from a file, skipped or failed (run without --no-skipped for the reasons)" "$TMP/ns.txt"'
 check '! grep -q "CPU lacks PKU" "$TMP/ns.txt"'
+check '! grep -qE "^(pkey/wrpkru|lock/mcs|lock/futex-mutex) " "$TMP/ns.txt" && grep -qE "^lock/tas " "$TMP/ns.txt"'
 expect 0 "2 skipped or failed results left out" -- "$IPCB" export lab-a.json --no-skipped
 check '[ "$("$IPCB" export lab-a.json --no-skipped 2>/dev/null | wc -l)" = 37 ]'
 
