@@ -2080,8 +2080,8 @@ static void export_latex_notes(const struct ipcb_rfile *files, size_t n, FILE *o
 	fputs("\\par}\n", out);
 }
 
-int ipcb_export_files(const struct ipcb_rfile *files, size_t n, enum ipcb_table_format format, char **only,
-		      int nonly, int no_skipped, FILE *out)
+int ipcb_export_rows(const struct ipcb_rfile *files, size_t n, enum ipcb_table_format format, char **only,
+		     int nonly, int no_skipped, FILE *out)
 {
 	struct table t;
 	const json_t *r;
@@ -2111,6 +2111,12 @@ int ipcb_export_files(const struct ipcb_rfile *files, size_t n, enum ipcb_table_
 			left == 1 ? "" : "s");
 	table_free(&t);
 	return rows || !nonly ? 0 : -1;
+}
+
+int ipcb_export_files(const struct ipcb_rfile *files, size_t n, enum ipcb_table_format format, char **only,
+		      int nonly, FILE *out)
+{
+	return ipcb_export_rows(files, n, format, only, nonly, 0, out);
 }
 
 /* --- the commands --------------------------------------------------------------- */
@@ -2462,7 +2468,7 @@ int ipcb_cmd_export(int argc, char **argv)
 	rc = load_or_complain("export", files, &to);
 	if (rc)
 		goto out;
-	if (ipcb_export_files(files, n, to.format, to.only, to.nonly, to.no_skipped, stdout))
+	if (ipcb_export_rows(files, n, to.format, to.only, to.nonly, to.no_skipped, stdout))
 		rc = usage("export", "no result matches --only");
 	ipcb_rfiles_free(files, n);
 out:

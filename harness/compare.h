@@ -76,12 +76,12 @@ double ipcb_mann_whitney_p(const double *a, size_t na, const double *b, size_t n
 
 /* The compare table and its header to out; 1 if the regression gate tripped, -1 if nothing matched --only, else 0. */
 int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ipcb_compare_opts *o, FILE *out);
-/*
- * One row per result; with no_skipped, skipped and failed results are left
- * out and counted on stderr. 0, or -1 if no result matched --only.
- */
+/* One row per result; 0, or -1 if no result matched --only. */
 int ipcb_export_files(const struct ipcb_rfile *files, size_t n, enum ipcb_table_format format, char **only,
-		      int nonly, int no_skipped, FILE *out);
+		      int nonly, FILE *out);
+/* The same; with no_skipped, skipped and failed results are left out and counted on stderr. */
+int ipcb_export_rows(const struct ipcb_rfile *files, size_t n, enum ipcb_table_format format, char **only,
+		     int nonly, int no_skipped, FILE *out);
 
 int ipcb_cmd_compare(int argc, char **argv);
 /* `ipcbench export FILE --format csv|markdown`: one row per result. */
