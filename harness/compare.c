@@ -2,13 +2,14 @@
 /*
  * compare.c - reading results files back. `compare` matches results by
  * (id, params, placement name) across files, from one machine or several,
- * and says for each whether the difference is more than noise: a
- * Mann-Whitney U test on the stored samples (they are not normal: long right
- * tails), or disjoint confidence intervals when a file has no samples.
- * `export` flattens one file into a table. Both read only results files, so
- * they work on files from machines and versions this binary never saw; and
- * they never drop a row silently: a result only one file has, or one that
- * was skipped, is listed with its reason.
+ * falling back to the placement's role where a machine lacks the placement,
+ * and says for each whether the difference is more than run-to-run noise: a
+ * Mann-Whitney U test on the per-round medians (each round ran in its own
+ * process; the samples inside one process are correlated and say nothing
+ * about the next run). `export` flattens one file into a table. Both read
+ * only results files, so they work on files from machines and versions this
+ * binary never saw; and they never drop a row silently: a result only one
+ * file has, or one that was skipped, is listed with its reason.
  */
 #include "compare.h"
 
@@ -17,6 +18,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,13 +61,16 @@ static void cpu_short(const char *model, char *buf, size_t len)
 			memmove(p, p + strlen(noise[i]), strlen(p + strlen(noise[i])) + 1);
 }
 
+/* The machine: its label (a name the user chose) where the file has one, else the host name. */
 static void base_label(const struct ipcb_rfile *f, char *buf, size_t len)
 {
 	const json_t *m = json_object_get(f->doc, "machine");
 	char cpu[128];
 
+	const char *name = ipcb_jstr(m, "label")[0] ? ipcb_jstr(m, "label") : ipcb_jstr(m, "hostname");
+
 	cpu_short(ipcb_jstr(m, "cpu_model"), cpu, sizeof(cpu));
-	snprintf(buf, len, "%s%s%s%s", ipcb_jstr(m, "hostname"), cpu[0] ? " (" : "", cpu, cpu[0] ? ")" : "");
+	snprintf(buf, len, "%s%s%s%s", name, cpu[0] ? " (" : "", cpu, cpu[0] ? ")" : "");
 }
 
 static int label_taken(const struct ipcb_rfile *files, size_t n, size_t self, const char *label, int base)
@@ -211,27 +216,18 @@ static double stat_of(const json_t *r, const char *key)
 	return json_number_value(json_object_get(json_object_get(r, "stats"), key));
 }
 
+/*
+ * The reported 95% interval of the median: interval95, the wider of the
+ * within-process and the between-process one; stats.ci95 in a file written
+ * before interval95 existed.
+ */
 static double ci_of(const json_t *r, int hi)
 {
+	const json_t *iv = json_object_get(r, "interval95");
+
+	if (json_array_size(iv) == 2 && json_is_number(json_array_get(iv, 0)) && json_is_number(json_array_get(iv, 1)))
+		return json_number_value(json_array_get(iv, (size_t)hi));
 	return json_number_value(json_array_get(json_object_get(json_object_get(r, "stats"), "ci95"), (size_t)hi));
-}
-
-/* The stored samples as doubles (malloc'd; NULL when there are none). */
-static double *samples_of(const json_t *r, size_t *n)
-{
-	const json_t *a = json_object_get(r, "samples"), *v;
-	double *x;
-	size_t i;
-
-	*n = 0;
-	if (!json_array_size(a))
-		return NULL;
-	x = malloc(json_array_size(a) * sizeof(*x));
-	if (!x)
-		return NULL;
-	json_array_foreach(a, i, v)
-		x[(*n)++] = json_number_value(v);
-	return x;
 }
 
 /* --- tables: one model, three renderings ----------------------------------- */
@@ -381,12 +377,61 @@ static void print_csv(const struct table *t, FILE *out)
 	}
 }
 
+/* Text for LaTeX: its special characters escaped, and the few non-ASCII marks we write as commands. */
+static void latex_escape(const char *s, FILE *out)
+{
+	static const struct {
+		const char *from, *to;
+	} map[] = { { "\\", "\\textbackslash{}" }, { "&", "\\&" },	       { "%", "\\%" },
+		    { "$", "\\$" },		  { "#", "\\#" },	       { "_", "\\_" },
+		    { "{", "\\{" },		  { "}", "\\}" },	       { "~", "\\textasciitilde{}" },
+		    { "^", "\\textasciicircum{}" }, { "±", "$\\pm$" },	       { "↔", "$\\leftrightarrow$" },
+		    { "–", "--" },		  { "†", "\\textsuperscript{\\dag}" }, { "‡", "\\textsuperscript{\\ddag}" } };
+	size_t k;
+
+	while (*s) {
+		for (k = 0; k < sizeof(map) / sizeof(map[0]); k++)
+			if (strncmp(s, map[k].from, strlen(map[k].from)) == 0)
+				break;
+		if (k < sizeof(map) / sizeof(map[0])) {
+			fputs(map[k].to, out);
+			s += strlen(map[k].from);
+		} else {
+			fputc(*s++, out);
+		}
+	}
+}
+
+/* booktabs: \toprule, the header, \midrule, the rows, \bottomrule; numbers right-aligned. */
+static void print_latex(const struct table *t, FILE *out)
+{
+	size_t r, c;
+
+	fputs("% needs \\usepackage{booktabs}\n\\begin{tabular}{", out);
+	for (c = 0; c < t->ncols; c++)
+		fputc(t->right[c] ? 'r' : 'l', out);
+	fputs("}\n\\toprule\n", out);
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			if (c)
+				fputs(" & ", out);
+			latex_escape(table_at(t, r, c), out);
+		}
+		fputs(" \\\\\n", out);
+		if (r == 0)
+			fputs("\\midrule\n", out);
+	}
+	fputs("\\bottomrule\n\\end{tabular}\n", out);
+}
+
 static void table_print(const struct table *t, enum ipcb_table_format f, FILE *out)
 {
 	if (f == IPCB_FMT_CSV)
 		print_csv(t, out);
 	else if (f == IPCB_FMT_MARKDOWN)
 		print_markdown(t, out);
+	else if (f == IPCB_FMT_LATEX)
+		print_latex(t, out);
 	else
 		print_text(t, out);
 }
@@ -401,30 +446,64 @@ static void table_free(struct table *t)
 	free(t->right);
 }
 
-/* A figure in ns for people (2.52 ns, 1.31 us), or exact for machines (csv). */
-static void fmt_ns(double ns, int raw, char *buf, size_t len)
+/* The decimals that show v with three significant digits (0 for 100 and above). */
+static int sig3_decimals(double v)
 {
-	if (raw)
-		snprintf(buf, len, "%.10g", ns);
-	else
-		ipcb_fmt_ns(ns, buf, len);
+	char buf[32];
+	double r;
+	int d;
+
+	snprintf(buf, sizeof(buf), "%.2e", fabs(v)); /* rounded first: 9.996 is 10.0, not 9.996 */
+	r = strtod(buf, NULL);
+	if (r == 0 || !isfinite(r))
+		return 0;
+	d = 2 - (int)floor(log10(r));
+	return d > 0 ? d : 0;
 }
 
-/* A plain number: three significant digits for a paper table, exact for csv. */
+/* A plain number: three significant digits for a paper table (1230 for 1234.5), exact for csv. */
 static void fmt_num(double v, int raw, char *buf, size_t len)
 {
-	double a = fabs(v);
+	char tmp[32];
 
-	if (raw)
+	if (raw) {
 		snprintf(buf, len, "%.10g", v);
-	else if (a >= 100 || a == 0)
-		snprintf(buf, len, "%.0f", v);
-	else if (a >= 10)
-		snprintf(buf, len, "%.1f", v);
-	else if (a >= 1)
-		snprintf(buf, len, "%.2f", v);
-	else
-		snprintf(buf, len, "%.3g", v);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%.2e", v);
+	v = strtod(tmp, NULL);
+	snprintf(buf, len, "%.*f", sig3_decimals(v), v);
+}
+
+/* The unit a figure is shown in (ns, us, ms, s) and the decimals that give it three digits. */
+struct scale {
+	double div;
+	const char *unit;
+	int decimals;
+};
+
+static void scale_for(double ns, struct scale *sc)
+{
+	static const struct {
+		double below, div;
+		const char *unit;
+	} units[] = { { 1e3, 1, "ns" }, { 1e6, 1e3, "us" }, { 1e9, 1e6, "ms" }, { INFINITY, 1e9, "s" } };
+	size_t k = 0;
+
+	while (k + 1 < sizeof(units) / sizeof(units[0]) && fabs(ns) >= units[k].below)
+		k++;
+	sc->div = units[k].div;
+	sc->unit = units[k].unit;
+	sc->decimals = sig3_decimals(ns / sc->div);
+}
+
+/* "2.52 ± 0.01 ns", "17.4 ± 0.2 us": the median to three digits in its unit, the half-width alike. */
+static void fmt_pm(double med, double lo, double hi, char *buf, size_t len)
+{
+	struct scale sc;
+
+	scale_for(med, &sc);
+	snprintf(buf, len, "%.*f ± %.*f %s", sc.decimals, med / sc.div, sc.decimals, (hi - lo) / 2 / sc.div, sc.unit);
 }
 
 /* --- Mann-Whitney U ------------------------------------------------------ */
@@ -524,83 +603,308 @@ double ipcb_mann_whitney_p(const double *a, size_t na, const double *b, size_t n
 	return z > 0 ? erfc(z / sqrt(2)) : 1;
 }
 
+/* --- a string-keyed hash map: matching stays linear in the number of results ---- */
+
+/*
+ * Open addressing with linear probing, keys owned by the map, a size_t per
+ * key. Looking rows up by scanning them made a 10,000-result file take two
+ * minutes when keys repeat (every repeat rescanned all rows per occurrence).
+ */
+struct strmap {
+	size_t cap, n;
+	char **keys;
+	size_t *vals;
+};
+
+static size_t str_hash(const char *s)
+{
+	size_t h = (size_t)14695981039346656037ULL; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * (size_t)1099511628211ULL;
+	return h;
+}
+
+static size_t strmap_find(const struct strmap *m, const char *key)
+{
+	size_t i = str_hash(key) & (m->cap - 1);
+
+	while (m->keys[i] && strcmp(m->keys[i], key))
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static int strmap_grow(struct strmap *m)
+{
+	struct strmap bigger = { .cap = m->cap ? m->cap * 2 : 64 };
+	size_t i, at;
+
+	bigger.keys = calloc(bigger.cap, sizeof(*bigger.keys));
+	bigger.vals = calloc(bigger.cap, sizeof(*bigger.vals));
+	if (!bigger.keys || !bigger.vals) {
+		free(bigger.keys);
+		free(bigger.vals);
+		return -1;
+	}
+	for (i = 0; i < m->cap; i++) {
+		if (!m->keys[i])
+			continue;
+		at = strmap_find(&bigger, m->keys[i]);
+		bigger.keys[at] = m->keys[i];
+		bigger.vals[at] = m->vals[i];
+	}
+	bigger.n = m->n;
+	free(m->keys);
+	free(m->vals);
+	*m = bigger;
+	return 0;
+}
+
+/* The value of key, or NULL when absent. */
+static size_t *strmap_get(const struct strmap *m, const char *key)
+{
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	i = strmap_find(m, key);
+	return m->keys[i] ? &m->vals[i] : NULL;
+}
+
+/* The value of key, added as 0 when absent; NULL when out of memory. */
+static size_t *strmap_put(struct strmap *m, const char *key)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap && strmap_grow(m))
+		return NULL;
+	i = strmap_find(m, key);
+	if (!m->keys[i]) {
+		m->keys[i] = strdup(key);
+		if (!m->keys[i])
+			return NULL;
+		m->vals[i] = 0;
+		m->n++;
+	}
+	return &m->vals[i];
+}
+
+static void strmap_free(struct strmap *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
 /* --- compare: matching ----------------------------------------------------- */
 
 struct row {
 	char *key; /* id, params, placement and the occurrence in its file */
 	const char *id, *placement;
+	const char *role; /* placement.role of the result that opened the row, "" when none */
+	size_t role_occ;  /* its occurrence among that file's results of the same id, params, role */
 	char params[256];
-	const json_t **res; /* per file; NULL: not in that file */
+	const json_t **res;  /* per file; NULL: not in that file */
+	unsigned char *own;  /* per file: res is this row's own key (0: borrowed by role) */
+	unsigned char *lent; /* per file: the own result is also shown in a row matched by role */
+	int by_role;	     /* some res borrowed: the placements differ, the roles agree */
+	int absorbed;	     /* every own result shown in a row matched by role: not printed */
 };
 
 struct rows {
 	struct row *v;
-	size_t n, nfiles;
+	size_t n, cap, nfiles;
+	struct strmap keys;   /* row key -> row index */
+	struct strmap counts; /* "file id params placement|role" -> occurrences so far */
+	struct strmap roles;  /* "file id params role occurrence" -> row index */
+	struct strmap seen;   /* "file placement": placements a file without topology.placements used */
 };
-
-static char *result_key(const json_t *r, const char *params, int occurrence)
-{
-	char *key;
-
-	if (asprintf(&key, "%s\x1f%s\x1f%s\x1f%d", ipcb_jstr(r, "id"), params,
-		     ipcb_jstr(json_object_get(r, "placement"), "name"), occurrence) < 0)
-		return NULL;
-	return key;
-}
-
-static struct row *row_find(struct rows *rs, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < rs->n; i++)
-		if (strcmp(rs->v[i].key, key) == 0)
-			return &rs->v[i];
-	return NULL;
-}
 
 static struct row *row_add(struct rows *rs, const json_t *r, const char *params, char *key)
 {
 	struct row *row;
 
-	rs->v = realloc(rs->v, (rs->n + 1) * sizeof(*rs->v));
-	row = &rs->v[rs->n++];
+	if (rs->n == rs->cap) {
+		struct row *v = realloc(rs->v, (rs->cap ? 2 * rs->cap : 64) * sizeof(*rs->v));
+
+		if (!v)
+			return NULL;
+		rs->v = v;
+		rs->cap = rs->cap ? 2 * rs->cap : 64;
+	}
+	row = &rs->v[rs->n];
+	memset(row, 0, sizeof(*row));
+	row->res = calloc(rs->nfiles, sizeof(*row->res));
+	row->own = calloc(rs->nfiles, 1);
+	row->lent = calloc(rs->nfiles, 1);
+	if (!row->res || !row->own || !row->lent) {
+		free(row->res);
+		free(row->own);
+		free(row->lent);
+		return NULL;
+	}
 	row->key = key;
 	row->id = ipcb_jstr(r, "id");
 	row->placement = ipcb_jstr(json_object_get(r, "placement"), "name");
+	row->role = "";
 	snprintf(row->params, sizeof(row->params), "%s", params);
-	row->res = calloc(rs->nfiles, sizeof(*row->res));
+	rs->n++;
 	return row;
 }
 
+/* The next occurrence number of what in file f (0 for the first). */
+static int next_occurrence(struct rows *rs, size_t f, const char *what, size_t *occ)
+{
+	char *k;
+	size_t *cnt;
+
+	if (asprintf(&k, "%zu\x1e%s", f, what) < 0)
+		return -1;
+	cnt = strmap_put(&rs->counts, k);
+	free(k);
+	if (!cnt)
+		return -1;
+	*occ = (*cnt)++;
+	return 0;
+}
+
+/* Remember a result's role, so that a file lacking its placement can match it by role. */
+static void note_role(struct rows *rs, size_t f, size_t idx, const json_t *r, const char *params)
+{
+	const char *role = ipcb_jstr(json_object_get(r, "placement"), "role");
+	struct row *row = &rs->v[idx];
+	char *base, *k;
+	size_t occ, *slot;
+
+	if (!role[0] || asprintf(&base, "%s\x1f%s\x1f%s", ipcb_jstr(r, "id"), params, role) < 0)
+		return;
+	if (next_occurrence(rs, f, base, &occ) == 0 && asprintf(&k, "%zu\x1e%s\x1f%zu", f, base, occ) >= 0) {
+		slot = strmap_put(&rs->roles, k);
+		if (slot)
+			*slot = idx;
+		free(k);
+	}
+	free(base);
+	if (!row->role[0]) {
+		row->role = role;
+		row->role_occ = occ;
+	}
+}
+
 /* A result repeated in one file (the same key twice) matches the same repetition elsewhere. */
-static void match_file(struct rows *rs, size_t f, const json_t *doc, const struct ipcb_compare_opts *o)
+static int match_file(struct rows *rs, size_t f, const json_t *doc, const struct ipcb_compare_opts *o)
 {
 	const json_t *r;
 	size_t i;
 
 	json_array_foreach(json_object_get(doc, "results"), i, r) {
-		char params[256], *key;
-		struct row *row;
-		int occ = 0;
+		const char *pl = ipcb_jstr(json_object_get(r, "placement"), "name");
+		char params[256], *base, *key, *seen;
+		size_t occ, *idx;
+		int rc;
 
+		if (asprintf(&seen, "%zu\x1e%s", f, pl) < 0)
+			return -1;
+		rc = strmap_put(&rs->seen, seen) ? 0 : -1;
+		free(seen);
+		if (rc)
+			return -1;
 		if (!ipcb_only_match(o->only, o->nonly, ipcb_jstr(r, "id")))
 			continue;
 		ipcb_result_params(r, NULL, params, sizeof(params));
-		for (;;) {
-			key = result_key(r, params, occ);
-			row = key ? row_find(rs, key) : NULL;
-			if (!row || !row->res[f])
-				break;
+		if (asprintf(&base, "%s\x1f%s\x1f%s", ipcb_jstr(r, "id"), params, pl) < 0)
+			return -1;
+		rc = next_occurrence(rs, f, base, &occ);
+		if (rc == 0)
+			rc = asprintf(&key, "%s\x1f%zu", base, occ) < 0 ? -1 : 0;
+		free(base);
+		if (rc)
+			return -1;
+		idx = strmap_get(&rs->keys, key);
+		if (idx) {
 			free(key);
-			occ++;
+		} else {
+			idx = strmap_put(&rs->keys, key);
+			if (!idx || !row_add(rs, r, params, key)) {
+				free(key);
+				return -1;
+			}
+			*idx = rs->n - 1;
 		}
-		if (!key)
+		rs->v[*idx].res[f] = r;
+		rs->v[*idx].own[f] = 1;
+		note_role(rs, f, *idx, r, params);
+	}
+	return 0;
+}
+
+/*
+ * Does file f's machine have this placement? topology.placements says (null:
+ * not on that machine); a file without it has the placements its results used.
+ */
+static int has_placement(const struct rows *rs, const struct ipcb_rfile *file, size_t f, const char *name)
+{
+	const json_t *pl = json_object_get(json_object_get(json_object_get(file->doc, "machine"), "topology"),
+					   "placements");
+	char *k;
+	int has;
+
+	if (json_is_object(pl) && json_object_get(pl, name))
+		return !json_is_null(json_object_get(pl, name));
+	if (asprintf(&k, "%zu\x1e%s", f, name) < 0)
+		return 1;
+	has = strmap_get(&rs->seen, k) != NULL;
+	free(k);
+	return has;
+}
+
+static void lend(struct row *to, struct row *from, size_t f, size_t nfiles)
+{
+	size_t g;
+
+	to->res[f] = from->res[f];
+	to->by_role = 1;
+	from->lent[f] = 1;
+	if (from->by_role)
+		return;
+	for (g = 0; g < nfiles; g++)
+		if (from->own[g] && !from->lent[g])
+			return;
+	from->absorbed = 1;
+}
+
+/*
+ * Placement names depend on the topology (the nearest pair of cores is
+ * same-cache on one machine, cross-cache on another); roles mean the same on
+ * every machine. Where a file's machine lacks a row's placement, take that
+ * file's result of the same role, and drop the row it came from when all of
+ * that row is shown here.
+ */
+static void match_roles(struct rows *rs, const struct ipcb_rfile *files)
+{
+	size_t i, f, *j;
+	char *k;
+
+	for (i = 0; i < rs->n; i++) {
+		struct row *row = &rs->v[i];
+
+		if (row->absorbed || !row->role[0])
 			continue;
-		if (row)
-			free(key);
-		else
-			row = row_add(rs, r, params, key);
-		row->res[f] = r;
+		for (f = 0; f < rs->nfiles; f++) {
+			if (row->res[f] || has_placement(rs, &files[f], f, row->placement))
+				continue;
+			if (asprintf(&k, "%zu\x1e%s\x1f%s\x1f%s\x1f%zu", f, row->id, row->params, row->role,
+				     row->role_occ) < 0)
+				continue;
+			j = strmap_get(&rs->roles, k);
+			free(k);
+			if (j && *j != i && rs->v[*j].own[f] && !rs->v[*j].absorbed)
+				lend(row, &rs->v[*j], f, rs->nfiles);
+		}
 	}
 }
 
@@ -611,40 +915,198 @@ static void rows_free(struct rows *rs)
 	for (i = 0; i < rs->n; i++) {
 		free(rs->v[i].key);
 		free(rs->v[i].res);
+		free(rs->v[i].own);
+		free(rs->v[i].lent);
 	}
 	free(rs->v);
+	strmap_free(&rs->keys);
+	strmap_free(&rs->counts);
+	strmap_free(&rs->roles);
+	strmap_free(&rs->seen);
+}
+
+/* --- compare: columns (one file, or a group of files pooled) and significance --- */
+
+struct unit {
+	char letter;
+	const char *group;   /* the group's name; NULL: one file */
+	size_t first, count; /* its files: files[first..first+count) */
+};
+
+/* One column's view of one row: a file's result, or a group's results pooled. */
+struct view {
+	const json_t *r;	/* the first ok result, else the first present one; NULL: none */
+	size_t present, ok;	/* members with a result, and with an ok one */
+	double median;		/* a file: stats.median; a group: the median of its members' medians */
+	double lo, hi;		/* a file: interval95; a group: the lowest and highest member median */
+	size_t samples, rounds; /* summed over the members */
+	int unstable;		/* a member's result is flagged unstable */
+	size_t outlier;		/* a group: the file whose median stands apart, or SIZE_MAX */
+	double outlier_dev;	/* its median over the group's, minus 1 */
+};
+
+static int cmp_double(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/* The median of x[0..n), n >= 1; x is sorted in place. */
+static double median_of(double *x, size_t n)
+{
+	qsort(x, n, sizeof(*x), cmp_double);
+	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+}
+
+/* How many replicates a result has: its round medians, or 1 (a file from before rounds were stored). */
+static size_t rounds_of(const json_t *r)
+{
+	size_t n = json_array_size(json_object_get(r, "round_medians"));
+
+	return n ? n : 1;
+}
+
+/*
+ * A node whose median stands apart from the group's: further from it than
+ * three (scaled) median absolute deviations of the nodes and than 5%. Needs
+ * three nodes: with two, neither is the odd one.
+ */
+static void find_outlier(const double *meds, const size_t *file, size_t n, struct view *v)
+{
+	double *dev = malloc(n * sizeof(*dev)), mad, worst = 0;
+	size_t i;
+
+	if (!dev || n < 3) {
+		free(dev);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		dev[i] = fabs(meds[i] - v->median);
+	mad = median_of(dev, n);
+	for (i = 0; i < n; i++) {
+		double d = fabs(meds[i] - v->median);
+
+		if (d > fmax(3 * 1.4826 * mad, 0.05 * fabs(v->median)) && d > worst) {
+			worst = d;
+			v->outlier = file[i];
+			v->outlier_dev = meds[i] / v->median - 1;
+		}
+	}
+	free(dev);
+}
+
+static void unit_view(const struct row *row, const struct unit *u, struct view *v)
+{
+	double *meds = malloc(u->count * sizeof(*meds));
+	size_t *file = malloc(u->count * sizeof(*file)), f;
+
+	memset(v, 0, sizeof(*v));
+	v->median = v->lo = v->hi = NAN;
+	v->outlier = SIZE_MAX;
+	for (f = u->first; meds && file && f < u->first + u->count; f++) {
+		const json_t *r = row->res[f];
+
+		if (!r)
+			continue;
+		if (!v->present++)
+			v->r = r;
+		if (!is_ok(r))
+			continue;
+		if (!v->ok)
+			v->r = r;
+		file[v->ok] = f;
+		meds[v->ok++] = stat_of(r, "median");
+		v->samples += json_array_size(json_object_get(r, "samples"));
+		v->rounds += rounds_of(r);
+		v->unstable |= json_is_true(json_object_get(r, "unstable"));
+	}
+	if (v->ok && !u->group) {
+		v->median = meds[0];
+		v->lo = ci_of(v->r, 0);
+		v->hi = ci_of(v->r, 1);
+	} else if (v->ok) {
+		double *sorted = malloc(v->ok * sizeof(*sorted));
+
+		if (sorted) {
+			memcpy(sorted, meds, v->ok * sizeof(*sorted));
+			v->median = median_of(sorted, v->ok);
+			v->lo = sorted[0];
+			v->hi = sorted[v->ok - 1];
+			free(sorted);
+			find_outlier(meds, file, v->ok, v);
+		}
+	}
+	free(meds);
+	free(file);
 }
 
 /* --- compare: significance ------------------------------------------------- */
 
-enum test_kind { TEST_NONE, TEST_MWU, TEST_CI };
+enum test_kind { TEST_NONE, TEST_MWU, TEST_FEW };
 
 struct verdict {
 	enum test_kind test;
 	double ratio; /* median of b / median of a; NAN when either is not ok */
 	double p;     /* Mann-Whitney p; NAN unless TEST_MWU */
+	size_t na, nb; /* replicates (round medians) on each side */
 	int significant;
 	const char *mark;
 };
 
-/* Fewer stored samples than this on a side: compare the CIs instead. */
-#define MWU_MIN_SAMPLES 5
+/* Fewer round medians than this on a side: too few to test (with 4 a side the smallest p is 2/70). */
+#define MWU_MIN_ROUNDS 4
 
-static void judge(const json_t *a, const json_t *b, struct verdict *v)
+/*
+ * The replicates of a column: the median of each round, each from its own
+ * worker process, of every ok result it pools. A file written before rounds
+ * were stored has one: its median. malloc'd; NULL (n = 0) when out of memory.
+ */
+static double *replicates_of(const struct row *row, const struct unit *u, size_t *n)
 {
+	size_t f, i, cap = 0;
+	double *x;
+	const json_t *v;
+
+	for (f = u->first; f < u->first + u->count; f++)
+		if (is_ok(row->res[f]))
+			cap += rounds_of(row->res[f]);
+	*n = 0;
+	x = malloc((cap ? cap : 1) * sizeof(*x));
+	if (!x)
+		return NULL;
+	for (f = u->first; f < u->first + u->count; f++) {
+		const json_t *r = row->res[f];
+		size_t before = *n;
+
+		if (!is_ok(r))
+			continue;
+		json_array_foreach(json_object_get(r, "round_medians"), i, v)
+			if (json_is_number(v) && *n < cap)
+				x[(*n)++] = json_number_value(v);
+		if (*n == before && *n < cap)
+			x[(*n)++] = stat_of(r, "median");
+	}
+	return x;
+}
+
+static void judge(const struct row *row, const struct unit *ua, const struct unit *ub, struct verdict *v)
+{
+	struct view va, vb;
 	double *xa, *xb;
-	size_t na, nb;
 
 	memset(v, 0, sizeof(*v));
 	v->ratio = v->p = NAN;
 	v->mark = "";
-	if (!is_ok(a) || !is_ok(b))
+	unit_view(row, ua, &va);
+	unit_view(row, ub, &vb);
+	if (!va.ok || !vb.ok)
 		return;
-	v->ratio = stat_of(b, "median") / stat_of(a, "median");
-	xa = samples_of(a, &na);
-	xb = samples_of(b, &nb);
-	if (na >= MWU_MIN_SAMPLES && nb >= MWU_MIN_SAMPLES)
-		v->p = ipcb_mann_whitney_p(xa, na, xb, nb);
+	v->ratio = vb.median / va.median;
+	xa = replicates_of(row, ua, &v->na);
+	xb = replicates_of(row, ub, &v->nb);
+	if (v->na >= MWU_MIN_ROUNDS && v->nb >= MWU_MIN_ROUNDS)
+		v->p = ipcb_mann_whitney_p(xa, v->na, xb, v->nb);
 	free(xa);
 	free(xb);
 	if (v->p >= 0) {
@@ -654,9 +1116,8 @@ static void judge(const json_t *a, const json_t *b, struct verdict *v)
 		return;
 	}
 	v->p = NAN;
-	v->test = TEST_CI;
-	v->significant = ci_of(a, 1) < ci_of(b, 0) || ci_of(b, 1) < ci_of(a, 0);
-	v->mark = v->significant ? "#" : "~";
+	v->test = TEST_FEW;
+	v->mark = "?";
 }
 
 static int regressed(const struct verdict *v, const struct ipcb_compare_opts *o)
@@ -668,7 +1129,9 @@ static int regressed(const struct verdict *v, const struct ipcb_compare_opts *o)
 
 struct field {
 	char name[96];
-	char **val; /* per file */
+	char **val;  /* per file */
+	double *num; /* per file: a measured value, the same within tol; NAN: none */
+	double tol;  /* relative; 0: compare the text */
 };
 
 struct fields {
@@ -686,19 +1149,28 @@ static struct field *field_get(struct fields *fs, const char *name)
 	fs->v = realloc(fs->v, (fs->n + 1) * sizeof(*fs->v));
 	snprintf(fs->v[fs->n].name, sizeof(fs->v[0].name), "%s", name);
 	fs->v[fs->n].val = calloc(fs->nfiles, sizeof(char *));
+	fs->v[fs->n].num = malloc(fs->nfiles * sizeof(double));
+	for (i = 0; i < fs->nfiles; i++)
+		fs->v[fs->n].num[i] = NAN;
+	fs->v[fs->n].tol = 0;
 	return &fs->v[fs->n++];
+}
+
+static void field_text(struct fields *fs, const char *name, size_t f, const char *text)
+{
+	struct field *fd = field_get(fs, name);
+
+	free(fd->val[f]);
+	fd->val[f] = text ? strdup(text) : NULL;
 }
 
 static void field_set(struct fields *fs, const char *prefix, const char *key, size_t f, const json_t *v)
 {
 	char name[96], text[256];
-	struct field *fd;
 
 	snprintf(name, sizeof(name), "%s%s", prefix, key);
 	ipcb_scalar_text(v, text, sizeof(text));
-	fd = field_get(fs, name);
-	free(fd->val[f]);
-	fd->val[f] = strdup(text);
+	field_text(fs, name, f, text);
 }
 
 /* Every scalar member of o, as prefix.key. */
@@ -712,20 +1184,131 @@ static void fields_scalars(struct fields *fs, const char *prefix, const json_t *
 			field_set(fs, prefix, key, f, v);
 }
 
+/* "family 25 model 1 stepping 1": the model string of a VM may hide the CPU, these do not. */
+static void field_cpu_id(struct fields *fs, size_t f, const json_t *m)
+{
+	static const char *const keys[] = { "cpu_family", "cpu_model_number", "cpu_stepping" };
+	static const char *const words[] = { "family", "model", "stepping" };
+	char text[160] = "", val[48];
+	size_t used = 0;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		const json_t *v = json_object_get(m, keys[i]);
+
+		if (!v || json_is_null(v))
+			continue;
+		ipcb_scalar_text(v, val, sizeof(val));
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s %s", used ? " " : "", words[i], val);
+	}
+	field_text(fs, "cpu_id", f, used ? text : NULL);
+}
+
+/* The TSC rate is calibrated at every run: the same machine gives rates within 0.1%. */
+static void field_tsc(struct fields *fs, size_t f, const json_t *m)
+{
+	const json_t *v = json_object_get(m, "tsc_hz");
+	struct field *fd;
+	char text[48];
+
+	fd = field_get(fs, "tsc_rate");
+	fd->tol = 1e-3;
+	if (!json_is_number(v) || !(json_number_value(v) > 0)) {
+		field_text(fs, "tsc_rate", f, NULL);
+		return;
+	}
+	fd->num[f] = json_number_value(v);
+	snprintf(text, sizeof(text), "%.1f MHz", fd->num[f] / 1e6);
+	field_text(fs, "tsc_rate", f, text);
+}
+
+static void fmt_bytes(double b, char *buf, size_t len)
+{
+	if (b >= 1 << 20)
+		snprintf(buf, len, "%g MiB", b / (1 << 20));
+	else if (b >= 1 << 10)
+		snprintf(buf, len, "%g KiB", b / (1 << 10));
+	else
+		snprintf(buf, len, "%g B", b);
+}
+
+/* One group of caches, e.g. "L3 32 MiB x1 shared by 2 CPUs": what a cross-CPU result rides on. */
+static size_t cache_group(const json_t *caches, size_t i, char *buf, size_t len)
+{
+	const json_t *c = json_array_get(caches, i), *d;
+	const char *type = ipcb_jstr(c, "type");
+	size_t ncpus = json_array_size(json_object_get(c, "cpus")), count = 0, j;
+	double size = json_number_value(json_object_get(c, "size"));
+	char sz[32];
+
+	for (j = i; j < json_array_size(caches); j++) {
+		d = json_array_get(caches, j);
+		if (json_integer_value(json_object_get(d, "level")) != json_integer_value(json_object_get(c, "level")) ||
+		    strcmp(ipcb_jstr(d, "type"), type) || json_number_value(json_object_get(d, "size")) != size ||
+		    json_array_size(json_object_get(d, "cpus")) != ncpus)
+			break;
+		count++;
+	}
+	fmt_bytes(size, sz, sizeof(sz));
+	if (ncpus > 1)
+		snprintf(buf, len, "L%lld%s %s x%zu shared by %zu CPUs",
+			 (long long)json_integer_value(json_object_get(c, "level")),
+			 !strcmp(type, "data") ? "d" : !strcmp(type, "instruction") ? "i" : "", sz, count, ncpus);
+	else
+		snprintf(buf, len, "L%lld%s %s x%zu per CPU",
+			 (long long)json_integer_value(json_object_get(c, "level")),
+			 !strcmp(type, "data") ? "d" : !strcmp(type, "instruction") ? "i" : "", sz, count);
+	return count;
+}
+
+static void field_caches(struct fields *fs, size_t f, const json_t *topo)
+{
+	const json_t *caches = json_object_get(topo, "caches");
+	char text[512] = "", one[128];
+	size_t i = 0, used = 0;
+
+	while (i < json_array_size(caches) && used < sizeof(text)) {
+		i += cache_group(caches, i, one, sizeof(one));
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s", used ? "; " : "", one);
+	}
+	field_text(fs, "caches", f, json_array_size(caches) ? text : NULL);
+}
+
+/* The placements this machine has (same-cache, cross-cache, ...): which results can match by name. */
+static void field_placements(struct fields *fs, size_t f, const json_t *topo)
+{
+	const json_t *pl = json_object_get(topo, "placements"), *v;
+	char text[256] = "";
+	const char *name;
+	size_t used = 0;
+
+	json_object_foreach((json_t *)pl, name, v)
+		if (!json_is_null(v) && used < sizeof(text))
+			used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s", used ? ", " : "", name);
+	field_text(fs, "placements", f, json_is_object(pl) ? text : NULL);
+}
+
 /* What can make the same benchmark cost differently: the machine, its mitigations, the tool, the settings. */
 static void fields_collect(struct fields *fs, const struct ipcb_rfile *files, size_t n)
 {
-	static const char *const machine[] = { "hostname", "cpu_model", "microcode", "cpus", "kernel",
-					       "hypervisor", "governor", "turbo", "smt", NULL };
+	static const char *const machine[] = { "hostname", "label", "cpu_model", "vendor", "microcode", "cpus", NULL };
+	static const char *const system[] = { "kernel", "hypervisor", "governor", "turbo", "smt", NULL };
 	size_t f;
 	int i;
 
 	fs->nfiles = n;
 	for (f = 0; f < n; f++) {
 		const json_t *m = json_object_get(files[f].doc, "machine");
+		const json_t *topo = json_object_get(m, "topology");
 
 		for (i = 0; machine[i]; i++)
 			field_set(fs, "", machine[i], f, json_object_get(m, machine[i]));
+		field_cpu_id(fs, f, m);
+		field_tsc(fs, f, m);
+		field_caches(fs, f, topo);
+		field_placements(fs, f, topo);
+		for (i = 0; system[i]; i++)
+			field_set(fs, "", system[i], f, json_object_get(m, system[i]));
 	}
 	for (f = 0; f < n; f++)
 		fields_scalars(fs, "mitigations.", json_object_get(json_object_get(files[f].doc, "machine"),
@@ -741,7 +1324,10 @@ static int field_differs(const struct field *fd, size_t n)
 	size_t f;
 
 	for (f = 1; f < n; f++)
-		if (strcmp(fd->val[f] ? fd->val[f] : "absent", fd->val[0] ? fd->val[0] : "absent"))
+		if (fd->tol > 0 && !isnan(fd->num[0]) && !isnan(fd->num[f])) {
+			if (fabs(fd->num[f] - fd->num[0]) > fd->tol * fabs(fd->num[0]))
+				return 1;
+		} else if (strcmp(fd->val[f] ? fd->val[f] : "absent", fd->val[0] ? fd->val[0] : "absent"))
 			return 1;
 	return 0;
 }
@@ -754,6 +1340,7 @@ static void fields_free(struct fields *fs)
 		for (f = 0; f < fs->nfiles; f++)
 			free(fs->v[i].val[f]);
 		free(fs->v[i].val);
+		free(fs->v[i].num);
 	}
 	free(fs->v);
 }
@@ -763,9 +1350,21 @@ static const char *field_val(const struct field *fd, size_t f)
 	return fd->val[f] ? fd->val[f] : "absent";
 }
 
+/* Two CPUs can share a model string (a VM often shows "AMD EPYC"): these tell them apart. */
+static int hardware_differs(struct fields *fs)
+{
+	static const char *const hw[] = { "cpu_id", "microcode", "tsc_rate", "caches", "placements", "cpus", NULL };
+	int k;
+
+	for (k = 0; hw[k]; k++)
+		if (field_differs(field_get(fs, hw[k]), fs->nfiles))
+			return 1;
+	return 0;
+}
+
 static void print_same(struct fields *fs, const char *bullet, FILE *out)
 {
-	static const char *const shown[] = { "cpu_model", "kernel", "hypervisor", "smt", NULL };
+	static const char *const shown[] = { "cpu_model", "cpu_id", "tsc_rate", "kernel", "hypervisor", "smt", NULL };
 	size_t nmit = 0, i;
 	int k, first = 1;
 
@@ -773,9 +1372,11 @@ static void print_same(struct fields *fs, const char *bullet, FILE *out)
 	for (k = 0; shown[k]; k++) {
 		struct field *fd = field_get(fs, shown[k]);
 
-		if (field_differs(fd, fs->nfiles))
+		if (field_differs(fd, fs->nfiles) || !fd->val[0])
 			continue;
 		fprintf(out, "%s %s %s", first ? "" : ";", shown[k], field_val(fd, 0));
+		if (!strcmp(shown[k], "cpu_model") && hardware_differs(fs))
+			fputs(" (the name only: the hardware differs, see below)", out);
 		first = 0;
 	}
 	for (i = 0; i < fs->n; i++)
@@ -784,15 +1385,40 @@ static void print_same(struct fields *fs, const char *bullet, FILE *out)
 	fprintf(out, "%s mitigations: %zu entries identical\n", first ? "" : ";", nmit);
 }
 
-static void print_header(const struct ipcb_rfile *files, size_t n, enum ipcb_table_format fmt, FILE *out)
+/* Each file's name in the header: its column's letter, numbered inside a group ("B2"). */
+static char (*file_tags(const struct unit *units, size_t nunits, size_t n))[24]
+{
+	char (*tag)[24] = calloc(n, sizeof(*tag));
+	size_t u, k;
+
+	for (u = 0; tag && u < nunits; u++)
+		for (k = 0; k < units[u].count; k++) {
+			if (units[u].group)
+				snprintf(tag[units[u].first + k], sizeof(tag[0]), "%c%zu", units[u].letter, k + 1);
+			else
+				snprintf(tag[units[u].first + k], sizeof(tag[0]), "%c", units[u].letter);
+		}
+	return tag;
+}
+
+static void print_header(const struct ipcb_rfile *files, size_t n, const struct unit *units, size_t nunits,
+			 enum ipcb_table_format fmt, FILE *out)
 {
 	const char *bullet = fmt == IPCB_FMT_MARKDOWN ? "- " : "";
+	char (*tag)[24] = file_tags(units, nunits, n);
 	struct fields fs = { 0 };
-	size_t i, f, ndiff = 0;
+	size_t i, f, u, ndiff = 0;
 
-	for (f = 0; f < n; f++)
-		fprintf(out, "%s%c = %s: %s, started %s\n", bullet, files[f].letter, files[f].path, files[f].machine,
-			ipcb_jstr(files[f].doc, "started"));
+	if (!tag)
+		return;
+	for (u = 0; u < nunits; u++) {
+		if (units[u].group)
+			fprintf(out, "%s%c = group %s, %zu files pooled:\n", bullet, units[u].letter, units[u].group,
+				units[u].count);
+		for (f = units[u].first; f < units[u].first + units[u].count; f++)
+			fprintf(out, "%s%s%s = %s: %s, started %s\n", units[u].group ? "  " : "", bullet, tag[f],
+				files[f].path, files[f].machine, ipcb_jstr(files[f].doc, "started"));
+	}
 	fields_collect(&fs, files, n);
 	print_same(&fs, bullet, out);
 	for (i = 0; i < fs.n; i++) {
@@ -802,93 +1428,169 @@ static void print_header(const struct ipcb_rfile *files, size_t n, enum ipcb_tab
 			fprintf(out, "%sdiffers:\n", bullet);
 		fprintf(out, "%s  %s:", fmt == IPCB_FMT_MARKDOWN ? "  -" : "", fs.v[i].name);
 		for (f = 0; f < n; f++)
-			fprintf(out, "%s %c %s", f ? " |" : "", files[f].letter, field_val(&fs.v[i], f));
+			fprintf(out, "%s %s %s", f ? " |" : "", tag[f], field_val(&fs.v[i], f));
 		fputc('\n', out);
 	}
 	if (!ndiff)
 		fprintf(out, "%sdiffers: nothing recorded (machine, mitigations, tool version and settings)\n", bullet);
 	fputc('\n', out);
 	fields_free(&fs);
+	free(tag);
 }
 
 /* --- compare: the table ------------------------------------------------------ */
+
+struct cmp {
+	const struct ipcb_rfile *files;
+	size_t n;
+	const struct unit *units;
+	size_t nunits;
+	const struct ipcb_compare_opts *o;
+	int params; /* some row has params: show the column */
+	int raw;    /* csv: exact numbers, every test detail */
+	int latex;  /* a paper table: no flags column, marks explained below */
+};
 
 static int any_params(const struct rows *rs)
 {
 	size_t i;
 
 	for (i = 0; i < rs->n; i++)
-		if (rs->v[i].params[0])
+		if (!rs->v[i].absorbed && rs->v[i].params[0])
 			return 1;
 	return 0;
 }
 
-static void compare_columns(struct table *t, const struct ipcb_rfile *files, size_t n, int params, int raw)
+/* The name of a column in a paper table: the group, or the machine. */
+static const char *unit_name(const struct cmp *c, const struct unit *u)
 {
-	char name[64];
-	size_t f;
-
-	table_col(t, raw ? "id" : "benchmark", 0);
-	if (params || raw)
-		table_col(t, "params", 0);
-	table_col(t, "placement", 0);
-	for (f = 0; f < n; f++) {
-		if (raw) {
-			static const char *const per_file[] = { "status", "median_ns", "ci95_lo", "ci95_hi", "samples" };
-			size_t k;
-
-			for (k = 0; k < 5; k++) {
-				snprintf(name, sizeof(name), "%c_%s", files[f].letter, per_file[k]);
-				table_col(t, name, k > 0);
-			}
-		} else {
-			snprintf(name, sizeof(name), "%c median", files[f].letter);
-			table_col(t, name, 1);
-		}
-		if (f == 0)
-			continue;
-		snprintf(name, sizeof(name), "%c%s", files[f].letter, raw ? "_ratio" : "/A");
-		table_col(t, name, 1);
-		if (raw) {
-			snprintf(name, sizeof(name), "%c_p", files[f].letter);
-			table_col(t, name, 1);
-			snprintf(name, sizeof(name), "%c_test", files[f].letter);
-			table_col(t, name, 0);
-		}
-		if (raw)
-			snprintf(name, sizeof(name), "%c_sig", files[f].letter);
-		table_col(t, raw ? name : "sig", 0);
-	}
-	table_col(t, "flags", 0);
+	return u->group ? u->group : c->files[u->first].label;
 }
 
-static void cell_result(struct table *t, const json_t *r, int raw)
+static void compare_columns(struct table *t, const struct cmp *c)
 {
-	char num[32];
+	static const char *const per_file[] = { "status", "median_ns", "ci95_lo", "ci95_hi", "samples", "rounds" };
+	static const char *const per_group[] = { "nodes", "min_ns", "max_ns" };
+	char name[200];
+	size_t u, k;
+
+	table_col(t, c->raw ? "id" : "benchmark", 0);
+	if (c->params || c->raw)
+		table_col(t, "params", 0);
+	table_col(t, "placement", 0);
+	for (u = 0; u < c->nunits; u++) {
+		const struct unit *un = &c->units[u];
+
+		if (c->raw) {
+			for (k = 0; k < sizeof(per_file) / sizeof(per_file[0]); k++) {
+				snprintf(name, sizeof(name), "%c_%s", un->letter, per_file[k]);
+				table_col(t, name, k > 0);
+			}
+			for (k = 0; un->group && k < sizeof(per_group) / sizeof(per_group[0]); k++) {
+				snprintf(name, sizeof(name), "%c_%s", un->letter, per_group[k]);
+				table_col(t, name, 1);
+			}
+		} else {
+			if (c->latex)
+				snprintf(name, sizeof(name), "%s", unit_name(c, un));
+			else
+				snprintf(name, sizeof(name), "%c median", un->letter);
+			table_col(t, name, 1);
+			if (un->group) {
+				snprintf(name, sizeof(name), "%c spread", un->letter);
+				table_col(t, c->latex ? "min--max" : name, 1);
+			}
+		}
+		if (u == 0)
+			continue;
+		snprintf(name, sizeof(name), "%c%s", un->letter, c->raw ? "_ratio" : "/A");
+		table_col(t, name, 1);
+		if (c->raw) {
+			snprintf(name, sizeof(name), "%c_p", un->letter);
+			table_col(t, name, 1);
+			snprintf(name, sizeof(name), "%c_test", un->letter);
+			table_col(t, name, 0);
+		}
+		if (c->raw)
+			snprintf(name, sizeof(name), "%c_sig", un->letter);
+		table_col(t, c->raw ? name : "sig", 0);
+	}
+	if (!c->raw)
+		table_col(t, "rounds", 1);
+	if (!c->latex)
+		table_col(t, "flags", 0);
+}
+
+/* A group's spread: "2.50 ns–2.61 ns"; for a paper, "2.50–2.61 ns" in the median's unit and digits. */
+static void fmt_spread(const struct view *v, int latex, char *buf, size_t len)
+{
+	char lo[32], hi[32];
+	struct scale sc;
+
+	if (!latex) {
+		ipcb_fmt_ns(v->lo, lo, sizeof(lo));
+		ipcb_fmt_ns(v->hi, hi, sizeof(hi));
+		snprintf(buf, len, "%s–%s", lo, hi);
+		return;
+	}
+	scale_for(v->median, &sc);
+	snprintf(buf, len, "%.*f–%.*f %s%s", sc.decimals, v->lo / sc.div, sc.decimals, v->hi / sc.div, sc.unit,
+		 v->outlier != SIZE_MAX ? "‡" : "");
+}
+
+static void cell_unit(struct table *t, const struct cmp *c, const struct unit *u, const struct view *v)
+{
+	char num[96];
 	int k;
 
-	if (raw) {
-		table_cell(t, "%s", r ? ipcb_jstr(r, "status") : "absent");
-		if (!is_ok(r)) {
-			for (k = 0; k < 4; k++)
+	if (c->raw) {
+		table_cell(t, "%s", v->r ? ipcb_jstr(v->r, "status") : "absent");
+		if (!v->ok) {
+			for (k = 0; k < (u->group ? 8 : 5); k++)
 				table_cell(t, "%s", "");
 			return;
 		}
-		table_cell(t, "%.10g", stat_of(r, "median"));
-		table_cell(t, "%.10g", ci_of(r, 0));
-		table_cell(t, "%.10g", ci_of(r, 1));
-		table_cell(t, "%zu", json_array_size(json_object_get(r, "samples")));
+		table_cell(t, "%.10g", v->median);
+		if (u->group) { /* a group has a spread, not an interval: its min and max follow */
+			table_cell(t, "%s", "");
+			table_cell(t, "%s", "");
+		} else {
+			table_cell(t, "%.10g", v->lo);
+			table_cell(t, "%.10g", v->hi);
+		}
+		table_cell(t, "%zu", v->samples);
+		table_cell(t, "%zu", v->rounds);
+		if (u->group) {
+			table_cell(t, "%zu/%zu", v->ok, u->count);
+			table_cell(t, "%.10g", v->lo);
+			table_cell(t, "%.10g", v->hi);
+		}
 		return;
 	}
-	if (!is_ok(r)) {
-		table_cell(t, "%s", r ? ipcb_jstr(r, "status") : "-");
+	if (!v->ok) {
+		table_cell(t, "%s", v->r ? ipcb_jstr(v->r, "status") : "-");
+		if (u->group)
+			table_cell(t, "%s", "");
 		return;
 	}
-	fmt_ns(stat_of(r, "median"), 0, num, sizeof(num));
+	if (c->latex && !u->group) {
+		fmt_pm(v->median, v->lo, v->hi, num, sizeof(num));
+	} else if (c->latex) { /* a group's median: its spread is the next column */
+		struct scale sc;
+
+		scale_for(v->median, &sc);
+		snprintf(num, sizeof(num), "%.*f %s", sc.decimals, v->median / sc.div, sc.unit);
+	} else {
+		ipcb_fmt_ns(v->median, num, sizeof(num));
+	}
 	table_cell(t, "%s", num);
+	if (u->group) {
+		fmt_spread(v, c->latex, num, sizeof(num));
+		table_cell(t, "%s", num);
+	}
 }
 
-static const char *const test_names[] = { "", "mann-whitney", "ci95" };
+static const char *const test_names[] = { "", "mann-whitney", "too few rounds" };
 
 /* A number in fmt (one double conversion), or none when it is NAN. */
 static void cell_number(struct table *t, double v, const char *fmt, const char *none)
@@ -906,148 +1608,352 @@ static void cell_number(struct table *t, double v, const char *fmt, const char *
 	table_cell(t, "%s", buf);
 }
 
-static int compare_row(struct table *t, const struct row *row, size_t n, const struct ipcb_compare_opts *o,
-		       const struct ipcb_rfile *files, int params, int raw)
+/* "5/5": the replicates of each column, "-" where a column has no ok result. */
+static void cell_rounds(struct table *t, const struct view *views, size_t nunits)
 {
-	char flags[128] = "";
+	char buf[160];
+	size_t u, used = 0;
+
+	for (u = 0; u < nunits && used < sizeof(buf); u++) {
+		if (views[u].ok)
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%zu", u ? "/" : "", views[u].rounds);
+		else
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s-", u ? "/" : "");
+	}
+	table_cell(t, "%s", buf);
+}
+
+struct flags {
+	char buf[512];
+	size_t used;
+};
+
+static void flag(struct flags *fl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void flag(struct flags *fl, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fl->used >= sizeof(fl->buf))
+		return;
+	if (fl->used)
+		fl->used += (size_t)snprintf(fl->buf + fl->used, sizeof(fl->buf) - fl->used, ", ");
+	if (fl->used >= sizeof(fl->buf))
+		return;
+	va_start(ap, fmt);
+	fl->used += (size_t)vsnprintf(fl->buf + fl->used, sizeof(fl->buf) - fl->used, fmt, ap);
+	va_end(ap);
+}
+
+/* "matched by role: same-cache <-> cross-cache": the placement each file measured. */
+static void flag_by_role(struct flags *fl, const struct row *row, const struct cmp *c)
+{
+	char buf[256], (*tag)[24] = file_tags(c->units, c->nunits, c->n);
 	size_t f, used = 0;
+
+	buf[0] = '\0';
+	for (f = 0; tag && f < c->n && used < sizeof(buf); f++) {
+		if (!row->res[f])
+			continue;
+		if (used)
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s", c->raw ? " <-> " : " ↔ ");
+		if (c->n > 2 && used < sizeof(buf))
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s ", tag[f]);
+		if (used < sizeof(buf))
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s",
+						 ipcb_jstr(json_object_get(row->res[f], "placement"), "name"));
+	}
+	free(tag);
+	flag(fl, "matched by role: %s", buf);
+}
+
+/* A group's notes: members without an ok result, and a node that stands apart. */
+static void flag_group(struct flags *fl, const struct cmp *c, const struct unit *u, const struct view *v)
+{
+	if (!u->group || !v->ok)
+		return;
+	if (v->ok < u->count)
+		flag(fl, "%c: %zu of %zu files ok", u->letter, v->ok, u->count);
+	if (v->outlier != SIZE_MAX) {
+		const char *path = c->files[v->outlier].path, *base = strrchr(path, '/');
+
+		flag(fl, "%c outlier: %c%zu %s (%+.0f%%)", u->letter, u->letter, v->outlier - u->first + 1,
+		     base ? base + 1 : path, 100 * v->outlier_dev);
+	}
+}
+
+static int row_complete(const struct row *row, const struct cmp *c)
+{
+	struct view v;
+	size_t u;
+
+	for (u = 0; u < c->nunits; u++) {
+		unit_view(row, &c->units[u], &v);
+		if (!v.ok)
+			return 0;
+	}
+	return 1;
+}
+
+static int compare_row(struct table *t, const struct row *row, const struct cmp *c)
+{
+	struct view *views = calloc(c->nunits, sizeof(*views));
+	struct flags fl = { .used = 0 };
+	size_t u;
 	int gate = 0, unstable = 0;
 
+	if (!views)
+		return 0;
 	table_row(t);
 	table_cell(t, "%s", row->id);
-	if (params || raw)
-		table_cell(t, "%s", row->params[0] || raw ? row->params : "-");
-	table_cell(t, "%s", row->placement);
-	for (f = 0; f < n; f++) {
+	if (c->params || c->raw)
+		table_cell(t, "%s", row->params[0] || c->raw ? row->params : "-");
+	table_cell(t, "%s%s", row->by_role ? row->role : row->placement, c->latex && row->by_role ? "†" : "");
+	for (u = 0; u < c->nunits; u++) {
 		struct verdict v;
 
-		cell_result(t, row->res[f], raw);
-		unstable |= is_ok(row->res[f]) && json_is_true(json_object_get(row->res[f], "unstable"));
-		if (f == 0)
+		unit_view(row, &c->units[u], &views[u]);
+		cell_unit(t, c, &c->units[u], &views[u]);
+		unstable |= views[u].unstable;
+		if (u == 0)
 			continue;
-		judge(row->res[0], row->res[f], &v);
-		cell_number(t, v.ratio, raw ? "%.6g" : "%.3f", raw ? "" : "-");
-		if (raw) {
+		judge(row, &c->units[0], &c->units[u], &v);
+		if (c->latex && !isnan(v.ratio)) { /* three significant digits, like every figure of a paper table */
+			char num[32];
+
+			fmt_num(v.ratio, 0, num, sizeof(num));
+			table_cell(t, "%s", num);
+		} else {
+			cell_number(t, v.ratio, c->raw ? "%.6g" : "%.3f", c->raw ? "" : "-");
+		}
+		if (c->raw) {
 			cell_number(t, v.p, "%.4g", "");
 			table_cell(t, "%s", test_names[v.test]);
 		}
-		table_cell(t, "%s", v.mark);
-		if (regressed(&v, o)) {
+		table_cell(t, "%s", c->latex && !strcmp(v.mark, "~") ? "n.s." : v.mark);
+		if (v.test == TEST_FEW && c->nunits > 2)
+			flag(&fl, "%c: too few rounds to test (n=%zu vs %zu)", c->units[u].letter, v.na, v.nb);
+		else if (v.test == TEST_FEW)
+			flag(&fl, "too few rounds to test (n=%zu vs %zu)", v.na, v.nb);
+		if (regressed(&v, c->o)) {
 			gate = 1;
-			if (used < sizeof(flags))
-				used += (size_t)snprintf(flags + used, sizeof(flags) - used, "%s%c slower >%g%%",
-							 used ? ", " : "", files[f].letter, o->fail_above);
+			flag(&fl, "%c slower >%g%%", c->units[u].letter, c->o->fail_above);
 		}
 	}
-	if (unstable && used < sizeof(flags))
-		snprintf(flags + used, sizeof(flags) - used, "%sunstable", used ? ", " : "");
-	table_cell(t, "%s", flags);
+	if (!c->raw)
+		cell_rounds(t, views, c->nunits);
+	for (u = 0; u < c->nunits; u++)
+		flag_group(&fl, c, &c->units[u], &views[u]);
+	if (row->by_role)
+		flag_by_role(&fl, row, c);
+	if (unstable)
+		flag(&fl, "unstable");
+	if (!c->latex)
+		table_cell(t, "%s", fl.buf);
+	free(views);
 	return gate;
 }
 
 /* Rows only some files have, and skipped or failed rows: listed with their reasons, never dropped. */
-static void print_left_out(const struct rows *rs, const struct ipcb_rfile *files, size_t n, FILE *out, int md)
+static size_t print_left_out(const struct rows *rs, const struct cmp *c, FILE *out, int list)
 {
-	size_t i, f, shown = 0;
+	int md = c->o->format == IPCB_FMT_MARKDOWN;
+	size_t i, u, shown = 0;
+	struct view v;
 
 	for (i = 0; i < rs->n; i++) {
 		const struct row *row = &rs->v[i];
-		int complete = 1;
 
-		for (f = 0; f < n; f++)
-			complete &= is_ok(row->res[f]);
-		if (complete)
+		if (row->absorbed || row_complete(row, c))
 			continue;
-		if (!shown++)
+		if (!shown++ && list)
 			fprintf(out, "\nnot compared (missing from a file, skipped or failed):\n");
+		if (!list)
+			continue;
 		fprintf(out, "%s  %s%s%s [%s]:", md ? "-" : "", row->id, row->params[0] ? " " : "", row->params,
-			row->placement);
-		for (f = 0; f < n; f++) {
-			const json_t *r = row->res[f];
-
-			if (!r)
-				fprintf(out, "%s %c absent", f ? ";" : "", files[f].letter);
-			else if (is_ok(r))
-				fprintf(out, "%s %c ok", f ? ";" : "", files[f].letter);
+			row->by_role ? row->role : row->placement);
+		for (u = 0; u < c->nunits; u++) {
+			unit_view(row, &c->units[u], &v);
+			if (!v.r)
+				fprintf(out, "%s %c absent", u ? ";" : "", c->units[u].letter);
+			else if (v.ok)
+				fprintf(out, "%s %c ok", u ? ";" : "", c->units[u].letter);
 			else
-				fprintf(out, "%s %c %s: %s", f ? ";" : "", files[f].letter, ipcb_jstr(r, "status"),
-					ipcb_jstr(r, "reason"));
+				fprintf(out, "%s %c %s: %s", u ? ";" : "", c->units[u].letter, ipcb_jstr(v.r, "status"),
+					ipcb_jstr(v.r, "reason"));
 		}
 		fputc('\n', out);
 	}
+	if (shown && !list && !c->latex)
+		fprintf(out, "\nnot compared: %zu result%s missing from a file, skipped or failed (run without --no-skipped for the reasons)\n",
+			shown, shown == 1 ? "" : "s");
+	return shown;
 }
 
-static void print_legend(FILE *out)
+static void print_legend(FILE *out, int by_role, int groups)
 {
-	fputs("\nsig: Mann-Whitney U on the stored samples, two-sided (exact below 2500 sample pairs, else\n"
-	      "normal approximation with tie correction): *** p<0.001, ** p<0.01, * p<0.05, ~ not significant.\n"
-	      "Without samples (fewer than 5 on a side): # the 95% CIs of the medians are disjoint, ~ they overlap.\n"
-	      "Samples are in time order and may be correlated, so p is optimistic; with hundreds of samples a\n"
-	      "shift of 1% is often significant: read the ratio for the size of a difference, sig for its reality.\n",
+	fputs("\nsig: is the difference larger than the run-to-run noise? Each round of a result ran in its own\n"
+	      "worker process; its median is one replicate (\"rounds\" says how many each file has). The test is\n"
+	      "Mann-Whitney U, exact, two-sided, on those round medians: *** p<0.001, ** p<0.01, * p<0.05,\n"
+	      "~ not significant; ? too few rounds to test (fewer than 4 on a side; a file written before round\n"
+	      "medians were stored counts as one). Why rounds and not samples: the samples of one process are\n"
+	      "time-ordered and correlated, and share that process's state (heap, threads, frequency), so a\n"
+	      "test over them calls two identical runs different; the process is the unit of replication.\n"
+	      "The smallest p is 0.029 with 4 rounds a side, 0.0079 with 5, below 0.001 from 7.\n"
+	      "Read the ratio for the size of a difference, sig for its reality.\n",
 	      out);
+	if (by_role)
+		fputs("matched by role: a machine lacks the other's placement (the nearest pair of cores shares a\n"
+		      "cache on one, not on the other); the row pairs the results of the same placement role\n"
+		      "(nearest-core, farthest, ...) and the placement column names the role.\n",
+		      out);
+	if (groups)
+		fputs("group: several files (nodes of one machine type) as one column: the median of their medians,\n"
+		      "the spread from the lowest to the highest node median, the round medians of all nodes pooled\n"
+		      "for the test; \"outlier\" names a node more than 3 scaled MADs and 5% from the group median.\n",
+		      out);
 }
 
-static void report_gate(const struct rows *rs, const struct ipcb_rfile *files, size_t n,
-			const struct ipcb_compare_opts *o)
+static void print_latex_notes(const struct cmp *c, size_t left_out, int by_role, int outliers, FILE *out)
 {
-	size_t i, f, count = 0;
+	size_t u;
+
+	fputs("\\par\\smallskip{\\footnotesize Median per operation $\\pm$ half the 95\\% interval of the median "
+	      "(the wider of the within-process and the between-rounds interval). "
+	      "Significance against the first column: Mann--Whitney $U$, exact, two-sided, on the per-round medians "
+	      "(each round ran in its own process, the unit of replication): *** $p<0.001$, ** $p<0.01$, * $p<0.05$, "
+	      "n.s.\\ not significant, ? fewer than 4 rounds on a side (not tested).",
+	      out);
+	if (by_role)
+		fputs(" \\textsuperscript{\\dag} the machines' placements differ: the row pairs results of the same "
+		      "placement role.",
+		      out);
+	if (outliers)
+		fputs(" \\textsuperscript{\\ddag} one node's median stands apart from the group's.", out);
+	for (u = 0; u < c->nunits; u++) {
+		fprintf(out, " %c: ", c->units[u].letter);
+		latex_escape(unit_name(c, &c->units[u]), out);
+		if (c->units[u].group)
+			fprintf(out, " (%zu nodes, median of node medians, min--max)", c->units[u].count);
+		fputc(u + 1 < c->nunits ? ';' : '.', out);
+	}
+	if (left_out)
+		fprintf(out, " %zu result%s not compared (missing, skipped or failed).", left_out,
+			left_out == 1 ? "" : "s");
+	fputs("\\par}\n", out);
+}
+
+static void report_gate(const struct rows *rs, const struct cmp *c)
+{
+	size_t i, u, count = 0;
 
 	for (i = 0; i < rs->n; i++) {
-		for (f = 1; f < n; f++) {
+		const struct row *row = &rs->v[i];
+
+		if (row->absorbed)
+			continue;
+		for (u = 1; u < c->nunits; u++) {
 			struct verdict v;
 
-			judge(rs->v[i].res[0], rs->v[i].res[f], &v);
-			if (!regressed(&v, o))
+			judge(row, &c->units[0], &c->units[u], &v);
+			if (!regressed(&v, c->o))
 				continue;
-			fprintf(stderr, "regression: %s%s%s [%s]: %c is %.1f%% slower than A (", rs->v[i].id,
-				rs->v[i].params[0] ? " " : "", rs->v[i].params, rs->v[i].placement, files[f].letter,
-				100 * (v.ratio - 1));
-			if (v.test == TEST_MWU)
-				fprintf(stderr, "Mann-Whitney p=%.2g)\n", v.p);
-			else
-				fprintf(stderr, "disjoint 95%% CIs)\n");
+			fprintf(stderr, "regression: %s%s%s [%s]: %c is %.1f%% slower than A (Mann-Whitney on %zu vs %zu round medians, p=%.2g)\n",
+				row->id, row->params[0] ? " " : "", row->params, row->by_role ? row->role : row->placement,
+				c->units[u].letter, 100 * (v.ratio - 1), v.na, v.nb, v.p);
 			count++;
 		}
 	}
-	fprintf(stderr, "regression gate (--fail-above %g%%): %zu result%s slower and significant\n", o->fail_above,
+	fprintf(stderr, "regression gate (--fail-above %g%%): %zu result%s slower and significant\n", c->o->fail_above,
 		count, count == 1 ? "" : "s");
+}
+
+/* The columns: one per file, but a group's files make one. */
+static struct unit *make_units(size_t n, const struct ipcb_compare_opts *o, size_t *nunits)
+{
+	struct unit *units = calloc(n, sizeof(*units));
+	size_t f = 0, g = 0;
+
+	*nunits = 0;
+	while (units && f < n) {
+		struct unit *u = &units[*nunits];
+
+		u->letter = (char)(*nunits < 26 ? 'A' + *nunits : '?');
+		u->first = f;
+		u->count = 1;
+		if (g < o->ngroups && o->groups[g].first == f && o->groups[g].count) {
+			u->group = o->groups[g].name;
+			u->count = o->groups[g].count;
+			g++;
+		}
+		f += u->count;
+		(*nunits)++;
+	}
+	return units;
 }
 
 int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ipcb_compare_opts *o, FILE *out)
 {
 	struct rows rs = { .nfiles = n };
+	struct cmp c = { .files = files, .n = n, .o = o };
+	struct unit *units;
 	struct table t;
-	int raw = o->format == IPCB_FMT_CSV, gate = 0, params;
-	size_t f, i;
+	int gate = 0, by_role = 0, outliers = 0;
+	size_t f, i, u, left_out;
 
 	for (f = 0; f < n; f++)
-		match_file(&rs, f, files[f].doc, o);
+		if (match_file(&rs, f, files[f].doc, o))
+			fprintf(stderr, "ipcbench compare: out of memory while matching %s\n", files[f].path);
 	if (rs.n == 0 && o->nonly) {
 		rows_free(&rs);
 		return -1;
 	}
-	params = any_params(&rs);
+	units = make_units(n, o, &c.nunits);
+	if (!units) {
+		rows_free(&rs);
+		return -1;
+	}
+	c.units = units;
+	c.raw = o->format == IPCB_FMT_CSV;
+	c.latex = o->format == IPCB_FMT_LATEX;
+	match_roles(&rs, files);
+	c.params = any_params(&rs);
 	table_init(&t);
-	compare_columns(&t, files, n, params, raw);
-	for (i = 0; i < rs.n; i++)
-		gate |= compare_row(&t, &rs.v[i], n, o, files, params, raw);
-	if (!raw)
-		print_header(files, n, o->format, out);
+	compare_columns(&t, &c);
+	for (i = 0; i < rs.n; i++) {
+		struct view v;
+
+		/* a paper table, or --no-skipped: only compared rows; the rest are counted below */
+		if (rs.v[i].absorbed || ((c.latex || o->no_skipped) && !row_complete(&rs.v[i], &c)))
+			continue;
+		gate |= compare_row(&t, &rs.v[i], &c);
+		by_role |= rs.v[i].by_role;
+		for (u = 0; u < c.nunits; u++) {
+			unit_view(&rs.v[i], &units[u], &v);
+			outliers |= v.outlier != SIZE_MAX;
+		}
+	}
+	if (!c.raw && !c.latex)
+		print_header(files, n, units, c.nunits, o->format, out);
 	table_print(&t, o->format, out);
-	if (!raw) {
-		print_left_out(&rs, files, n, out, o->format == IPCB_FMT_MARKDOWN);
-		print_legend(out);
+	if (c.latex) {
+		left_out = print_left_out(&rs, &c, out, 0);
+		print_latex_notes(&c, left_out, by_role, outliers, out);
+	} else if (!c.raw) {
+		print_left_out(&rs, &c, out, !o->no_skipped);
+		print_legend(out, by_role, o->ngroups > 0);
 	}
 	if (o->fail_above >= 0)
-		report_gate(&rs, files, n, o);
+		report_gate(&rs, &c);
 	table_free(&t);
 	rows_free(&rs);
+	free(units);
 	return gate;
 }
 
 /* --- export ------------------------------------------------------------------ */
 
-static void export_columns(struct table *t, int machine)
+static void export_columns(struct table *t, int machine, int latex)
 {
 	static const struct {
 		const char *name;
@@ -1055,11 +1961,18 @@ static void export_columns(struct table *t, int machine)
 	} cols[] = { { "id", 0 },     { "params", 0 },	 { "placement", 0 }, { "cpus", 0 },    { "unit", 0 },
 		     { "per", 0 },    { "status", 0 },	 { "n", 1 },	     { "min", 1 },     { "median", 1 },
 		     { "mean", 1 },   { "p99", 1 },	 { "ci95_lo", 1 },   { "ci95_hi", 1 }, { "ci95_rel", 1 },
-		     { "unstable", 0 }, { "reason", 0 } };
+		     { "unstable", 0 }, { "reason", 0 } },
+	  paper[] = { { "benchmark", 0 }, { "params", 0 }, { "placement", 0 }, { "per", 0 },
+		      { "median", 1 },	  { "p99", 1 },	   { "rounds", 1 } };
 	size_t i;
 
 	if (machine)
 		table_col(t, "machine", 0);
+	if (latex) {
+		for (i = 0; i < sizeof(paper) / sizeof(paper[0]); i++)
+			table_col(t, paper[i].name, paper[i].right);
+		return;
+	}
 	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		table_col(t, cols[i].name, cols[i].right);
 }
@@ -1090,15 +2003,43 @@ static void cell_stat(struct table *t, const json_t *r, double v, int raw)
 	table_cell(t, "%s", num);
 }
 
-static void export_row(struct table *t, const struct ipcb_rfile *file, const json_t *r, int machine, int raw)
+/* A paper's row: the median with its reported interval as ±, the p99, the rounds behind them. */
+static void export_paper_row(struct table *t, const json_t *r, const char *params)
 {
+	char num[64];
+	struct scale sc;
+
+	table_cell(t, "%s", ipcb_jstr(r, "id"));
+	table_cell(t, "%s", params);
+	table_cell(t, "%s", ipcb_jstr(json_object_get(r, "placement"), "name"));
+	table_cell(t, "%s", ipcb_jstr(r, "per"));
+	if (!is_ok(r)) {
+		table_cell(t, "%s", ipcb_jstr(r, "status"));
+		table_cell(t, "%s", "");
+		table_cell(t, "%s", "");
+		return;
+	}
+	fmt_pm(stat_of(r, "median"), ci_of(r, 0), ci_of(r, 1), num, sizeof(num));
+	table_cell(t, "%s", num);
+	scale_for(stat_of(r, "p99"), &sc);
+	table_cell(t, "%.*f %s", sc.decimals, stat_of(r, "p99") / sc.div, sc.unit);
+	table_cell(t, "%zu", rounds_of(r));
+}
+
+static void export_row(struct table *t, const struct ipcb_rfile *file, const json_t *r, int machine,
+		       enum ipcb_table_format format)
+{
+	int ok = is_ok(r), raw = format == IPCB_FMT_CSV;
 	char params[256];
-	int ok = is_ok(r);
 
 	table_row(t);
 	if (machine)
 		table_cell(t, "%s", file->label);
 	ipcb_result_params(r, NULL, params, sizeof(params));
+	if (format == IPCB_FMT_LATEX) {
+		export_paper_row(t, r, params);
+		return;
+	}
 	table_cell(t, "%s", ipcb_jstr(r, "id"));
 	table_cell(t, "%s", params);
 	table_cell(t, "%s", ipcb_jstr(json_object_get(r, "placement"), "name"));
@@ -1116,32 +2057,66 @@ static void export_row(struct table *t, const struct ipcb_rfile *file, const jso
 	cell_stat(t, r, stat_of(r, "p99"), raw);
 	cell_stat(t, r, ci_of(r, 0), raw);
 	cell_stat(t, r, ci_of(r, 1), raw);
-	cell_stat(t, r, json_number_value(json_object_get(r, "ci95_rel")), 1);
+	cell_stat(t, r, json_number_value(json_object_get(r, "ci95_rel")), raw);
 	table_cell(t, "%s", ok ? (json_is_true(json_object_get(r, "unstable")) ? "yes" : "no") : "");
 	table_cell(t, "%s", ipcb_jstr(r, "reason"));
+}
+
+static void export_latex_notes(const struct ipcb_rfile *files, size_t n, FILE *out)
+{
+	size_t f;
+
+	fputs("\\par\\smallskip{\\footnotesize Median per operation $\\pm$ half the 95\\% interval of the median "
+	      "(the wider of the within-process and the between-rounds interval); p99 over all samples; rounds: "
+	      "worker processes, each one replicate.",
+	      out);
+	for (f = 0; n > 1 && f < n; f++) {
+		fputc(' ', out);
+		latex_escape(files[f].label, out);
+		fputs(": ", out);
+		latex_escape(files[f].path, out);
+		fputc(f + 1 < n ? ';' : '.', out);
+	}
+	fputs("\\par}\n", out);
+}
+
+int ipcb_export_rows(const struct ipcb_rfile *files, size_t n, enum ipcb_table_format format, char **only,
+		     int nonly, int no_skipped, FILE *out)
+{
+	struct table t;
+	const json_t *r;
+	size_t f, i, rows = 0, left = 0;
+
+	table_init(&t);
+	export_columns(&t, n > 1, format == IPCB_FMT_LATEX);
+	for (f = 0; f < n; f++) {
+		json_array_foreach(json_object_get(files[f].doc, "results"), i, r) {
+			if (!ipcb_only_match(only, nonly, ipcb_jstr(r, "id")))
+				continue;
+			rows++;
+			if (no_skipped && !is_ok(r)) {
+				left++;
+				continue;
+			}
+			export_row(&t, &files[f], r, n > 1, format);
+		}
+	}
+	if (rows || !nonly) {
+		table_print(&t, format, out);
+		if (format == IPCB_FMT_LATEX)
+			export_latex_notes(files, n, out);
+	}
+	if (left)
+		fprintf(stderr, "ipcbench export: %zu skipped or failed result%s left out (--no-skipped)\n", left,
+			left == 1 ? "" : "s");
+	table_free(&t);
+	return rows || !nonly ? 0 : -1;
 }
 
 int ipcb_export_files(const struct ipcb_rfile *files, size_t n, enum ipcb_table_format format, char **only,
 		      int nonly, FILE *out)
 {
-	struct table t;
-	const json_t *r;
-	size_t f, i, rows = 0;
-
-	table_init(&t);
-	export_columns(&t, n > 1);
-	for (f = 0; f < n; f++) {
-		json_array_foreach(json_object_get(files[f].doc, "results"), i, r) {
-			if (!ipcb_only_match(only, nonly, ipcb_jstr(r, "id")))
-				continue;
-			export_row(&t, &files[f], r, n > 1, format == IPCB_FMT_CSV);
-			rows++;
-		}
-	}
-	if (rows || !nonly)
-		table_print(&t, format, out);
-	table_free(&t);
-	return rows || !nonly ? 0 : -1;
+	return ipcb_export_rows(files, n, format, only, nonly, 0, out);
 }
 
 /* --- the commands --------------------------------------------------------------- */
@@ -1149,34 +2124,65 @@ int ipcb_export_files(const struct ipcb_rfile *files, size_t n, enum ipcb_table_
 static const char compare_help[] =
 	"usage: ipcbench compare A.json B.json [C.json...] [OPTIONS]\n"
 	"\n"
-	"Match results by (id, params, placement) across results files, from one machine\n"
-	"or several, and print the medians side by side with the ratio to the first file (A)\n"
-	"and a significance mark: Mann-Whitney U on the stored samples, or disjoint 95% CIs\n"
-	"when samples are absent. The header says what differs between the files (CPU,\n"
-	"kernel, mitigations, hypervisor, tool version, settings). Results only some files\n"
-	"have, and skipped or failed ones, are listed with their reasons.\n"
+	"Match results across results files, from one machine or several, and print the\n"
+	"medians side by side with the ratio to the first file (A) and a significance mark.\n"
 	"\n"
-	"  --format text|markdown|csv   output format (default text; csv has exact numbers,\n"
-	"                               p-values and the test used, and no header)\n"
+	"Matching: by (id, params, placement); where a file's machine lacks the placement\n"
+	"(the nearest pair of cores shares a cache on one machine, not on another), by the\n"
+	"placement's role (nearest-core, farthest, ...), and the row says \"matched by role\".\n"
+	"\n"
+	"Significance is tested on replicates: each round of a result ran in its own worker\n"
+	"process, and its median (round_medians in the file) is one replicate. The test is\n"
+	"Mann-Whitney U, exact, two-sided, on the round medians of the two files; it needs\n"
+	"4 or more rounds on each side, else the row says \"too few rounds to test\". The\n"
+	"samples inside one process are not used: they are time-ordered and correlated, so\n"
+	"a test over them calls two runs of the same binary different. A file written before\n"
+	"round medians were stored counts as one replicate.\n"
+	"\n"
+	"The header says what differs between the machines and runs (CPU model, family/model/\n"
+	"stepping, TSC rate, caches, placements, kernel, mitigations, hypervisor, tool version,\n"
+	"settings). Results only some files have, and skipped or failed ones, are listed with\n"
+	"their reasons.\n"
+	"\n"
+	"  --format text|markdown|csv|latex\n"
+	"                               output format (default text; csv has exact numbers,\n"
+	"                               p-values, the test used and the number of rounds, and\n"
+	"                               no header; latex is a booktabs table of the compared\n"
+	"                               rows, 3 significant digits, the interval as +-, the marks\n"
+	"                               explained in a note below it)\n"
+	"  --group NAME=FILE,FILE,...   pool several files (nodes of one machine type) as one\n"
+	"                               column: the median of their medians, the min-max spread\n"
+	"                               of the node medians, and an outlier node named; the test\n"
+	"                               pools the nodes' round medians. Repeat for several groups;\n"
+	"                               columns follow the command line\n"
+	"  --label FILE=NAME            name the machine of FILE (its path or file name) NAME\n"
+	"  --no-skipped                 only compared rows; one line counts the others (missing,\n"
+	"                               skipped or failed) instead of listing each reason\n"
 	"  --only PATTERN               only ids matching this fnmatch pattern ('lock/*', or a\n"
 	"                               family name); repeat for several\n"
 	"  --fail-above PCT             a regression gate: exit 1 when a result of B, C... is\n"
 	"                               slower than A by more than PCT percent and the difference\n"
-	"                               is significant (p < 0.05, or disjoint CIs)\n"
+	"                               is significant by the test above (p < 0.05 on round\n"
+	"                               medians, 4 or more rounds a side)\n"
 	"  -h, --help\n"
 	"\n"
 	"exit status: 0, 1 the regression gate tripped, 2 bad input (a file that is not valid\n"
 	"ipcbench output: the message names the file and the position)\n";
 
 static const char export_help[] =
-	"usage: ipcbench export RESULT.json [RESULT.json...] [--format csv|markdown] [--only PATTERN]\n"
+	"usage: ipcbench export RESULT.json [RESULT.json...] [--format csv|markdown|latex] [OPTIONS]\n"
 	"\n"
 	"One row per result: id, params, placement, cpus, unit, per, status, n, min, median,\n"
-	"mean, p99, the 95% CI of the median, unstable, and the reason of a skipped or failed\n"
+	"mean, p99, the reported 95% interval of the median (interval95: the wider of the\n"
+	"within-process and the between-rounds interval; stats.ci95 in older files), ci95_rel,\n"
+	"unstable, and the reason of a skipped or failed\n"
 	"result. With several files, a first column names the machine.\n"
 	"\n"
-	"  --format csv|markdown        csv (default: exact numbers, RFC 4180 quoting) or a\n"
-	"                               markdown table for a paper (three significant digits)\n"
+	"  --format csv|markdown|latex  csv (default: exact numbers, RFC 4180 quoting), a\n"
+	"                               markdown table (three significant digits), or a booktabs\n"
+	"                               LaTeX table for a paper (median +- interval, p99, rounds)\n"
+	"  --label FILE=NAME            name the machine of FILE (its path or file name) NAME\n"
+	"  --no-skipped                 leave out skipped and failed results (counted on stderr)\n"
 	"  --only PATTERN               only ids matching this fnmatch pattern; repeat for several\n"
 	"  -h, --help\n"
 	"\n"
@@ -1204,32 +2210,107 @@ static int parse_format(const char *cmd, const char *arg, int allow_text, enum i
 		*f = IPCB_FMT_MARKDOWN;
 	else if (strcmp(arg, "csv") == 0)
 		*f = IPCB_FMT_CSV;
+	else if (strcmp(arg, "latex") == 0 || strcmp(arg, "tex") == 0)
+		*f = IPCB_FMT_LATEX;
 	else
-		return usage(cmd, "--format '%s': expected %s", arg, allow_text ? "text, markdown or csv" : "csv or markdown");
+		return usage(cmd, "--format '%s': expected %s", arg,
+			     allow_text ? "text, markdown, csv or latex" : "csv, markdown or latex");
 	return 0;
 }
 
+/* The files in command-line order; a group's files are contiguous. */
 struct table_opts {
 	enum ipcb_table_format format;
 	char **only;
 	int nonly;
 	double fail_above;
+	int no_skipped;
+	char **labels; /* FILE=NAME */
+	int nlabels;
+	char **paths;
+	size_t npaths;
+	struct ipcb_compare_group *groups;
+	size_t ngroups;
 };
 
-/* The options compare and export share; -1 after --help, 0, or EXIT_USAGE. */
+static int push(void *pv, size_t *n, size_t size)
+{
+	void **p = pv, *grown = realloc(*p, (*n + 1) * size);
+
+	if (!grown)
+		return -1;
+	*p = grown;
+	(*n)++;
+	return 0;
+}
+
+static int add_path(struct table_opts *to, char *path)
+{
+	if (push(&to->paths, &to->npaths, sizeof(*to->paths)))
+		return -1;
+	to->paths[to->npaths - 1] = path;
+	return 0;
+}
+
+/* --group NAME=FILE,FILE,...: NAME and the files are cut out of arg in place. */
+static int add_group(const char *cmd, struct table_opts *to, char *arg)
+{
+	char *eq = strchr(arg, '='), *file, *save = NULL;
+	struct ipcb_compare_group *g;
+
+	if (!eq || eq == arg || !eq[1])
+		return usage(cmd, "--group '%s': expected NAME=FILE,FILE,...", arg);
+	if (push(&to->groups, &to->ngroups, sizeof(*to->groups)))
+		return EXIT_USAGE;
+	g = &to->groups[to->ngroups - 1];
+	*eq = '\0';
+	g->name = arg;
+	g->first = to->npaths;
+	g->count = 0;
+	for (file = strtok_r(eq + 1, ",", &save); file; file = strtok_r(NULL, ",", &save)) {
+		if (add_path(to, file))
+			return EXIT_USAGE;
+		g->count++;
+	}
+	if (!g->count)
+		return usage(cmd, "--group '%s': no files", arg);
+	return 0;
+}
+
+static int parse_percent(const char *cmd, const char *arg, double *pct)
+{
+	char *end;
+
+	errno = 0;
+	*pct = strtod(arg, &end);
+	if (strcmp(cmd, "compare") || errno || end == arg || (*end && strcmp(end, "%")) || !(*pct >= 0) || *pct > 1e6)
+		return usage(cmd, strcmp(cmd, "compare") ? "--fail-above is an option of compare, not %s" :
+							     "--fail-above '%s': expected a percentage >= 0, e.g. 5",
+			     strcmp(cmd, "compare") ? cmd : arg);
+	return 0;
+}
+
+/* The options compare and export share, and the files in order; -1 after --help, 0, or EXIT_USAGE. */
 static int parse_table_opts(const char *cmd, int argc, char **argv, struct table_opts *to, const char *help)
 {
 	static const struct option opts[] = { { "format", required_argument, NULL, 'F' },
 					      { "only", required_argument, NULL, 'O' },
 					      { "fail-above", required_argument, NULL, 'G' },
+					      { "no-skipped", no_argument, NULL, 'S' },
+					      { "label", required_argument, NULL, 'L' },
+					      { "group", required_argument, NULL, 'P' },
 					      { "help", no_argument, NULL, 'h' },
 					      { 0 } };
 	int compare = strcmp(cmd, "compare") == 0, c;
-	char *end;
 
 	to->fail_above = -1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	/* "-": files come back in order (as 1), so that a --group keeps its place among them */
+	while ((c = getopt_long(argc, argv, "-h", opts, NULL)) != -1) {
 		switch (c) {
+		case 1:
+			if (add_path(to, optarg))
+				return EXIT_USAGE;
+			break;
 		case 'F':
 			if (parse_format(cmd, optarg, compare, &to->format))
 				return EXIT_USAGE;
@@ -1239,12 +2320,23 @@ static int parse_table_opts(const char *cmd, int argc, char **argv, struct table
 			to->only[to->nonly++] = optarg;
 			break;
 		case 'G':
-			errno = 0;
-			to->fail_above = strtod(optarg, &end);
-			if (!compare || errno || end == optarg || (*end && strcmp(end, "%")) || !(to->fail_above >= 0) ||
-			    to->fail_above > 1e6)
-				return usage(cmd, compare ? "--fail-above '%s': expected a percentage >= 0, e.g. 5" :
-							    "--fail-above is an option of compare, not %s", compare ? optarg : cmd);
+			if (parse_percent(cmd, optarg, &to->fail_above))
+				return EXIT_USAGE;
+			break;
+		case 'S':
+			to->no_skipped = 1;
+			break;
+		case 'L':
+			if (!strchr(optarg, '=') || optarg[0] == '=' || !strchr(optarg, '=')[1])
+				return usage(cmd, "--label '%s': expected FILE=NAME", optarg);
+			to->labels = realloc(to->labels, (size_t)(to->nlabels + 1) * sizeof(char *));
+			to->labels[to->nlabels++] = optarg;
+			break;
+		case 'P':
+			if (!compare)
+				return usage(cmd, "--group is an option of compare, not %s", cmd);
+			if (add_group(cmd, to, optarg))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -1254,16 +2346,59 @@ static int parse_table_opts(const char *cmd, int argc, char **argv, struct table
 			return EXIT_USAGE;
 		}
 	}
+	for (; optind < argc; optind++) /* after "--" */
+		if (add_path(to, argv[optind]))
+			return EXIT_USAGE;
+	return 0;
+}
+
+static void table_opts_free(struct table_opts *to)
+{
+	free(to->only);
+	free(to->labels);
+	free(to->paths);
+	free(to->groups);
+}
+
+int ipcb_rfiles_relabel(struct ipcb_rfile *files, size_t n, char *const *labels, int nlabels, char *err,
+			size_t errlen)
+{
+	size_t f, len;
+	int i, hit;
+
+	for (i = 0; i < nlabels; i++) {
+		const char *eq = strchr(labels[i], '=');
+
+		if (!eq)
+			return BAD("--label '%s': expected FILE=NAME", labels[i]);
+		len = (size_t)(eq - labels[i]);
+		for (f = 0, hit = 0; f < n; f++) {
+			const char *base = strrchr(files[f].path, '/');
+
+			base = base ? base + 1 : files[f].path;
+			if ((strlen(files[f].path) == len && !strncmp(files[f].path, labels[i], len)) ||
+			    (strlen(base) == len && !strncmp(base, labels[i], len))) {
+				snprintf(files[f].label, sizeof(files[f].label), "%s", eq + 1);
+				snprintf(files[f].machine, sizeof(files[f].machine), "%s", eq + 1);
+				hit = 1;
+			}
+		}
+		if (!hit)
+			return BAD("--label '%s': no input file is %.*s", labels[i], (int)len, labels[i]);
+	}
 	return 0;
 }
 
 /* Load the files named after the options; an error is one line naming the file and position. */
-static int load_or_complain(const char *cmd, struct ipcb_rfile *files, char **paths, size_t n)
+static int load_or_complain(const char *cmd, struct ipcb_rfile *files, const struct table_opts *to)
 {
 	char err[768], *p;
 
-	if (ipcb_rfiles_load(files, paths, n, err, sizeof(err)) == 0)
-		return 0;
+	if (ipcb_rfiles_load(files, to->paths, to->npaths, err, sizeof(err)) == 0) {
+		if (ipcb_rfiles_relabel(files, to->npaths, to->labels, to->nlabels, err, sizeof(err)) == 0)
+			return 0;
+		ipcb_rfiles_free(files, to->npaths);
+	}
 	for (p = err; *p; p++)
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
@@ -1272,42 +2407,51 @@ static int load_or_complain(const char *cmd, struct ipcb_rfile *files, char **pa
 
 int ipcb_cmd_compare(int argc, char **argv)
 {
-	struct table_opts to = { IPCB_FMT_TEXT, NULL, 0, -1 };
+	struct table_opts to = { .format = IPCB_FMT_TEXT };
 	struct ipcb_compare_opts o;
 	struct ipcb_rfile *files = NULL;
-	size_t n;
+	size_t n, columns, g;
 	int rc;
 
 	rc = parse_table_opts("compare", argc, argv, &to, compare_help);
 	if (rc)
 		goto out;
-	n = (size_t)(argc - optind);
-	if (n < 2) {
-		rc = usage("compare", "expected two or more results files (see --help)");
+	n = to.npaths;
+	columns = n;
+	for (g = 0; g < to.ngroups; g++)
+		columns -= to.groups[g].count - 1;
+	if (columns < 2) {
+		rc = usage("compare", "expected two or more results files or groups (see --help)");
 		goto out;
 	}
-	if (n > 26) {
-		rc = usage("compare", "at most 26 files (A..Z), not %zu", n);
+	if (columns > 26) {
+		rc = usage("compare", "at most 26 columns (A..Z), not %zu", columns);
 		goto out;
 	}
 	files = calloc(n, sizeof(*files));
-	rc = load_or_complain("compare", files, argv + optind, n);
+	rc = load_or_complain("compare", files, &to);
 	if (rc)
 		goto out;
-	o = (struct ipcb_compare_opts){ to.format, to.only, to.nonly, to.fail_above };
+	o = (struct ipcb_compare_opts){ .format = to.format,
+					.only = to.only,
+					.nonly = to.nonly,
+					.fail_above = to.fail_above,
+					.no_skipped = to.no_skipped,
+					.groups = to.groups,
+					.ngroups = to.ngroups };
 	rc = ipcb_compare_files(files, n, &o, stdout);
 	if (rc < 0)
 		rc = usage("compare", "no result matches --only");
 	ipcb_rfiles_free(files, n);
 out:
 	free(files);
-	free(to.only);
+	table_opts_free(&to);
 	return rc < 0 ? 0 : rc;
 }
 
 int ipcb_cmd_export(int argc, char **argv)
 {
-	struct table_opts to = { IPCB_FMT_CSV, NULL, 0, -1 };
+	struct table_opts to = { .format = IPCB_FMT_CSV };
 	struct ipcb_rfile *files = NULL;
 	size_t n;
 	int rc;
@@ -1315,20 +2459,20 @@ int ipcb_cmd_export(int argc, char **argv)
 	rc = parse_table_opts("export", argc, argv, &to, export_help);
 	if (rc)
 		goto out;
-	n = (size_t)(argc - optind);
+	n = to.npaths;
 	if (n < 1) {
 		rc = usage("export", "expected a results file (see --help)");
 		goto out;
 	}
 	files = calloc(n, sizeof(*files));
-	rc = load_or_complain("export", files, argv + optind, n);
+	rc = load_or_complain("export", files, &to);
 	if (rc)
 		goto out;
-	if (ipcb_export_files(files, n, to.format, to.only, to.nonly, stdout))
+	if (ipcb_export_rows(files, n, to.format, to.only, to.nonly, to.no_skipped, stdout))
 		rc = usage("export", "no result matches --only");
 	ipcb_rfiles_free(files, n);
 out:
 	free(files);
-	free(to.only);
+	table_opts_free(&to);
 	return rc < 0 ? 0 : rc;
 }

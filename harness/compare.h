@@ -41,13 +41,29 @@ void ipcb_result_params(const json_t *r, const char *except, char *buf, size_t l
 /* Does the result's id match one of the --only patterns (all match when none)? */
 int ipcb_only_match(char *const *only, int nonly, const char *id);
 
-enum ipcb_table_format { IPCB_FMT_TEXT, IPCB_FMT_MARKDOWN, IPCB_FMT_CSV };
+/*
+ * Apply --label FILE=NAME options: the file whose path (or file name) is FILE
+ * is named NAME in headers, columns and legends. 0, or -1 with err.
+ */
+int ipcb_rfiles_relabel(struct ipcb_rfile *files, size_t n, char *const *labels, int nlabels, char *err,
+			size_t errlen);
+
+enum ipcb_table_format { IPCB_FMT_TEXT, IPCB_FMT_MARKDOWN, IPCB_FMT_CSV, IPCB_FMT_LATEX };
+
+/* files[first..first+count) pooled as one column (compare --group NAME=FILE,...). */
+struct ipcb_compare_group {
+	const char *name;
+	size_t first, count;
+};
 
 struct ipcb_compare_opts {
 	enum ipcb_table_format format;
 	char **only;
 	int nonly;
 	double fail_above; /* percent; < 0: no regression gate */
+	int no_skipped;	   /* one summary line instead of the rows not compared and their reasons */
+	const struct ipcb_compare_group *groups; /* sorted by first, disjoint; NULL: one column per file */
+	size_t ngroups;
 };
 
 /*
@@ -63,6 +79,9 @@ int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ip
 /* One row per result; 0, or -1 if no result matched --only. */
 int ipcb_export_files(const struct ipcb_rfile *files, size_t n, enum ipcb_table_format format, char **only,
 		      int nonly, FILE *out);
+/* The same; with no_skipped, skipped and failed results are left out and counted on stderr. */
+int ipcb_export_rows(const struct ipcb_rfile *files, size_t n, enum ipcb_table_format format, char **only,
+		     int nonly, int no_skipped, FILE *out);
 
 int ipcb_cmd_compare(int argc, char **argv);
 /* `ipcbench export FILE --format csv|markdown`: one row per result. */

@@ -506,6 +506,10 @@ static void add_cpu_ids(json_t *m)
 	}
 #endif
 	add_cpuinfo(m, "vendor", "vendor_id", "CPU implementer");
+	/* A VM's model string can hide the CPU ("AMD EPYC"): these tell two apart in compare. */
+	add_cpuinfo(m, "cpu_family", "cpu family", "CPU architecture");
+	add_cpuinfo(m, "cpu_model_number", "model", "CPU part");
+	add_cpuinfo(m, "cpu_stepping", "stepping", "CPU revision");
 	add_cpuinfo(m, "microcode", "microcode", NULL);
 	if (!json_is_null(json_object_get(m, "microcode")))
 		return;
