@@ -1,6 +1,6 @@
 # sweep.gp - results that vary in one parameter: the median against it, one line per
-# benchmark (and placement, and machine), 95% CI of the median as error bars, log axes.
-# datafile: one block per line (gnuplot `index`): parameter value, median, ci95_lo, ci95_hi.
+# benchmark (and placement, and machine), the reported 95% interval as error bars, log axes.
+# datafile: one block per line (gnuplot `index`): parameter value, median, interval95 lo, hi.
 # Variables: nseries, series_title[], logx (0: linear, else the base), log_y.
 
 set xlabel xlabel_text
@@ -14,8 +14,6 @@ if (log_y) {
 	set format y '%g'
 }
 set grid xtics ytics lc rgb '#e0e0e0'
-# below the plot: the lines of a sweep fill its corners
-set key below samplen 2 maxcols 2 height 1.5
 
 do for [o in outputs] {
 	eval out(o)
