@@ -1325,11 +1325,22 @@ static size_t split_series(const char *const *per, const char *const *place, siz
 		memset(count, 0, (n + 1) * sizeof(size_t));
 		for (i = 0; i < n; i++)
 			count[strs_index(&keys, key[i])]++;
+		for (i = 0; i < n; i++) /* pos[k]: the first series of part k, to see if its places differ */
+			pos[strs_find(&keys, key[i])] = i;
 		for (i = 0; i < n; i++) {
 			size_t k = strs_find(&keys, key[i]);
+
+			if (strcmp(place[i], place[pos[k]]))
+				count[k] |= (size_t)1 << (sizeof(size_t) * 8 - 1);
+		}
+		memset(pos, 0, (n + 1) * sizeof(size_t)); /* now: how many of part k were numbered */
+		for (i = 0; i < n; i++) {
+			size_t k = strs_find(&keys, key[i]);
+			int places_differ = (count[k] >> (sizeof(size_t) * 8 - 1)) != 0;
+			size_t many = count[k] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
 			char *longer = NULL;
 
-			if (count[k] <= NSTYLES)
+			if (many <= NSTYLES || (step == 1 && !places_differ))
 				continue;
 			if (step == 1 ? asprintf(&longer, "%s%s%.60s", key[i], key[i][0] ? "\x1f" : "", place[i]) < 0 :
 					asprintf(&longer, "%s%s%zu", key[i], key[i][0] ? "\x1f" : "", pos[k]++ / NSTYLES + 1) < 0)

@@ -30,7 +30,7 @@ do for [o in outputs] {
 	eval out(o)
 	plot for [s = 1:nseries] datafile using (bar_x($0, s)):(column(3 * s - 1)) \
 			with boxes lt s fs pattern style_fill[(s - 1) % nstyles + 1] title series_title[s], \
-		for [s = 1:nseries] datafile using (bar_x($0, s)):(column(3 * s - 1)):(column(3 * s)):(column(3 * s + 1)) \
-			with yerrorbars lc rgb "#202020" lw 1 pt 0 ps 0 notitle
+		for [s = 1:nseries] datafile using (bar_x($0, s)):(column(3 * s)):(0):(column(3 * s + 1) - column(3 * s)) \
+			with vectors heads size screen 0.008, 90 lc rgb '#202020' lw 1 notitle
 }
 set output

@@ -16,7 +16,7 @@ if (logx) {
 }
 set grid xtics ytics lc rgb '#e0e0e0'
 if (nines) {
-	set ylabel 'operations at or below x (percentile, log scale of 1 - F)'
+	set ylabel 'operations at or below x'
 	# (tic labels are formats: %% is a percent sign)
 	set ytics ('0' 0, '50%%' log10(2), '90%%' 1, '99%%' 2, '99.9%%' 3, '99.99%%' 4, '99.999%%' 5, \
 		'99.9999%%' 6, '99.99999%%' 7, '99.999999%%' 8, '99.9999999%%' 9)
@@ -24,7 +24,7 @@ if (nines) {
 	y99 = 2
 	y999 = 3
 } else {
-	set ylabel 'operations at or below x (fraction, F)'
+	set ylabel 'operations at or below x (fraction)'
 	set yrange [0:1]
 	y99 = 0.99
 	y999 = 0.999

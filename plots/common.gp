@@ -76,9 +76,11 @@ nstyles = 12
 array style_colour[12] = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', \
 	'#000000', '#999999', '#0072B2', '#D55E00', '#009E73', '#CC79A7']
 array style_marker[12] = [7, 5, 9, 13, 6, 4, 8, 12, 11, 10, 15, 14]
-array style_dash[12] = ['', '6,3', '2,2', '8,3,2,3', '', '6,3', '2,2', '8,3,2,3', '12,4', '2,4', '12,3,2,3,2,3', '4,2']
-# fill pattern of bars: 3 solid, 4 and 5 diagonal, 1 and 2 cross-hatched, 6 and 7 sparse diagonal, 0 empty
-array style_fill[12] = [3, 4, 5, 1, 3, 6, 7, 2, 0, 6, 7, 2]
+array style_dash[12] = ['', '6,3', '2,2', '8,3,2,3', '12,3', '4,2', '2,4', '8,3,2,3,2,3', '12,4,2,4', \
+	'6,2,2,2,2,2', '16,4', '3,3,9,3']
+# fill pattern of bars: 3 solid, 4 and 5 diagonal, 1 and 2 cross-hatched, 6 and 7 sparse diagonal,
+# 0 empty; where two styles share a pattern they differ in colour and in the dash of the outline
+array style_fill[12] = [3, 4, 5, 1, 2, 6, 7, 0, 6, 7, 0, 2]
 do for [i = 1:nstyles] {
 	if (style_dash[i] eq '') {
 		eval sprintf("set linetype %d lc rgb '%s' lw 1.5 dt solid pt %d ps 0.7", i, style_colour[i], style_marker[i])
@@ -95,6 +97,7 @@ if (title_mode eq 'full') {
 		set title title_text
 	} else {
 		unset title
+		set tmargin 1   # the top tic label needs half a line
 	}
 }
 set border 3
