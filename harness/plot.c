@@ -349,18 +349,27 @@ static void var_int(struct plot *p, const char *name, long long v)
 	fprintf(p->vars, "%s = %lld\n", name, v);
 }
 
-/* The key: its entries, and the longest, from which common.gp sizes the space below the plot. */
-static void var_titles(struct plot *p, char *const *titles, size_t n)
+/*
+ * The key: its entries, and the longest, from which common.gp sizes the
+ * space below the plot. An entry longer than one key column of the figure
+ * (plots/common.gp: 0.6 em a character, 7 for the sample) is shortened, so
+ * that it is never cut at the figure's edge.
+ */
+static void var_titles(struct plot *p, char *const *titles, size_t n, const struct fig_size *size)
 {
-	size_t i, longest = 0;
+	double char_in = 0.6 * size->font_pt / 72.0;
+	size_t i, longest = 0, fit = (size_t)fmax(16, (size->width_in - 0.2) / char_in - 8);
+	char buf[512];
 
 	var_int(p, "nseries", (long long)n);
 	fprintf(p->vars, "array series_title[%zu] = [", n ? n : 1);
 	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "%s", titles[i]);
+		shorten(buf, fit);
 		if (i)
 			fputs(", ", p->vars);
-		gp_quoted(p->vars, titles[i]);
-		longest = strlen(titles[i]) > longest ? strlen(titles[i]) : longest;
+		gp_quoted(p->vars, buf);
+		longest = strlen(buf) > longest ? strlen(buf) : longest;
 	}
 	fputs(n ? "]\n" : "'']\n", p->vars);
 	var_int(p, "key_entries", (long long)n);
@@ -1447,7 +1456,7 @@ static void bars_plot(struct set *s, const struct bars_fig *b, const struct nami
 	}
 	var_str(&p, "xlabel_text", "benchmark (%.60s/...)", b->family);
 	var_str(&p, "ylabel_text", "%s", per);
-	var_titles(&p, titles, b->nser);
+	var_titles(&p, titles, b->nser, &s->o->size);
 	var_int(&p, "log_y", lo > 0 && hi / lo > LOG_SPAN);
 	var_num(&p, "ymin", lo > 0 ? pow(10, floor(log10(lo))) : 0);
 	var_int(&p, "rotate_xtics", cats.n > 4 || longest(&cats) > 14);
@@ -1740,7 +1749,7 @@ static void sweep_plot(struct set *s, const char *family, const char *param, str
 	plot_titles(&p, title, buf);
 	var_str(&p, "xlabel_text", "%.60s%s%s%s", param, unit ? " (" : "", unit ? unit : "", unit ? ")" : "");
 	var_str(&p, "ylabel_text", "%s", per);
-	var_titles(&p, titles, k);
+	var_titles(&p, titles, k, &s->o->size);
 	{
 		struct point *sp = calloc(nsel + 1, sizeof(*sp));
 
@@ -1971,7 +1980,7 @@ static void cdf_plot(struct set *s, const char *family, const char *place, const
 	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "; each operation timed alone (includes one timer read)");
 	plot_titles(&p, title, buf);
 	var_str(&p, "xlabel_text", "latency per %.60s (%.20s)", nm.per ? "operation" : first->per, first->unit);
-	var_titles(&p, titles, k);
+	var_titles(&p, titles, k, &s->o->size);
 	var_int(&p, "logx", xmin > 0);
 	var_num(&p, "ymax_nines", fmin(nines, 9));
 	plot_close(s, &p);

@@ -156,6 +156,9 @@ if command -v python3 >/dev/null; then
 	expect 0 "wrote" -- "$IPCB" plot long.json $T -o long --format none
 	check '[ "$(ls long | awk "length > 130" | wc -l)" = 0 ] && [ "$(ls long/*.gp | wc -l)" -ge 3 ]'
 	check '! grep -h "^array series_title\|^array cat_label" long/*.gp | awk "length > 200" | grep -q .'
+	# at column width a key entry is shortened to one column of 7 pt text: never cut at the edge
+	expect 0 "wrote" -- "$IPCB" plot long.json "$PF/topo-b.json" $T -o longcol --format none --size column
+	check '! grep -h "^key_chars = " longcol/*.gp | awk "{if (\$3 > 45) bad = 1} END {exit !bad}"'
 else
 	echo "SKIP: python3 is not installed: the synthetic many-series, 10,000-result and long-id files are not made"
 fi
