@@ -1397,14 +1397,86 @@ static size_t longest(const struct strs *l)
 /* Log scale when the bars span more than this factor: a syscall beside a function call. */
 #define LOG_SPAN 30
 
-/* One figure of bars: the rows cat[0..ncat) of the cell table, the series ser[0..nser). */
+/* A family's bars: benchmarks (categories) x series (a place and a machine), one pass over its items. */
+struct bars_table {
+	struct strs cats;
+	size_t nser;
+	char **titles;		  /* per series; titles may repeat, so not a strs */
+	const char **place, **per;
+	const struct item **cell; /* [cat * nser + series] */
+};
+
+static void bars_table_free(struct bars_table *t)
+{
+	size_t i;
+
+	for (i = 0; t->titles && i < t->nser; i++)
+		free(t->titles[i]);
+	free(t->titles);
+	free(t->place);
+	free(t->per);
+	free(t->cell);
+	strs_free(&t->cats);
+}
+
+/* Series are ranked by place, then file: the machines of one place stand side by side. */
+static int bars_table_fill(const struct set *s, const size_t *idx, size_t n, const struct naming *nm,
+			   struct bars_table *t)
+{
+	struct strs places = { 0 };
+	size_t i, *rank = NULL, *ser_of = calloc(n + 1, sizeof(size_t)), *cat_of = calloc(n + 1, sizeof(size_t));
+	char buf[600];
+	int rc = -1;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < n; i++)
+		strs_index(&places, s->v[idx[i]].place);
+	rank = calloc(places.n * s->nfiles + 1, sizeof(size_t));
+	if (!rank || !ser_of || !cat_of)
+		goto out;
+	for (i = 0; i < n; i++)
+		rank[strs_find(&places, s->v[idx[i]].place) * s->nfiles + s->v[idx[i]].file] = 1;
+	for (i = 0; i < places.n * s->nfiles; i++)
+		rank[i] = rank[i] ? ++t->nser : 0; /* 1 + the series of each (place, file) present */
+	t->titles = calloc(t->nser + 1, sizeof(char *));
+	t->place = calloc(t->nser + 1, sizeof(char *));
+	t->per = calloc(t->nser + 1, sizeof(char *));
+	if (!t->titles || !t->place || !t->per)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const struct item *it = &s->v[idx[i]];
+		size_t k = rank[strs_find(&places, it->place) * s->nfiles + it->file] - 1;
+
+		ser_of[i] = k;
+		item_name(it, nm, buf, sizeof(buf));
+		shorten(buf, MAX_TIC); /* upright under the axis: each character is height */
+		cat_of[i] = strs_index(&t->cats, buf);
+		if (t->titles[k])
+			continue;
+		series_title(s, it, "", nm->placement || s->nfiles == 1, buf, sizeof(buf));
+		t->titles[k] = strdup(buf);
+		t->place[k] = it->place;
+		t->per[k] = ""; /* the unit of work varies along the axis: one figure holds them all */
+	}
+	t->cell = calloc(t->cats.n * t->nser + 1, sizeof(*t->cell));
+	for (i = 0; t->cell && i < n; i++)
+		if (!t->cell[cat_of[i] * t->nser + ser_of[i]])
+			t->cell[cat_of[i] * t->nser + ser_of[i]] = &s->v[idx[i]];
+	rc = t->cell ? 0 : -1;
+out:
+	strs_free(&places);
+	free(rank);
+	free(ser_of);
+	free(cat_of);
+	return rc;
+}
+
+/* One figure of bars: the rows cat[0..ncat) of the table, the series ser[0..nser). */
 struct bars_fig {
 	const char *family, *suffix;
-	const struct item **cell; /* [cat * nseries_all + series] */
-	size_t nseries_all;
+	const struct bars_table *t;
 	const size_t *cat, *ser;
 	size_t ncat, nser;
-	const struct strs *cats, *titles; /* titles: one per series, may repeat, so not found by hash */
 };
 
 static void bars_plot(struct set *s, const struct bars_fig *b, const struct naming *nm, size_t n)
@@ -1412,23 +1484,20 @@ static void bars_plot(struct set *s, const struct bars_fig *b, const struct nami
 	struct strs cats = { 0 };
 	char **titles = calloc(b->nser + 1, sizeof(char *));
 	double lo = INFINITY, hi = 0;
-	char stem[MAX_STEM + 24], buf[600], per[160];
+	char stem[MAX_STEM + 24], buf[600], per[160], title[400];
 	const char *parts[] = { "bars", b->family, b->suffix };
 	size_t c, k, *used = calloc(n + 1, sizeof(size_t)), nused = 0;
 	struct plot p;
 
 	make_stem(stem, sizeof(stem), parts, 3);
-	if (!used || !titles || plot_open(&p, KIND_BARS, stem)) {
-		free(used);
-		free(titles);
-		return;
-	}
+	if (!used || !titles || plot_open(&p, KIND_BARS, stem))
+		goto out;
 	fprintf(p.dat, "# benchmark, then for each series: median, interval95 lo, hi (NaN: not measured)\n");
 	for (c = 0; c < b->ncat; c++) {
-		strs_index(&cats, b->cats->v[b->cat[c]]);
-		dat_label(p.dat, b->cats->v[b->cat[c]]);
+		strs_index(&cats, b->t->cats.v[b->cat[c]]);
+		dat_label(p.dat, b->t->cats.v[b->cat[c]]);
 		for (k = 0; k < b->nser; k++) {
-			const struct item *hit = b->cell[b->cat[c] * b->nseries_all + b->ser[k]];
+			const struct item *hit = b->t->cell[b->cat[c] * b->t->nser + b->ser[k]];
 
 			dat_num(p.dat, hit ? hit->median : NAN);
 			dat_num(p.dat, hit ? hit->lo : NAN);
@@ -1443,17 +1512,13 @@ static void bars_plot(struct set *s, const struct bars_fig *b, const struct nami
 		fputc('\n', p.dat);
 	}
 	for (k = 0; k < b->nser; k++)
-		titles[k] = b->titles->v[b->ser[k]];
+		titles[k] = b->t->titles[b->ser[k]];
 	per_text(s, used, nused, per, sizeof(per));
-	{
-		char title[400];
-
-		snprintf(title, sizeof(title), "%.100s: median %s, with the 95%% interval", b->family, per);
-		subtitle_common(s, &p, nm, used, nused, buf, sizeof(buf));
-		if (b->nser == 1)
-			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "; %s", titles[0]);
-		plot_titles(&p, title, buf);
-	}
+	snprintf(title, sizeof(title), "%.100s: median %s, with the 95%% interval", b->family, per);
+	subtitle_common(s, &p, nm, used, nused, buf, sizeof(buf));
+	if (b->nser == 1)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "; %s", titles[0]);
+	plot_titles(&p, title, buf);
 	var_str(&p, "xlabel_text", "benchmark (%.60s/...)", b->family);
 	var_str(&p, "ylabel_text", "%s", per);
 	var_titles(&p, titles, b->nser, &s->o->size);
@@ -1469,12 +1534,13 @@ static void bars_plot(struct set *s, const struct bars_fig *b, const struct nami
 	}
 	fputs(cats.n ? "]\n" : "'']\n", p.vars);
 	plot_close(s, &p);
+out:
 	strs_free(&cats);
 	free(titles);
 	free(used);
 }
 
-/* Bars per figure: about a dozen bars per inch of width stay readable. */
+/* Bars per figure: about ten bars per inch of width stay readable. */
 static size_t cats_per_figure(const struct set *s, size_t nser)
 {
 	size_t bars = (size_t)(s->o->size.width_in * 10);
@@ -1482,14 +1548,37 @@ static size_t cats_per_figure(const struct set *s, size_t nser)
 	return bars / (nser + 1) ? bars / (nser + 1) : 1;
 }
 
+/* The figures of one part of the series: its benchmarks, a figure per screenful. */
+static void bars_part(struct set *s, size_t fam, const struct bars_table *t, const size_t *ser, size_t nser,
+		      const char *name, const struct naming *nm, size_t n)
+{
+	size_t *sel = calloc(t->cats.n + 1, sizeof(size_t)), ncat = 0, chunk = cats_per_figure(s, nser), c, i;
+	char suffix[200];
+
+	for (c = 0; sel && c < t->cats.n; c++) {
+		for (i = 0; i < nser && !t->cell[c * t->nser + ser[i]]; i++)
+			;
+		if (i < nser)
+			sel[ncat++] = c;
+	}
+	for (c = 0; sel && c < ncat; c += chunk) {
+		struct bars_fig b = { .family = s->fams.v[fam], .t = t, .ser = ser, .nser = nser, .cat = sel + c,
+				      .ncat = ncat - c < chunk ? ncat - c : chunk, .suffix = suffix };
+
+		part_suffix(name, suffix, sizeof(suffix));
+		if (ncat > chunk)
+			snprintf(suffix + strlen(suffix), sizeof(suffix) - strlen(suffix), "%s%zu", suffix[0] ? "-" : "",
+				 c / chunk + 1);
+		bars_plot(s, &b, nm, n);
+	}
+	free(sel);
+}
+
 static void bars_family(struct set *s, size_t fam)
 {
-	size_t *idx = calloc(s->n, sizeof(*idx)), n, i, k, pi, nparts, *cat = NULL, *ser = NULL, *part = NULL;
-	struct strs cats = { 0 }, series = { 0 }, titles = { 0 }, places = { 0 }, names = { 0 };
-	const struct item **cell = NULL;
-	const char **per = NULL, **place = NULL;
-	char buf[600];
-	size_t *ser_of = NULL, *order = NULL, *cat_of = NULL, *sel = NULL;
+	size_t *idx = calloc(s->n + 1, sizeof(*idx)), *part = NULL, *ser = NULL, n, i, k, nparts;
+	struct strs names = { 0 };
+	struct bars_table t;
 	struct naming nm;
 
 	n = idx ? family_items(s, fam, not_swept, idx) : 0;
@@ -1498,93 +1587,27 @@ static void bars_family(struct set *s, size_t fam)
 		return;
 	}
 	naming_init(&nm, s, idx, n, NULL);
-	/* series: a place and a machine, the machines of one place side by side */
-	for (i = 0; i < n; i++)
-		strs_index(&places, s->v[idx[i]].place);
-	ser_of = calloc(n, sizeof(size_t));
-	cat_of = calloc(n, sizeof(size_t));
-	order = calloc(places.n * s->nfiles + 1, sizeof(size_t));
-	for (i = 0; i < n; i++)
-		order[strs_find(&places, s->v[idx[i]].place) * s->nfiles + s->v[idx[i]].file] = 1;
-	for (k = 0, i = 0; i < places.n * s->nfiles; i++)
-		order[i] = order[i] ? ++k : 0; /* rank + 1 of each present (place, file) */
-	per = calloc(k + 1, sizeof(char *));
-	place = calloc(k + 1, sizeof(char *));
-	{
-		char **tv = calloc(k + 1, sizeof(char *));
+	if (bars_table_fill(s, idx, n, &nm, &t))
+		goto out;
+	part = calloc(t.nser + 1, sizeof(size_t));
+	ser = calloc(t.nser + 1, sizeof(size_t));
+	if (!part || !ser)
+		goto out;
+	nparts = split_series(t.per, t.place, t.nser, part, &names);
+	for (k = 0; k < nparts; k++) {
+		size_t nser = 0;
 
-		for (i = 0; i < n; i++) {
-			const struct item *it = &s->v[idx[i]];
-			size_t sk = order[strs_find(&places, it->place) * s->nfiles + it->file] - 1;
-
-			ser_of[i] = sk;
-			item_name(it, &nm, buf, sizeof(buf));
-			shorten(buf, MAX_TIC); /* upright under the axis: each character is height */
-			cat_of[i] = strs_index(&cats, buf);
-			if (!tv[sk]) {
-				series_title(s, it, "", nm.placement || s->nfiles == 1, buf, sizeof(buf));
-				tv[sk] = strdup(buf);
-				place[sk] = it->place;
-				per[sk] = "";
-			}
-		}
-		for (i = 0; i < k; i++) /* titles may repeat: index them by series, not by text */
-			titles.v = realloc(titles.v, (titles.n + 1) * sizeof(char *)), titles.v[titles.n++] = tv[i];
-		free(tv);
-	}
-	cell = calloc(cats.n * k + 1, sizeof(*cell));
-	for (i = 0; i < n; i++)
-		if (!cell[cat_of[i] * k + ser_of[i]])
-			cell[cat_of[i] * k + ser_of[i]] = &s->v[idx[i]];
-	part = calloc(k + 1, sizeof(size_t));
-	nparts = split_series(per, place, k, part, &names);
-	ser = calloc(k + 1, sizeof(size_t));
-	cat = calloc(cats.n + 1, sizeof(size_t));
-	sel = calloc(cats.n + 1, sizeof(size_t));
-	for (pi = 0; pi < nparts; pi++) {
-		size_t nser = 0, ncat = 0, chunk, c, nchunks;
-		char suffix[200];
-
-		for (i = 0; i < k; i++)
-			if (part[i] == pi)
+		for (i = 0; i < t.nser; i++)
+			if (part[i] == k)
 				ser[nser++] = i;
-		for (c = 0; c < cats.n; c++) {
-			for (i = 0; i < nser && !cell[c * k + ser[i]]; i++)
-				;
-			if (i < nser)
-				sel[ncat++] = c;
-		}
-		chunk = cats_per_figure(s, nser);
-		nchunks = (ncat + chunk - 1) / chunk;
-		for (c = 0; c < ncat; c += chunk) {
-			struct bars_fig b = { .family = s->fams.v[fam], .cell = cell, .nseries_all = k, .ser = ser,
-					      .nser = nser, .cats = &cats, .titles = &titles, .cat = sel + c,
-					      .ncat = ncat - c < chunk ? ncat - c : chunk };
-
-			part_suffix(names.v[pi], suffix, sizeof(suffix));
-			if (nchunks > 1)
-				snprintf(suffix + strlen(suffix), sizeof(suffix) - strlen(suffix), "%s%zu",
-					 suffix[0] ? "-" : "", c / chunk + 1);
-			b.suffix = suffix;
-			bars_plot(s, &b, &nm, n);
-		}
+		bars_part(s, fam, &t, ser, nser, names.v[k], &nm, n);
 	}
+out:
+	bars_table_free(&t);
 	naming_free(&nm);
-	strs_free(&cats);
-	strs_free(&series);
-	strs_free(&titles);
-	strs_free(&places);
 	strs_free(&names);
-	free(cell);
-	free(per);
-	free(place);
 	free(part);
 	free(ser);
-	free(cat);
-	free(sel);
-	free(ser_of);
-	free(cat_of);
-	free(order);
 	free(idx);
 }
 
@@ -2086,7 +2109,7 @@ static size_t heatmap_data(struct plot *p, const json_t *cpus, const json_t *row
 
 			fprintf(p->dat, "%zu %zu", j, i);
 			dat_num(p->dat, v);
-			blank += isnan(v);
+			blank += isnan(v) ? 1 : 0;
 			if (isnan(v))
 				fputs(" \"-\"\n", p->dat);
 			else
