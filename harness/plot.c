@@ -2093,20 +2093,85 @@ static void matrix_label(const char *key, char *buf, size_t len)
 	shorten(buf, MAX_LABEL);
 }
 
-/* The cells; returns how many were not measured. */
-static size_t heatmap_data(struct plot *p, const json_t *cpus, const json_t *rows)
+/*
+ * The order of the heatmap's CPUs: grouped by the widest cache the machine
+ * file says each shares (an L3 is a socket or a CCX), groups in order of
+ * their first CPU, CPUs by OS id inside; CPUs it says nothing about keep
+ * their order at the end. pos[k]: where matrix CPU k is drawn; bound[]: the
+ * positions where a new group starts. Returns how many bounds.
+ */
+static size_t cpu_order(const json_t *machine, const json_t *cpus, size_t *pos, size_t *bound)
+{
+	const json_t *caches = json_object_get(json_object_get(machine, "topology"), "caches"), *c, *id;
+	size_t n = json_array_size(cpus), i, k, j, nb = 0, at = 0, *group = calloc(n + 1, sizeof(size_t));
+	long long level = 0;
+
+	if (!group)
+		goto identity;
+	json_array_foreach(caches, i, c) /* the widest level: the last to share, the first to split packages */
+		level = json_integer_value(json_object_get(c, "level")) > level ?
+				json_integer_value(json_object_get(c, "level")) : level;
+	for (k = 0; k < n; k++) {
+		group[k] = SIZE_MAX; /* SIZE_MAX: no cache of that level names it */
+		json_array_foreach(caches, i, c) {
+			if (json_integer_value(json_object_get(c, "level")) != level)
+				continue;
+			json_array_foreach(json_object_get(c, "cpus"), j, id)
+				if (json_integer_value(id) == json_integer_value(json_array_get(cpus, k)))
+					group[k] = i;
+		}
+	}
+	/* counting out: group by group in order of first appearance, then the unknown */
+	for (k = 0; k <= n; k++) {
+		size_t g = k < n ? group[k] : SIZE_MAX, m;
+		int first = 1;
+
+		if (k < n && (g == SIZE_MAX || g == SIZE_MAX - 1))
+			continue;
+		for (m = 0; m < n; m++) {
+			if (group[m] != g)
+				continue;
+			if (first && at && g != SIZE_MAX)
+				bound[nb++] = at;
+			first = 0;
+			pos[m] = at++;
+			group[m] = SIZE_MAX - 1; /* placed */
+		}
+	}
+	free(group);
+	if (at == n)
+		return nb;
+identity:
+	for (k = 0; k < n; k++)
+		pos[k] = k;
+	return 0;
+}
+
+/* The cells, at their drawn positions; returns how many were not measured. */
+static size_t heatmap_data(struct plot *p, const json_t *cpus, const json_t *rows, const size_t *pos)
 {
 	const json_t *row, *cell;
-	size_t i, j, blank = 0;
+	size_t i, j, n = json_array_size(cpus), blank = 0;
 
-	fprintf(p->dat, "# column index j (answering CPU), row index i (measuring CPU), value (NaN: not measured), label; index k is CPU");
-	json_array_foreach(cpus, i, cell)
-		fprintf(p->dat, " %lld", (long long)json_integer_value(cell));
+	fprintf(p->dat, "# column (answering CPU), row (measuring CPU), value (NaN: not measured), label; CPUs by position:");
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (pos[j] == i)
+				fprintf(p->dat, " %lld", (long long)json_integer_value(json_array_get(cpus, j)));
 	fputc('\n', p->dat);
-	json_array_foreach(rows, i, row) {
-		json_array_foreach(row, j, cell) {
-			double v = json_is_number(cell) ? json_number_value(cell) : NAN;
+	for (i = 0; i < n; i++) { /* drawn row i is matrix row r */
+		size_t r, c;
 
+		for (r = 0; r < n && pos[r] != i; r++)
+			;
+		row = json_array_get(rows, r);
+		for (j = 0; j < n; j++) {
+			double v;
+
+			for (c = 0; c < n && pos[c] != j; c++)
+				;
+			cell = json_array_get(row, c);
+			v = json_is_number(cell) ? json_number_value(cell) : NAN;
 			fprintf(p->dat, "%zu %zu", j, i);
 			dat_num(p->dat, v);
 			blank += isnan(v) ? 1 : 0;
@@ -2120,18 +2185,21 @@ static size_t heatmap_data(struct plot *p, const json_t *cpus, const json_t *row
 	return blank;
 }
 
-/* gnuplot tics: ('0' 0, '1' 1, ...) naming OS CPU ids; thinned to about 16 labels. */
-static void cpu_tics(struct plot *p, const json_t *cpus)
+/* gnuplot tics: ('0' 0, '1' 1, ...) naming OS CPU ids at their positions; thinned to about 16 labels. */
+static void cpu_tics(struct plot *p, const json_t *cpus, const size_t *pos)
 {
-	size_t n = json_array_size(cpus), step = (n + 15) / 16, i, used = 0;
+	size_t n = json_array_size(cpus), step = (n + 15) / 16, i, k, used = 0;
 	char *buf = malloc(n * 32 + 8);
 
 	if (!buf)
 		return;
 	used += (size_t)sprintf(buf, "(");
-	for (i = 0; i < n; i += step)
+	for (i = 0; i < n; i += step) {
+		for (k = 0; k < n && pos[k] != i; k++)
+			;
 		used += (size_t)sprintf(buf + used, "%s'%lld' %zu", i ? ", " : "",
-					(long long)json_integer_value(json_array_get(cpus, i)), i);
+					(long long)json_integer_value(json_array_get(cpus, k)), i);
+	}
 	sprintf(buf + used, ")");
 	var_str(p, "cpu_tics", "%s", buf);
 	free(buf);
@@ -2171,15 +2239,20 @@ static void heatmap_plot(struct set *s, const struct item *it, const char *key, 
 	char stem[MAX_STEM + 24], what[128], buf[600], params[512], title[600];
 	const char *parts[] = { "heatmap", it->id, params, it->placement,
 				strcmp(key, "round_trip_ns") ? key : NULL, s->nfiles > 1 ? s->label[it->file] : NULL };
-	size_t n = json_array_size(cpus), q = strs_find(&s->heat_keys, key), blank;
+	size_t n = json_array_size(cpus), q = strs_find(&s->heat_keys, key), blank, nb, k;
+	size_t *pos = calloc(n + 1, sizeof(size_t)), *bound = calloc(n + 1, sizeof(size_t));
 	struct plot p;
 
 	ipcb_result_params(it->r, NULL, params, sizeof(params));
 	make_stem(stem, sizeof(stem), parts, 6);
-	if (plot_open(&p, KIND_HEATMAP, stem))
+	if (!pos || !bound || plot_open(&p, KIND_HEATMAP, stem)) {
+		free(pos);
+		free(bound);
 		return;
+	}
 	p.files = 1ull << it->file;
-	blank = heatmap_data(&p, cpus, rows);
+	nb = cpu_order(json_object_get(s->files[it->file].doc, "machine"), cpus, pos, bound);
+	blank = heatmap_data(&p, cpus, rows, pos);
 	matrix_label(key, what, sizeof(what));
 	snprintf(title, sizeof(title), "%.200s%s%.200s: %s between CPUs", it->id, params[0] ? " " : "", params, what);
 	subtitle(s, &p, buf, sizeof(buf));
@@ -2188,8 +2261,13 @@ static void heatmap_plot(struct set *s, const struct item *it, const char *key, 
 	plot_titles(&p, title, buf);
 	var_str(&p, "cb_label_text", "%s", what);
 	var_int(&p, "ncpu", (long long)n);
-	cpu_tics(&p, cpus);
+	cpu_tics(&p, cpus, pos);
 	var_int(&p, "show_values", n <= 8);
+	var_int(&p, "ngroups", (long long)nb + 1);
+	fprintf(p.vars, "array group_start[%zu] = [", nb ? nb : 1);
+	for (k = 0; k < nb; k++)
+		fprintf(p.vars, "%s%zu", k ? ", " : "", bound[k]);
+	fputs(nb ? "]\n" : "0]\n", p.vars);
 	var_int(&p, "unmeasured_cells", (long long)blank);
 	var_int(&p, "key_entries", blank ? 1 : 0);
 	var_int(&p, "key_chars", 12);
@@ -2198,6 +2276,8 @@ static void heatmap_plot(struct set *s, const struct item *it, const char *key, 
 		var_num(&p, "cb_max", s->cb_hi[q] > s->cb_lo[q] ? s->cb_hi[q] : s->cb_lo[q] + 1);
 	}
 	plot_close(s, &p);
+	free(pos);
+	free(bound);
 }
 
 static void plot_heatmaps(struct set *s)

@@ -1,9 +1,10 @@
 # heatmap.gp - a CPU x CPU matrix (e.g. core-to-core round trips): one cell per pair, the row
 # is the CPU that measures, the column the CPU that answers (OS ids), the value in the cell when
 # there are few CPUs; a cell not measured is grey and hatched, never a colour of the scale.
+# CPUs are grouped by the widest cache they share (a package or a CCX), groups split by lines.
 # datafile: column index, row index, value (NaN: not measured), the value as a label;
 # rows separated by blank lines.
-# Variables: ncpu, cpu_tics, show_values, unmeasured_cells, cb_label_text; cb_min and cb_max when the colour
+# Variables: ncpu, cpu_tics, show_values, unmeasured_cells, ngroups, group_start[], cb_label_text; cb_min and cb_max when the colour
 # range is shared with the heatmaps of other files (ipcbench plot --scale shared).
 
 set size ratio -1
@@ -27,6 +28,10 @@ if (exists("cb_min") && exists("cb_max")) {
 	set cbrange [*:*]
 }
 # (a NaN compares as NaN in gnuplot: test the text written in the data file)
+do for [g = 1:ngroups - 1] {
+	set arrow from group_start[g] - 0.5, graph 0 to group_start[g] - 0.5, graph 1 nohead front lw 2 lc rgb '#000000'
+	set arrow from graph 0, first group_start[g] - 0.5 to graph 1, first group_start[g] - 0.5 nohead front lw 2 lc rgb '#000000'
+}
 unmeasured(c) = strcol(c) eq 'NaN' ? 1 : NaN
 
 do for [o in outputs] {

@@ -101,6 +101,11 @@ check '[ -s topo1/cdf-handoff-cross-cache.dat ] && [ ! -e topo1/cdf-handoff-near
 check '[ "$(grep -h "^cb_m" topo/heatmap-c2c-cache-line-spread-node-a.gp)" = "$(printf "cb_min = 89.0\ncb_max = 450.0")" ]'
 check '[ "$(grep -h "^cb_m" topo/heatmap-c2c-cache-line-spread-skylake.gp)" = "$(printf "cb_min = 89.0\ncb_max = 450.0")" ]'
 check 'grep -q "^unmeasured_cells = 5$" topo/heatmap-c2c-cache-line-spread-node-a.gp && grep -q "measuring CPU" topo/heatmap-c2c-cache-line-spread-node-a.gp'
+# CPUs grouped by the widest cache they share (skylake: L3 {0,2} and {1,3}), a line between groups;
+# the cells move with their CPUs (row 2 = measuring CPU 1, column 0 = answering CPU 0: 333 ns)
+check 'grep -q "^cpu_tics = .(..0.. 0, ..2.. 1, ..1.. 2, ..3.. 3).$" topo/heatmap-c2c-cache-line-spread-skylake.gp'
+check 'grep -q "^array group_start\[1\] = \[2\]$" topo/heatmap-c2c-cache-line-spread-skylake.gp && grep -q "^ngroups = 1$" topo/heatmap-c2c-cache-line-spread-node-a.gp'
+check 'grep -q "^0 2 333.3 \"333\"$" topo/heatmap-c2c-cache-line-spread-skylake.dat'
 expect 0 "wrote" -- "$IPCB" plot "$PF/topo-a.json" "$PF/topo-b.json" $T -o own --format none --scale own
 check '! grep -q "^cb_min" own/heatmap-c2c-cache-line-spread-node-a.gp'
 # --label FILE=NAME, by the path as given or the base name
