@@ -98,7 +98,8 @@ struct item {
 	size_t seq;	   /* input order */
 	char cpus[64];
 	double median, lo, hi;
-	int swept; /* drawn in a sweep, so not in the bars */
+	double scale; /* --unit cycles, --baseline: what the ns of its histogram are multiplied by */
+	int swept;    /* drawn in a sweep, so not in the bars */
 };
 
 /* A list of distinct strings in first-seen order, found by hash: categories, series, lines. */
@@ -896,6 +897,7 @@ static void item_fill(struct item *it, const json_t *r, size_t file)
 		ci = json_object_get(st, "ci95");
 	it->lo = json_number_value(json_array_get(ci, 0));
 	it->hi = json_number_value(json_array_get(ci, 1));
+	it->scale = 1;
 	slash = strchr(it->id, '/');
 	it->name = slash ? slash + 1 : it->id;
 	json_array_foreach(json_object_get(pl, "cpus"), i, c)
@@ -1022,6 +1024,66 @@ static int collect(struct set *s, const struct selection *sel, char *err, size_t
 		qsort(s->v, s->n, sizeof(*s->v), cmp_item);
 	for (i = 0; i < s->n; i++)
 		s->v[i].fam = strs_index(&s->fams, s->v[i].family);
+	return 0;
+}
+
+/* What the numbers are drawn in: --unit cycles (the file's TSC rate), --baseline ID (its median = 1). */
+struct units {
+	int cycles;
+	const char *baseline;
+	char unit[160];
+};
+
+/* The median of the baseline result in file f, or NAN. */
+static double baseline_of(const struct set *s, size_t f, const char *id)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(s->files[f].doc, "results"), i, r)
+		if (strcmp(ipcb_jstr(r, "id"), id) == 0 && strcmp(ipcb_jstr(r, "status"), "ok") == 0)
+			return json_number_value(json_object_get(json_object_get(r, "stats"), "median"));
+	return NAN;
+}
+
+/* Rescale every ns item; 0, or -1 with err naming the file that lacks what is needed. */
+static int apply_units(struct set *s, struct units *u, char *err, size_t errlen)
+{
+	size_t f, i;
+
+	if (!u->cycles && !u->baseline)
+		return 0;
+	snprintf(u->unit, sizeof(u->unit), "%s%.100s", u->baseline ? "multiples of " : "cycles",
+		 u->baseline ? u->baseline : "");
+	for (f = 0; f < s->nfiles; f++) {
+		const json_t *hz = json_object_get(json_object_get(s->files[f].doc, "machine"), "tsc_hz");
+		double k = 1;
+
+		if (u->baseline) {
+			k = 1 / baseline_of(s, f, u->baseline);
+			if (!isfinite(k) || !(k > 0)) {
+				snprintf(err, errlen, "%s: --baseline %.100s: no ok result with that id (or its median is 0)",
+					 s->files[f].path, u->baseline);
+				return -1;
+			}
+		} else if (!(json_number_value(hz) > 0)) {
+			snprintf(err, errlen, "%s: --unit cycles: the file records no machine.tsc_hz", s->files[f].path);
+			return -1;
+		} else {
+			k = json_number_value(hz) / 1e9;
+		}
+		for (i = 0; i < s->n; i++) {
+			struct item *it = &s->v[i];
+
+			if (it->file != f || strcmp(it->unit, "ns"))
+				continue;
+			it->median *= k;
+			it->lo *= k;
+			it->hi *= k;
+			it->scale = k;
+			it->unit = u->unit;
+		}
+	}
 	return 0;
 }
 
@@ -1883,8 +1945,8 @@ static struct bucket *buckets_of(const struct item *it, size_t *n, double *total
 		return NULL;
 	v = calloc(json_array_size(b), sizeof(*v));
 	json_array_foreach(b, i, e) {
-		v[i].lo = json_number_value(json_array_get(e, 0));
-		v[i].hi = json_number_value(json_array_get(e, 1));
+		v[i].lo = json_number_value(json_array_get(e, 0)) * it->scale;
+		v[i].hi = json_number_value(json_array_get(e, 1)) * it->scale;
 		v[i].count = json_number_value(json_array_get(e, 2));
 		*total += v[i].count;
 	}
@@ -1906,7 +1968,7 @@ static double hist_quantile(const struct item *it, const char *key, double q, co
 	size_t i;
 
 	if (json_is_number(v))
-		return json_number_value(v);
+		return json_number_value(v) * it->scale;
 	for (i = 0; i < n; i++) {
 		cum += b[i].count;
 		if (cum >= q * total)
@@ -2455,6 +2517,7 @@ static const char plot_help[] =
 	"usage: ipcbench plot RESULT.json... [-o DIR] [--format png,pdf,svg] [--size column|wide|page|WxH]\n"
 	"                     [--title none|short|full] [--only PATTERN] [--placement NAME] [--role ROLE]\n"
 	"                     [--param K=V] [--label FILE=NAME] [--scale shared|own]\n"
+	"                     [--unit ns|cycles] [--baseline ID]\n"
 	"\n"
 	"Figures for papers, drawn by gnuplot from results files. The plot kind follows the\n"
 	"shape of the results:\n"
@@ -2490,6 +2553,9 @@ static const char plot_help[] =
 	"                         (default: machine.label, else the hostname up to its first dot)\n"
 	"  --scale shared|own     heatmaps of one quantity share one colour range (shared: the\n"
 	"                         default) or each has its own\n"
+	"  --unit cycles          draw ns figures in TSC cycles (each file's machine.tsc_hz)\n"
+	"  --baseline ID          draw ns figures as multiples of result ID's median in the same\n"
+	"                         file (e.g. modeswitch/funcall): machines of other speeds compare\n"
 	"  --templates DIR        the gnuplot templates (default: plots/ beside the binary)\n"
 	"  -h, --help\n"
 	"\n"
@@ -2577,6 +2643,7 @@ struct plot_args {
 	struct fig_size size;
 	enum title_mode title;
 	int scale; /* -1: the default (shared), 0 own, 1 shared */
+	struct units units;
 };
 
 static void push(char ***v, int *n, char *s)
@@ -2618,6 +2685,12 @@ static int parse_opt(int c, struct plot_args *a)
 			return plot_usage("--scale '%s': expected shared or own", optarg);
 		a->scale = strcmp(optarg, "shared") == 0;
 		return 0;
+	case 'U':
+		if (strcmp(optarg, "cycles") && strcmp(optarg, "ns"))
+			return plot_usage("--unit '%s': expected ns or cycles", optarg);
+		a->units.cycles = strcmp(optarg, "cycles") == 0;
+		return 0;
+	case 'B': a->units.baseline = optarg; return 0;
 	case 'T': a->templates = optarg; return 0;
 	case 'h': fputs(plot_help, stdout); return -1;
 	default: fputs(plot_help, stderr); return EXIT_USAGE;
@@ -2636,6 +2709,8 @@ static int parse_plot_args(int argc, char **argv, struct plot_args *a)
 					      { "size", required_argument, NULL, 'S' },
 					      { "title", required_argument, NULL, 'I' },
 					      { "scale", required_argument, NULL, 'C' },
+					      { "unit", required_argument, NULL, 'U' },
+					      { "baseline", required_argument, NULL, 'B' },
 					      { "templates", required_argument, NULL, 'T' },
 					      { "help", no_argument, NULL, 'h' },
 					      { 0 } };
@@ -2649,6 +2724,8 @@ static int parse_plot_args(int argc, char **argv, struct plot_args *a)
 			return rc;
 	if (optind >= argc)
 		return plot_usage("expected one or more results files (see --help)");
+	if (a->units.cycles && a->units.baseline)
+		return plot_usage("--unit cycles and --baseline: choose one (a ratio has no unit)");
 	if (argc - optind > MAX_FILES)
 		return plot_usage("at most %d files, not %d", MAX_FILES, argc - optind);
 	return 0;
@@ -2691,7 +2768,7 @@ static int run_plots(struct set *s, struct plot_args *a)
 {
 	char err[768], *p;
 
-	if (collect(s, &a->sel, err, sizeof(err))) {
+	if (collect(s, &a->sel, err, sizeof(err)) || apply_units(s, &a->units, err, sizeof(err))) {
 		for (p = err; *p; p++)
 			if ((unsigned char)*p < 0x20)
 				*p = ' ';

@@ -123,6 +123,14 @@ check '[ ! -e role/bars-modeswitch.gp ] && [ ! -e role/heatmap-c2c-cache-line-sp
 expect 0 "wrote 1 plot" -- "$IPCB" plot "$FX/lab-a.json" $T -o par --format none --param size=64 --param size=4096 --only msg
 check '[ "$(grep -c "^\"" par/bars-msg.dat)" = 4 ] && ! grep -q "size=256" par/bars-msg.dat && grep -q "size=4096" par/bars-msg.dat'
 expect 2 "no result matches" -- "$IPCB" plot "$FX/lab-a.json" $T -o none --role farthest
+# --unit cycles: the file's TSC rate (2.45 GHz: 3000 ns is 7350 cycles); --baseline ID: its median is 1
+expect 0 "wrote" -- "$IPCB" plot "$PF/topo-a.json" $T -o cyc --format none --unit cycles --only handoff
+check 'grep -q "^\"futex\" 7350 " cyc/bars-handoff.dat && grep -q "^ylabel_text = .cycles per round trip.$" cyc/bars-handoff.gp'
+check 'grep -q "^xlabel_text = .latency per round trip (cycles).$" cyc/cdf-handoff-same-cpu.gp'
+expect 0 "wrote" -- "$IPCB" plot "$PF/topo-a.json" $T -o base --format none --baseline modeswitch/funcall
+check 'grep -q "^\"futex\" 2500 " base/bars-handoff.dat && grep -q "^\"funcall\" 1 " base/bars-modeswitch.dat'
+expect 2 "--baseline nosuch/x: no ok result" -- "$IPCB" plot "$PF/topo-a.json" $T -o none --baseline nosuch/x
+expect 2 "choose one" -- "$IPCB" plot "$PF/topo-a.json" $T --baseline modeswitch/funcall --unit cycles
 # titles: none by default (captions in figures.md), short, full; every setting overridable by gnuplot -e
 check 'grep -q "^if (!exists(\"title_mode\")) title_mode = .none.$" topo/bars-handoff.gp && grep -q "^## bars-handoff$" topo/figures.md'
 check '[ "$(grep -c "^## " topo/figures.md)" = 8 ] && grep -q "^handoff: median ns per round trip, with the 95% interval. 2 results files" topo/figures.md'
