@@ -1837,10 +1837,17 @@ static void sweep_plot(struct set *s, const char *family, const char *param, str
 	var_titles(&p, titles, k, &s->o->size);
 	{
 		struct point *sp = calloc(nsel + 1, sizeof(*sp));
+		double xmin = INFINITY, xmax = -INFINITY;
 
 		for (i = 0; sp && i < nsel; i++)
 			sp[i] = pts[sel[i]];
+		for (i = 0; i < nsel; i++) {
+			xmin = fmin(xmin, (double)pts[sel[i]].x);
+			xmax = fmax(xmax, (double)pts[sel[i]].x);
+		}
 		var_int(&p, "logx", sp ? log_base(sp, nsel) : 0);
+		var_num(&p, "xmin", nsel ? xmin : 0);
+		var_num(&p, "xmax", nsel ? xmax : 1);
 		free(sp);
 	}
 	var_int(&p, "log_y", ylo > 0);

@@ -36,6 +36,7 @@ check 'grep -q "^\"spin\" NaN NaN NaN " a/bars-handoff.dat'
 # sweep: 4 lines (2 channels x 2 placements) of 6 sizes, log2 x axis, shared params in the subtitle
 check '[ "$(grep -c "^# line" a/sweep-msg-size.dat)" = 4 ] && [ "$(grep -c "^[0-9]" a/sweep-msg-size.dat)" = 24 ]'
 check 'grep -q "^logx = 2$" a/sweep-msg-size.gp && grep -q "^xlabel_text = .size (bytes).$" a/sweep-msg-size.gp'
+check 'grep -q "^xmin = 64.0$" a/sweep-msg-size.gp && grep -q "^xmax = 65536.0$" a/sweep-msg-size.gp'
 check 'grep -q "^subtitle_text = .*; mode=thread.$" a/sweep-msg-size.gp'
 # cdf: a block per histogram and the p99/p99.9 marks, which are the histogram's own figures
 check '[ "$(grep -c "^# line" a/cdf-handoff-same-cache.dat)" = 3 ]'
