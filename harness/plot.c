@@ -4,8 +4,9 @@
  *
  * The plot kind follows the shape of the results, never a benchmark id, so a
  * family added later is plotted with no change here:
- *   bars     every ok result: the median with its 95% CI, one cluster per
- *            benchmark of a family, one bar per placement (and machine);
+ *   bars     every ok result: the median with its reported 95% interval, one
+ *            cluster per benchmark of a family, one bar per placement (and
+ *            machine);
  *   sweep    a family whose results vary in one integer parameter over three
  *            or more values: lines on log axes, one per benchmark, placement
  *            and machine (those results leave the bars);
@@ -16,12 +17,20 @@
  * restyle it and rerun gnuplot by hand; gnuplot then draws the images. The
  * .dat and .gp bytes depend only on the input and the options: no dates, no
  * paths but base names, numbers at fixed precision, input order kept.
+ *
+ * A figure never holds more series than plots/common.gp has styles (colour,
+ * dash and marker, so that a greyscale print tells them apart): a plot with
+ * more is split, by unit of work, then by placement, then in order.
+ * With several files, results meet by placement name where every file that
+ * has the result has that placement, else by placement role (a "nearest-core"
+ * pair is same-cache on one machine, cross-cache on another).
  */
 #include "plot.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -41,30 +50,64 @@
 #define EXIT_USAGE 2
 #define MAX_FILES 64	     /* a plot records its files in a 64-bit mask */
 #define GNUPLOT_TIMEOUT_S 60 /* one plot; gnuplot takes well under a second */
+#define NSTYLES 12	     /* the styles of plots/common.gp: the most series in one figure */
+#define MAX_STEM 120	     /* file names stay far below NAME_MAX, whatever the ids */
+#define MAX_LABEL 40	     /* a key entry, in characters */
+#define MAX_TIC 28	     /* a benchmark's name under a bar */
 
 enum kind { KIND_COMMON, KIND_BARS, KIND_SWEEP, KIND_CDF, KIND_HEATMAP, NKINDS };
 static const char *const kind_name[NKINDS] = { "common", "bars", "sweep", "cdf", "heatmap" };
 
+enum title_mode { TITLE_NONE, TITLE_SHORT, TITLE_FULL };
+static const char *const title_mode_name[] = { "none", "short", "full" };
+
+/* A figure's print size: --size column|wide|page|WxH. */
+struct fig_size {
+	char name[32];
+	double width_in, plot_in; /* plot_in: the axes and their labels, without key or title */
+	int font_pt;
+};
+
 struct plot_opts {
 	const char *dir; /* NULL: build in memory only (ipcb_plot_dry) */
 	char *tmpl[NKINDS];
-	char outputs[160]; /* what each .gp draws: "png:pngcairo pdf:pdfcairo svg:svg" */
+	char outputs[160]; /* what each .gp draws: "png:pngcairo pdf:pdfcairo svg:svg"; "": gnuplot picks */
 	char exts[64];	   /* the images: "png pdf svg" */
 	int eps_to_pdf;	   /* pdf through the postscript terminal and ps2pdf */
 	int draw;	   /* run gnuplot */
 	const char *gnuplot;
 	int nplots, nfailed;
+	struct fig_size size;
+	enum title_mode title;
+	int shared_scale; /* heatmaps of one quantity share one colour range */
+	FILE *index;	  /* figures.md, being built */
+	char *indexbuf;
+	size_t indexlen;
 };
 
 /* One ok result to plot. */
 struct item {
 	const json_t *r;
 	size_t file;
-	const char *id, *family, *placement, *per, *unit;
-	const char *name; /* within the family: "unix-stream" */
+	const char *id, *family, *placement, *role, *per, *unit;
+	const char *name;  /* within the family: "unix-stream" */
+	const char *place; /* what results meet on across files: the placement name, or its role */
+	int by_role;	   /* place is a role: the placement names differ between files */
+	size_t fam;	   /* index of the family in set.fams */
+	size_t rank;	   /* the --only pattern it matched first: the order asked for */
+	size_t seq;	   /* input order */
 	char cpus[64];
 	double median, lo, hi;
-	int swept; /* drawn in a sweep, so not in the bars */
+	double scale; /* --unit cycles, --baseline: what the ns of its histogram are multiplied by */
+	int swept;    /* drawn in a sweep, so not in the bars */
+};
+
+/* A list of distinct strings in first-seen order, found by hash: categories, series, lines. */
+struct strs {
+	char **v;
+	size_t n;
+	size_t *slot; /* open addressing: index + 1, 0 free */
+	size_t cap;
 };
 
 struct set {
@@ -73,33 +116,78 @@ struct set {
 	struct item *v;
 	size_t n, left_out;
 	struct plot_opts *o;
+	char (*label)[64]; /* per file: the machine's name in keys and file names */
+	struct strs fams;
+	struct strs places; /* the places, owning the strings item.place points to */
+	double *cb_lo, *cb_hi; /* per matrix quantity (heat_keys): the shared colour range */
+	struct strs heat_keys;
 };
 
 /* One plot being built: its numbers and its variables, in memory until written. */
 struct plot {
 	enum kind kind;
-	char stem[200];
+	char stem[MAX_STEM + 24];
 	FILE *dat, *vars;
 	char *datbuf, *varbuf;
 	size_t datlen, varlen;
 	unsigned long long files; /* which files it draws, for the subtitle and the header */
+	char *title, *subtitle;	  /* for the caption in figures.md */
 };
 
-/* A list of distinct strings in first-seen order: categories, series, lines. */
-struct strs {
-	char **v;
-	size_t n;
-};
+/* --- lists of strings ------------------------------------------------------------- */
 
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void strs_rehash(struct strs *l)
+{
+	size_t i, cap = l->cap ? l->cap * 2 : 64;
+
+	free(l->slot);
+	l->slot = calloc(cap, sizeof(*l->slot));
+	l->cap = cap;
+	for (i = 0; i < l->n; i++) {
+		size_t h = (size_t)hash_str(l->v[i]) & (cap - 1);
+
+		while (l->slot[h])
+			h = (h + 1) & (cap - 1);
+		l->slot[h] = i + 1;
+	}
+}
+
+/* The index of s, or SIZE_MAX. */
+static size_t strs_find(const struct strs *l, const char *s)
+{
+	size_t h;
+
+	if (!l->cap)
+		return SIZE_MAX;
+	for (h = (size_t)hash_str(s) & (l->cap - 1); l->slot[h]; h = (h + 1) & (l->cap - 1))
+		if (strcmp(l->v[l->slot[h] - 1], s) == 0)
+			return l->slot[h] - 1;
+	return SIZE_MAX;
+}
+
+/* The index of s, added at the end when new. */
 static size_t strs_index(struct strs *l, const char *s)
 {
-	size_t i;
+	size_t i = strs_find(l, s), h;
 
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], s) == 0)
-			return i;
+	if (i != SIZE_MAX)
+		return i;
+	if (2 * (l->n + 1) > l->cap)
+		strs_rehash(l);
 	l->v = realloc(l->v, (l->n + 1) * sizeof(char *));
 	l->v[l->n] = strdup(s);
+	for (h = (size_t)hash_str(s) & (l->cap - 1); l->slot[h]; h = (h + 1) & (l->cap - 1))
+		;
+	l->slot[h] = l->n + 1;
 	return l->n++;
 }
 
@@ -110,6 +198,7 @@ static void strs_free(struct strs *l)
 	for (i = 0; i < l->n; i++)
 		free(l->v[i]);
 	free(l->v);
+	free(l->slot);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -142,6 +231,34 @@ static void dat_label(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* A comment line of a .gp or a line of figures.md: no line breaks. */
+static void one_line(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
+}
+
+/*
+ * Shorten s in place to at most max characters, keeping its start and end
+ * ("a-very-lo...-name"): a 5000-character id must not fill the figure. Cuts
+ * on a character boundary: UTF-8 continuation bytes are not split.
+ */
+static void shorten(char *s, size_t max)
+{
+	size_t n = strlen(s), head, tail;
+
+	if (n <= max || max < 8)
+		return;
+	head = (max - 3) * 2 / 3;
+	tail = max - 3 - head;
+	while (head && ((unsigned char)s[head] & 0xc0) == 0x80)
+		head--;
+	while (tail && ((unsigned char)s[n - tail] & 0xc0) == 0x80)
+		tail--;
+	memcpy(s + head, "...", 3);
+	memmove(s + head + 3, s + n - tail, tail + 1);
+}
+
 /* A file-name part: letters, digits, '.', '_' and single dashes. */
 static void slug(char *out, size_t len, const char *in)
 {
@@ -158,6 +275,39 @@ static void slug(char *out, size_t len, const char *in)
 	out[o] = '\0';
 	if (!o)
 		snprintf(out, len, "x");
+}
+
+/*
+ * The stem of a plot from its parts, joined by '-': each part slugged, and
+ * the whole kept under MAX_STEM characters; a stem that had to be cut ends in
+ * a hash of the full one, so that two long ids still give two files.
+ */
+static void make_stem(char *out, size_t len, const char *const *parts, size_t nparts)
+{
+	char full[4096], part[4096];
+	size_t i, used = 0;
+
+	full[0] = '\0';
+	for (i = 0; i < nparts; i++) {
+		if (!parts[i] || !parts[i][0])
+			continue;
+		slug(part, sizeof(part), parts[i]);
+		used += (size_t)snprintf(full + used, sizeof(full) - used, "%s%s", used ? "-" : "", part);
+		if (used >= sizeof(full))
+			used = sizeof(full) - 1;
+	}
+	if (strlen(full) <= MAX_STEM && used < sizeof(full) - 1) {
+		snprintf(out, len, "%s", full);
+		return;
+	}
+	/* hash every part, not the cut text: ids that differ past 4 KiB differ here too */
+	{
+		uint64_t h = 0;
+
+		for (i = 0; i < nparts; i++)
+			h = h * 31 + (parts[i] ? hash_str(parts[i]) : 0);
+		snprintf(out, len, "%.*s-%08llx", MAX_STEM - 9, full, (unsigned long long)(h & 0xffffffffull));
+	}
 }
 
 /* --- the variables of a plot ------------------------------------------------ */
@@ -180,13 +330,18 @@ static void var_str(struct plot *p, const char *name, const char *fmt, ...)
 }
 
 /* Always a real literal ("16.0"): gnuplot divides integers as integers. */
+static void num_text(double v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.10g", v);
+	if (!strpbrk(buf, ".eni"))
+		snprintf(buf + strlen(buf), len - strlen(buf), ".0");
+}
+
 static void var_num(struct plot *p, const char *name, double v)
 {
 	char buf[64];
 
-	snprintf(buf, sizeof(buf), "%.10g", v);
-	if (!strpbrk(buf, ".eni"))
-		strcat(buf, ".0");
+	num_text(v, buf, sizeof(buf));
 	fprintf(p->vars, "%s = %s\n", name, buf);
 }
 
@@ -195,18 +350,31 @@ static void var_int(struct plot *p, const char *name, long long v)
 	fprintf(p->vars, "%s = %lld\n", name, v);
 }
 
-static void var_titles(struct plot *p, const struct strs *titles)
+/*
+ * The key: its entries, and the longest, from which common.gp sizes the
+ * space below the plot. An entry longer than one key column of the figure
+ * (plots/common.gp: 0.6 em a character, 7 for the sample) is shortened, so
+ * that it is never cut at the figure's edge.
+ */
+static void var_titles(struct plot *p, char *const *titles, size_t n, const struct fig_size *size)
 {
-	size_t i;
+	double char_in = 0.6 * size->font_pt / 72.0;
+	size_t i, longest = 0, fit = (size_t)fmax(16, (size->width_in - 0.2) / char_in - 8);
+	char buf[512];
 
-	var_int(p, "nseries", (long long)titles->n);
-	fprintf(p->vars, "array series_title[%zu] = [", titles->n ? titles->n : 1);
-	for (i = 0; i < titles->n; i++) {
+	var_int(p, "nseries", (long long)n);
+	fprintf(p->vars, "array series_title[%zu] = [", n ? n : 1);
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "%s", titles[i]);
+		shorten(buf, fit);
 		if (i)
 			fputs(", ", p->vars);
-		gp_quoted(p->vars, titles->v[i]);
+		gp_quoted(p->vars, buf);
+		longest = strlen(buf) > longest ? strlen(buf) : longest;
 	}
-	fputs(titles->n ? "]\n" : "'']\n", p->vars);
+	fputs(n ? "]\n" : "'']\n", p->vars);
+	var_int(p, "key_entries", (long long)n);
+	var_int(p, "key_chars", (long long)longest);
 }
 
 /* A number in a data file: exact enough, and the same bytes every time. */
@@ -249,8 +417,9 @@ static void subtitle(const struct set *s, const struct plot *p, char *buf, size_
 	m = json_object_get(s->files[which].doc, "machine");
 	kernel_short(ipcb_jstr(m, "kernel"), kernel, sizeof(kernel));
 	hv = ipcb_jstr(m, "hypervisor");
-	snprintf(buf, len, "%s, %s, %s%s", s->files[which].machine, kernel[0] ? kernel : "kernel unknown",
-		 !hv[0] || strcmp(hv, "none") == 0 ? "bare metal" : "hypervisor ", strcmp(hv, "none") ? hv : "");
+	snprintf(buf, len, "%.80s (%.60s), %s, %s%s", s->label[which], ipcb_jstr(m, "cpu_model"),
+		 kernel[0] ? kernel : "kernel unknown", !hv[0] || strcmp(hv, "none") == 0 ? "bare metal" : "hypervisor ",
+		 strcmp(hv, "none") ? hv : "");
 }
 
 /* --- running programs: gnuplot, ps2pdf ------------------------------------------ */
@@ -445,8 +614,22 @@ static void plot_discard(struct plot *p)
 		fclose(p->vars);
 	free(p->datbuf);
 	free(p->varbuf);
+	free(p->title);
+	free(p->subtitle);
 	p->dat = p->vars = NULL;
 	p->datbuf = p->varbuf = NULL;
+	p->title = p->subtitle = NULL;
+}
+
+/* The title and the machine line: variables of the .gp (drawn as --title says) and the caption. */
+static void plot_titles(struct plot *p, const char *title, const char *sub)
+{
+	var_str(p, "title_text", "%s", title);
+	var_str(p, "subtitle_text", "%s", sub);
+	free(p->title);
+	free(p->subtitle);
+	p->title = strdup(title);
+	p->subtitle = strdup(sub);
 }
 
 static const char *base_name(const char *path)
@@ -476,6 +659,28 @@ static int write_file(const char *dir, const char *name, const char *what, const
 	return 0;
 }
 
+/* The figure's settings, every one a default that `gnuplot -e` overrides. */
+static void gp_settings(FILE *f, const struct plot_opts *o)
+{
+	char buf[64];
+
+	fputs("# settings: each applies only when not already set, e.g.\n"
+	      "#   gnuplot -e \"font_pt=9; width_in=3.33\" STEM.gp, -e \"size='7x3'\" (inches),\n"
+	      "#   -e \"output='fig.pdf'\" (the terminal follows the extension), -e \"terminal='pngcairo'\",\n"
+	      "#   -e \"title_mode='full'\" (none: no title, for a caption; short; full)\n", f);
+	if (o->outputs[0]) {
+		fputs("if (!exists(\"outputs\")) outputs = ", f);
+		gp_quoted(f, o->outputs);
+		fputc('\n', f);
+	}
+	fprintf(f, "if (!exists(\"title_mode\")) title_mode = '%s'\n", title_mode_name[o->title]);
+	num_text(o->size.width_in, buf, sizeof(buf));
+	fprintf(f, "if (!exists(\"width_in\")) width_in = %s\n", buf);
+	num_text(o->size.plot_in, buf, sizeof(buf));
+	fprintf(f, "if (!exists(\"plot_in\")) plot_in = %s\n", buf);
+	fprintf(f, "if (!exists(\"font_pt\")) font_pt = %d\n", o->size.font_pt);
+}
+
 static char *gp_text(const struct set *s, const struct plot *p, size_t *len)
 {
 	const struct plot_opts *o = s->o;
@@ -488,22 +693,23 @@ static char *gp_text(const struct set *s, const struct plot *p, size_t *len)
 	fprintf(f, "# %s.gp - an ipcbench plot (%s); redraw it with: gnuplot %s.gp\n# from", p->stem,
 		kind_name[p->kind], p->stem);
 	for (i = 0; i < s->nfiles; i++) {
-		const char *c;
-
 		if (!(p->files & (1ull << i)))
 			continue;
 		fputc(' ', f);
-		for (c = base_name(s->files[i].path); *c; c++) /* a comment stays one line */
-			fputc((unsigned char)*c < 0x20 ? '?' : *c, f);
+		one_line(f, base_name(s->files[i].path));
 	}
 	fprintf(f, "; the numbers are in %s.dat. Below: this plot's variables, then\n"
-		   "# plots/common.gp (terminals, fonts, colours) and plots/%s.gp (the plot). Restyle freely.\n",
+		   "# plots/common.gp (terminals, fonts, styles) and plots/%s.gp (the plot). Restyle freely.\n",
 		p->stem, kind_name[p->kind]);
+	fputs("# caption: ", f);
+	one_line(f, p->title ? p->title : "");
+	fputs(". ", f);
+	one_line(f, p->subtitle ? p->subtitle : "");
+	fprintf(f, ". (size %s: %.2f in wide, %d pt text)\n", o->size.name, o->size.width_in, o->size.font_pt);
+	gp_settings(f, o);
 	fputs("stem = ", f);
 	gp_quoted(f, p->stem);
-	fputs("\ndatafile = stem . '.dat'\noutputs = ", f);
-	gp_quoted(f, o->outputs);
-	fputc('\n', f);
+	fputs("\ndatafile = stem . '.dat'\n", f);
 	fwrite(p->varbuf, 1, p->varlen, f);
 	fprintf(f, "\n# ---- plots/common.gp ----\n%s", o->tmpl[KIND_COMMON]);
 	fprintf(f, "\n# ---- plots/%s.gp ----\n%s", kind_name[p->kind], o->tmpl[p->kind]);
@@ -538,6 +744,19 @@ static int draw(const struct plot_opts *o, const struct plot *p)
 	return 0;
 }
 
+/* figures.md: each figure, its files and its caption text (papers draw no title). */
+static void index_entry(struct plot_opts *o, const struct plot *p)
+{
+	if (!o->index)
+		return;
+	fprintf(o->index, "## %s\n\n%s.dat, %s.gp%s%s\n\n", p->stem, p->stem, p->stem, o->draw ? ", images:" : "",
+		o->draw ? o->exts : "");
+	one_line(o->index, p->title ? p->title : "");
+	fputs(". ", o->index);
+	one_line(o->index, p->subtitle ? p->subtitle : "");
+	fputs(".\n\n", o->index);
+}
+
 /* Write <stem>.dat and <stem>.gp, then let gnuplot draw. Consumes p. */
 static void plot_close(struct set *s, struct plot *p)
 {
@@ -558,13 +777,12 @@ static void plot_close(struct set *s, struct plot *p)
 	ok = ok && (!o->draw || draw(o, p) == 0);
 	o->nplots++;
 	o->nfailed += !ok;
+	index_entry(o, p);
 	printf("%s/%s: .dat .gp%s\n", o->dir, p->stem, o->draw ? o->exts : "");
 out:
 	free(gp);
 	plot_discard(p);
 }
-
-/* --- the results to plot ------------------------------------------------------------ */
 
 #define WHY(...) (snprintf(why, whylen, __VA_ARGS__), -1)
 
@@ -657,7 +875,8 @@ static int check_extras(const json_t *r, char *why, size_t whylen)
 
 static void item_fill(struct item *it, const json_t *r, size_t file)
 {
-	const json_t *st = json_object_get(r, "stats"), *ci = json_object_get(st, "ci95"), *c;
+	const json_t *st = json_object_get(r, "stats"), *ci = json_object_get(r, "interval95"), *c;
+	const json_t *pl = json_object_get(r, "placement");
 	const char *slash;
 	size_t i, used = 0;
 
@@ -666,46 +885,326 @@ static void item_fill(struct item *it, const json_t *r, size_t file)
 	it->file = file;
 	it->id = ipcb_jstr(r, "id");
 	it->family = ipcb_jstr(r, "family");
-	it->placement = ipcb_jstr(json_object_get(r, "placement"), "name");
+	it->placement = ipcb_jstr(pl, "name");
+	it->role = ipcb_jstr(pl, "role");
+	it->place = it->placement;
 	it->per = ipcb_jstr(r, "per");
 	it->unit = ipcb_jstr(r, "unit");
 	it->median = json_number_value(json_object_get(st, "median"));
+	/* the reported interval (the wider of within- and between-process); files before it: the CI */
+	if (!json_is_array(ci) || json_array_size(ci) != 2 || !json_is_number(json_array_get(ci, 0)) ||
+	    !json_is_number(json_array_get(ci, 1)))
+		ci = json_object_get(st, "ci95");
 	it->lo = json_number_value(json_array_get(ci, 0));
 	it->hi = json_number_value(json_array_get(ci, 1));
+	it->scale = 1;
 	slash = strchr(it->id, '/');
 	it->name = slash ? slash + 1 : it->id;
-	json_array_foreach(json_object_get(json_object_get(r, "placement"), "cpus"), i, c)
+	json_array_foreach(json_object_get(pl, "cpus"), i, c)
 		if (used < sizeof(it->cpus))
 			used += (size_t)snprintf(it->cpus + used, sizeof(it->cpus) - used, "%s%lld", i ? "," : "",
 						 (long long)json_integer_value(c));
 }
 
-/* The ok results that --only selects; a malformed optional member is an error naming it. */
-static int collect(struct set *s, char **only, int nonly, char *err, size_t errlen)
+/* What the user selected: --only (in the order given), --placement, --role, --param. */
+struct selection {
+	char **only, **placement, **role, **param;
+	int nonly, nplacement, nrole, nparam;
+};
+
+/* The first --only pattern the id matches (its rank: the order of the plots), or -1. */
+static int only_rank(const struct selection *sel, const char *id)
+{
+	int i;
+
+	if (!sel || !sel->nonly)
+		return 0;
+	for (i = 0; i < sel->nonly; i++)
+		if (ipcb_only_match(&sel->only[i], 1, id))
+			return i;
+	return -1;
+}
+
+static int any_match(char *const *pats, int n, const char *s)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (fnmatch(pats[i], s, 0) == 0)
+			return 1;
+	return n == 0;
+}
+
+/* --param k=v: every key named must have one of the values given for it. */
+static int params_match(const struct selection *sel, const json_t *r)
+{
+	const json_t *params = json_object_get(r, "params");
+	char val[256];
+	int i, j;
+
+	for (i = 0; i < sel->nparam; i++) {
+		const char *eq = strchr(sel->param[i], '='), *key = sel->param[i];
+		size_t klen = (size_t)(eq - key);
+		int ok = 0;
+
+		for (j = 0; j < sel->nparam && !ok; j++) {
+			const char *other = sel->param[j];
+			const json_t *v;
+			char k[256];
+
+			if (strncmp(other, key, klen) || other[klen] != '=')
+				continue;
+			snprintf(k, sizeof(k), "%.*s", (int)klen, key);
+			v = json_object_get(params, k);
+			if (!v)
+				continue;
+			ipcb_scalar_text(v, val, sizeof(val));
+			ok = strcmp(val, other + klen + 1) == 0;
+		}
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+static int selected(const struct selection *sel, const json_t *r, int *rank)
+{
+	const json_t *pl = json_object_get(r, "placement");
+
+	*rank = only_rank(sel, ipcb_jstr(r, "id"));
+	if (*rank < 0)
+		return 0;
+	if (!sel)
+		return 1;
+	return any_match(sel->placement, sel->nplacement, ipcb_jstr(pl, "name")) &&
+	       any_match(sel->role, sel->nrole, ipcb_jstr(pl, "role")) && params_match(sel, r);
+}
+
+static int cmp_item(const void *pa, const void *pb)
+{
+	const struct item *a = pa, *b = pb;
+
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* The selected ok results, in the order --only gave; a malformed optional member is an error naming it. */
+static int collect(struct set *s, const struct selection *sel, char *err, size_t errlen)
 {
 	const json_t *r;
-	size_t f, i;
+	size_t f, i, cap = 0, seq = 0;
+	int rank;
 
 	for (f = 0; f < s->nfiles; f++) {
 		json_array_foreach(json_object_get(s->files[f].doc, "results"), i, r) {
 			char why[256];
 
-			if (!ipcb_only_match(only, nonly, ipcb_jstr(r, "id")))
+			if (!selected(sel, r, &rank))
 				continue;
 			if (strcmp(ipcb_jstr(r, "status"), "ok")) {
 				s->left_out++;
 				continue;
 			}
 			if (check_extras(r, why, sizeof(why))) {
-				snprintf(err, errlen, "%s: results[%zu] (%s): %s", s->files[f].path, i, ipcb_jstr(r, "id"),
-					 why);
+				snprintf(err, errlen, "%s: results[%zu] (%.200s): %s", s->files[f].path, i,
+					 ipcb_jstr(r, "id"), why);
 				return -1;
 			}
-			s->v = realloc(s->v, (s->n + 1) * sizeof(*s->v));
-			item_fill(&s->v[s->n++], r, f);
+			if (s->n == cap) {
+				cap = cap ? 2 * cap : 64;
+				s->v = realloc(s->v, cap * sizeof(*s->v));
+			}
+			item_fill(&s->v[s->n], r, f);
+			s->v[s->n].rank = (size_t)rank;
+			s->v[s->n++].seq = seq++;
+		}
+	}
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_item);
+	for (i = 0; i < s->n; i++)
+		s->v[i].fam = strs_index(&s->fams, s->v[i].family);
+	return 0;
+}
+
+/* What the numbers are drawn in: --unit cycles (the file's TSC rate), --baseline ID (its median = 1). */
+struct units {
+	int cycles;
+	const char *baseline;
+	char unit[160];
+};
+
+/* The median of the baseline result in file f, or NAN. */
+static double baseline_of(const struct set *s, size_t f, const char *id)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(s->files[f].doc, "results"), i, r)
+		if (strcmp(ipcb_jstr(r, "id"), id) == 0 && strcmp(ipcb_jstr(r, "status"), "ok") == 0)
+			return json_number_value(json_object_get(json_object_get(r, "stats"), "median"));
+	return NAN;
+}
+
+/* Rescale every ns item; 0, or -1 with err naming the file that lacks what is needed. */
+static int apply_units(struct set *s, struct units *u, char *err, size_t errlen)
+{
+	size_t f, i;
+
+	if (!u->cycles && !u->baseline)
+		return 0;
+	snprintf(u->unit, sizeof(u->unit), "%s%.100s", u->baseline ? "multiples of " : "cycles",
+		 u->baseline ? u->baseline : "");
+	for (f = 0; f < s->nfiles; f++) {
+		const json_t *hz = json_object_get(json_object_get(s->files[f].doc, "machine"), "tsc_hz");
+		double k = 1;
+
+		if (u->baseline) {
+			k = 1 / baseline_of(s, f, u->baseline);
+			if (!isfinite(k) || !(k > 0)) {
+				snprintf(err, errlen, "%s: --baseline %.100s: no ok result with that id (or its median is 0)",
+					 s->files[f].path, u->baseline);
+				return -1;
+			}
+		} else if (!(json_number_value(hz) > 0)) {
+			snprintf(err, errlen, "%s: --unit cycles: the file records no machine.tsc_hz", s->files[f].path);
+			return -1;
+		} else {
+			k = json_number_value(hz) / 1e9;
+		}
+		for (i = 0; i < s->n; i++) {
+			struct item *it = &s->v[i];
+
+			if (it->file != f || strcmp(it->unit, "ns"))
+				continue;
+			it->median *= k;
+			it->lo *= k;
+			it->hi *= k;
+			it->scale = k;
+			it->unit = u->unit;
 		}
 	}
 	return 0;
+}
+
+/* The files that hold each key, as a mask; keys found by hash. */
+struct file_masks {
+	struct strs keys;
+	unsigned long long *mask;
+	size_t cap;
+};
+
+static void masks_add(struct file_masks *m, const char *key, size_t file)
+{
+	size_t n = m->keys.n, k = strs_index(&m->keys, key);
+
+	if (k >= m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 64;
+		m->mask = realloc(m->mask, m->cap * sizeof(*m->mask));
+	}
+	if (k == n)
+		m->mask[k] = 0;
+	m->mask[k] |= 1ull << file;
+}
+
+static unsigned long long masks_get(const struct file_masks *m, const char *key)
+{
+	size_t k = strs_find(&m->keys, key);
+
+	return k == SIZE_MAX ? 0 : m->mask[k];
+}
+
+static void masks_free(struct file_masks *m)
+{
+	strs_free(&m->keys);
+	free(m->mask);
+}
+
+/*
+ * Where results meet across files: by placement name where every file that
+ * has the result (id, params) has it at that placement; otherwise by the
+ * placement's role, so one machine's same-cache and another's cross-cache
+ * nearest-core results are one group. One file: the placement name.
+ */
+static void assign_places(struct set *s)
+{
+	struct file_masks by_result = { 0 }, by_place = { 0 };
+	char params[1024], **key = calloc(s->n + 1, sizeof(char *));
+	size_t i, k;
+
+	for (i = 0; i < s->n && key; i++) {
+		struct item *it = &s->v[i];
+
+		ipcb_result_params(it->r, NULL, params, sizeof(params));
+		if (asprintf(&key[i], "%s\x1f%s\x1f%s", it->id, params, it->placement) < 0) {
+			key[i] = NULL;
+			continue;
+		}
+		masks_add(&by_place, key[i], it->file);
+		*strrchr(key[i], '\x1f') = '\0';
+		masks_add(&by_result, key[i], it->file);
+		key[i][strlen(key[i])] = '\x1f';
+	}
+	for (i = 0; i < s->n && key; i++) {
+		struct item *it = &s->v[i];
+		unsigned long long all, here;
+
+		if (!key[i])
+			continue;
+		here = masks_get(&by_place, key[i]);
+		*strrchr(key[i], '\x1f') = '\0';
+		all = masks_get(&by_result, key[i]);
+		it->by_role = s->nfiles > 1 && it->role[0] && here != all;
+		k = strs_index(&s->places, it->by_role ? it->role : it->placement); /* may move places.v */
+		it->place = s->places.v[k];
+		free(key[i]);
+	}
+	free(key);
+	masks_free(&by_result);
+	masks_free(&by_place);
+}
+
+/* --- machine names ---------------------------------------------------------------- */
+
+/* --label FILE=NAME (FILE as given or its base name), machine.label, the short hostname. */
+static void file_labels(struct set *s, char *const *labels, int nlabels)
+{
+	size_t f, g;
+	char *dup;
+	int i;
+
+	for (f = 0; f < s->nfiles; f++) {
+		const json_t *m = json_object_get(s->files[f].doc, "machine");
+		const char *name = ipcb_jstr(m, "label");
+		size_t len;
+
+		if (!name[0])
+			name = ipcb_jstr(m, "hostname");
+		len = strcspn(name, "."); /* node1.cluster.example.org: node1 */
+		if (!len)
+			name = base_name(s->files[f].path), len = strlen(name);
+		for (i = 0; i < nlabels; i++) {
+			const char *eq = strrchr(labels[i], '=');
+			size_t flen = (size_t)(eq - labels[i]);
+
+			if ((strlen(s->files[f].path) == flen && !strncmp(labels[i], s->files[f].path, flen)) ||
+			    (strlen(base_name(s->files[f].path)) == flen &&
+			     !strncmp(labels[i], base_name(s->files[f].path), flen)))
+				name = eq + 1, len = strlen(eq + 1);
+		}
+		snprintf(s->label[f], sizeof(s->label[f]), "%.*s", (int)(len < 200 ? len : 200), name);
+		shorten(s->label[f], 24);
+	}
+	/* the same machine twice (two runs): the letter tells them apart */
+	dup = calloc(s->nfiles, 1);
+	for (f = 0; f < s->nfiles && dup; f++)
+		for (g = 0; g < s->nfiles; g++)
+			dup[f] |= g != f && strcmp(s->label[f], s->label[g]) == 0;
+	for (f = 0; f < s->nfiles && dup; f++)
+		if (dup[f])
+			snprintf(s->label[f] + strlen(s->label[f]), sizeof(s->label[f]) - strlen(s->label[f]), " [%c]",
+				 s->files[f].letter);
+	free(dup);
 }
 
 /* "ns per lock+unlock" when all items agree, else "ns per operation". */
@@ -713,38 +1212,30 @@ static void per_text(const struct set *s, const size_t *idx, size_t n, char *buf
 {
 	size_t i;
 
-	snprintf(buf, len, "%s per %s", s->v[idx[0]].unit, s->v[idx[0]].per);
+	snprintf(buf, len, "%.40s per %.60s", s->v[idx[0]].unit, s->v[idx[0]].per);
 	for (i = 1; i < n; i++)
 		if (strcmp(s->v[idx[i]].per, s->v[idx[0]].per))
-			snprintf(buf, len, "%s per operation", s->v[idx[0]].unit);
+			snprintf(buf, len, "%.40s per operation", s->v[idx[0]].unit);
 }
 
-/* The items of one family (that pass keep), in input order. */
-static size_t family_items(const struct set *s, const char *family, int (*keep)(const struct item *), size_t *idx)
+/* The items of one family (that pass keep), in the order asked for. */
+static size_t family_items(const struct set *s, size_t fam, int (*keep)(const struct item *), size_t *idx)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < s->n; i++)
-		if (strcmp(s->v[i].family, family) == 0 && (!keep || keep(&s->v[i])))
+		if (s->v[i].fam == fam && (!keep || keep(&s->v[i])))
 			idx[n++] = i;
 	return n;
 }
 
-static void families(const struct set *s, struct strs *out)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		strs_index(out, s->v[i].family);
-}
-
-static size_t count_distinct_placements(const struct set *s, const size_t *idx, size_t n)
+static size_t count_distinct_places(const struct set *s, const size_t *idx, size_t n)
 {
 	struct strs pl = { 0 };
 	size_t i, count;
 
 	for (i = 0; i < n; i++)
-		strs_index(&pl, s->v[idx[i]].placement);
+		strs_index(&pl, s->v[idx[i]].place);
 	count = pl.n;
 	strs_free(&pl);
 	return count;
@@ -803,8 +1294,10 @@ static void naming_init(struct naming *nm, const struct set *s, const size_t *id
 		json_object_foreach(json_object_get(s->v[idx[i]].r, "params"), key, v)
 			if (!except || strcmp(key, except))
 				strs_index(&nm->keys, key);
-	if (nm->keys.n)
+	if (nm->keys.n) {
 		qsort(nm->keys.v, nm->keys.n, sizeof(char *), cmp_name);
+		strs_rehash(&nm->keys); /* the order changed: find by hash again */
+	}
 	nm->varies = calloc(nm->keys.n + 1, 1);
 	for (k = 0; k < nm->keys.n; k++) {
 		param_text(&s->v[idx[0]], nm->keys.v[k], first, sizeof(first));
@@ -815,7 +1308,7 @@ static void naming_init(struct naming *nm, const struct set *s, const size_t *id
 	}
 	for (i = 1; i < n; i++)
 		nm->per |= strcmp(s->v[idx[i]].per, s->v[idx[0]].per) != 0;
-	nm->placement = count_distinct_placements(s, idx, n) > 1;
+	nm->placement = count_distinct_places(s, idx, n) > 1;
 	params_join(&s->v[idx[0]], nm, 0, nm->common, sizeof(nm->common));
 }
 
@@ -831,8 +1324,9 @@ static void item_name(const struct item *it, const struct naming *nm, char *buf,
 	char params[256];
 
 	params_join(it, nm, 1, params, sizeof(params));
-	snprintf(buf, len, "%s%s%s%s%s%s", it->name, params[0] ? " " : "", params, nm->per ? " (per " : "",
+	snprintf(buf, len, "%.200s%s%s%s%.60s%s", it->name, params[0] ? " " : "", params, nm->per ? " (per " : "",
 		 nm->per ? it->per : "", nm->per ? ")" : "");
+	shorten(buf, MAX_LABEL);
 }
 
 /*
@@ -845,20 +1339,105 @@ static void series_title(const struct set *s, const struct item *it, const char 
 	size_t used = (size_t)snprintf(buf, len, "%s", what);
 
 	if (placement && used < len)
-		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", it->placement);
+		used += (size_t)snprintf(buf + used, len - used, "%s%.40s", used ? ", " : "", it->place);
 	if (placement && s->nfiles == 1 && used < len)
 		used += (size_t)snprintf(buf + used, len - used, " (CPU %s)", it->cpus);
 	if (s->nfiles > 1 && used < len)
-		snprintf(buf + used, len - used, "%s%s", used ? ", " : "", s->files[it->file].label);
+		snprintf(buf + used, len - used, "%s%s", used ? ", " : "", s->label[it->file]);
+	shorten(buf, MAX_LABEL + 28);
 }
 
-/* The subtitle, and the params every result of the plot shares. */
-static void subtitle_common(const struct set *s, const struct plot *p, const struct naming *nm, char *buf,
-			    size_t len)
+/* The subtitle, the params every result of the plot shares, and which placements met by role. */
+static void subtitle_common(const struct set *s, const struct plot *p, const struct naming *nm, const size_t *idx,
+			    size_t n, char *buf, size_t len)
 {
+	struct strs seen = { 0 };
+	size_t i;
+
 	subtitle(s, p, buf, len);
 	if (nm->common[0] && strlen(buf) < len)
 		snprintf(buf + strlen(buf), len - strlen(buf), "; %s", nm->common);
+	for (i = 0; i < n; i++) {
+		const struct item *it = &s->v[idx[i]];
+		char what[200];
+		size_t before = seen.n;
+
+		if (!it->by_role)
+			continue;
+		snprintf(what, sizeof(what), "%.40s: %.40s %.40s", it->role, s->label[it->file], it->placement);
+		if (strs_index(&seen, what) != before || strlen(buf) + 2 >= len)
+			continue;
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", before ? ", " : "; matched by role: ", what);
+	}
+	strs_free(&seen);
+}
+
+/*
+ * Split n series into figures of at most NSTYLES: by unit of work when it
+ * varies (one axis, one unit), then by place, then in order. part[i] is the
+ * figure of series i; names gets one name per figure ("" when one).
+ */
+static size_t split_series(const char *const *per, const char *const *place, size_t n, size_t *part,
+			   struct strs *names)
+{
+	struct strs keys = { 0 };
+	size_t *count = calloc(n + 1, sizeof(size_t)), *pos = calloc(n + 1, sizeof(size_t)), i, step;
+	char **key = calloc(n + 1, sizeof(char *));
+	int multi_per = 0;
+
+	for (i = 1; i < n; i++)
+		multi_per |= strcmp(per[i], per[0]) != 0;
+	for (i = 0; i < n; i++)
+		if (asprintf(&key[i], "%s%.60s", multi_per ? "per-" : "", multi_per ? per[i] : "") < 0)
+			key[i] = strdup("");
+	/* step 1 joins the place where a part is too big; step 2 numbers what still is */
+	for (step = 1; step <= 2 && count && pos && key; step++) {
+		strs_free(&keys);
+		memset(count, 0, (n + 1) * sizeof(size_t));
+		for (i = 0; i < n; i++)
+			count[strs_index(&keys, key[i])]++;
+		for (i = 0; i < n; i++) /* pos[k]: the first series of part k, to see if its places differ */
+			pos[strs_find(&keys, key[i])] = i;
+		for (i = 0; i < n; i++) {
+			size_t k = strs_find(&keys, key[i]);
+
+			if (strcmp(place[i], place[pos[k]]))
+				count[k] |= (size_t)1 << (sizeof(size_t) * 8 - 1);
+		}
+		memset(pos, 0, (n + 1) * sizeof(size_t)); /* now: how many of part k were numbered */
+		for (i = 0; i < n; i++) {
+			size_t k = strs_find(&keys, key[i]);
+			int places_differ = (count[k] >> (sizeof(size_t) * 8 - 1)) != 0;
+			size_t many = count[k] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
+			char *longer = NULL;
+
+			if (many <= NSTYLES || (step == 1 && !places_differ))
+				continue;
+			if (step == 1 ? asprintf(&longer, "%s%s%.60s", key[i], key[i][0] ? "\x1f" : "", place[i]) < 0 :
+					asprintf(&longer, "%s%s%zu", key[i], key[i][0] ? "\x1f" : "", pos[k]++ / NSTYLES + 1) < 0)
+				continue;
+			free(key[i]);
+			key[i] = longer;
+		}
+	}
+	strs_free(&keys);
+	for (i = 0; i < n; i++)
+		part[i] = strs_index(names, key && key[i] ? key[i] : "");
+	for (i = 0; i < n && key; i++)
+		free(key[i]);
+	free(key);
+	free(count);
+	free(pos);
+	return names->n;
+}
+
+/* "per-message\x1fsame-cpu\x1f2" -> stem parts */
+static void part_suffix(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", name);
+	for (; *buf; buf++)
+		if (*buf == '\x1f')
+			*buf = '-';
 }
 
 /* --- bars --------------------------------------------------------------------------- */
@@ -866,35 +1445,6 @@ static void subtitle_common(const struct set *s, const struct plot *p, const str
 static int not_swept(const struct item *it)
 {
 	return !it->swept;
-}
-
-static void bars_data(struct set *s, struct plot *p, const size_t *idx, size_t n, const struct naming *nm,
-		      struct strs *cats, struct strs *series)
-{
-	char name[400];
-	size_t c, k, i;
-
-	fprintf(p->dat, "# benchmark, then for each series: median, ci95_lo, ci95_hi (NaN: not measured)\n");
-	for (c = 0; c < cats->n; c++) {
-		dat_label(p->dat, cats->v[c]);
-		for (k = 0; k < series->n; k++) {
-			const struct item *hit = NULL;
-			char key[300];
-
-			for (i = 0; i < n && !hit; i++) {
-				const struct item *it = &s->v[idx[i]];
-
-				snprintf(key, sizeof(key), "%zu\x1f%s", it->file, it->placement);
-				item_name(it, nm, name, sizeof(name));
-				if (strcmp(name, cats->v[c]) == 0 && strcmp(key, series->v[k]) == 0)
-					hit = it;
-			}
-			dat_num(p->dat, hit ? hit->median : NAN);
-			dat_num(p->dat, hit ? hit->lo : NAN);
-			dat_num(p->dat, hit ? hit->hi : NAN);
-		}
-		fputc('\n', p->dat);
-	}
 }
 
 static size_t longest(const struct strs *l)
@@ -909,71 +1459,226 @@ static size_t longest(const struct strs *l)
 /* Log scale when the bars span more than this factor: a syscall beside a function call. */
 #define LOG_SPAN 30
 
-static void bars_family(struct set *s, const char *family)
-{
-	size_t *idx = calloc(s->n, sizeof(*idx)), n, i;
-	struct strs cats = { 0 }, series = { 0 }, titles = { 0 };
-	double lo = INFINITY, hi = 0;
-	char stem[128], buf[400], per[160];
-	struct naming nm;
-	struct plot p;
+/* A family's bars: benchmarks (categories) x series (a place and a machine), one pass over its items. */
+struct bars_table {
+	struct strs cats;
+	size_t nser;
+	char **titles;		  /* per series; titles may repeat, so not a strs */
+	const char **place, **per;
+	const struct item **cell; /* [cat * nser + series] */
+};
 
-	n = family_items(s, family, not_swept, idx);
-	if (!n || plot_open(&p, KIND_BARS, "")) {
-		free(idx);
-		return;
-	}
-	slug(buf, sizeof(buf), family);
-	snprintf(stem, sizeof(stem), "bars-%.100s", buf);
-	snprintf(p.stem, sizeof(p.stem), "%s", stem);
-	naming_init(&nm, s, idx, n, NULL);
+static void bars_table_free(struct bars_table *t)
+{
+	size_t i;
+
+	for (i = 0; t->titles && i < t->nser; i++)
+		free(t->titles[i]);
+	free(t->titles);
+	free(t->place);
+	free(t->per);
+	free(t->cell);
+	strs_free(&t->cats);
+}
+
+/* Series are ranked by place, then file: the machines of one place stand side by side. */
+static int bars_table_fill(const struct set *s, const size_t *idx, size_t n, const struct naming *nm,
+			   struct bars_table *t)
+{
+	struct strs places = { 0 };
+	size_t i, *rank = NULL, *ser_of = calloc(n + 1, sizeof(size_t)), *cat_of = calloc(n + 1, sizeof(size_t));
+	char buf[600];
+	int rc = -1;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < n; i++)
+		strs_index(&places, s->v[idx[i]].place);
+	rank = calloc(places.n * s->nfiles + 1, sizeof(size_t));
+	if (!rank || !ser_of || !cat_of)
+		goto out;
+	for (i = 0; i < n; i++)
+		rank[strs_find(&places, s->v[idx[i]].place) * s->nfiles + s->v[idx[i]].file] = 1;
+	for (i = 0; i < places.n * s->nfiles; i++)
+		rank[i] = rank[i] ? ++t->nser : 0; /* 1 + the series of each (place, file) present */
+	t->titles = calloc(t->nser + 1, sizeof(char *));
+	t->place = calloc(t->nser + 1, sizeof(char *));
+	t->per = calloc(t->nser + 1, sizeof(char *));
+	if (!t->titles || !t->place || !t->per)
+		goto out;
 	for (i = 0; i < n; i++) {
 		const struct item *it = &s->v[idx[i]];
-		size_t before = series.n;
+		size_t k = rank[strs_find(&places, it->place) * s->nfiles + it->file] - 1;
 
-		item_name(it, &nm, buf, sizeof(buf));
-		strs_index(&cats, buf);
-		snprintf(buf, sizeof(buf), "%zu\x1f%s", it->file, it->placement);
-		if (strs_index(&series, buf) == before) {
-			series_title(s, it, "", nm.placement || s->nfiles == 1, buf, sizeof(buf));
-			strs_index(&titles, buf);
-		}
-		p.files |= 1ull << it->file;
-		lo = fmin(lo, it->lo);
-		hi = fmax(hi, it->hi);
+		ser_of[i] = k;
+		item_name(it, nm, buf, sizeof(buf));
+		shorten(buf, MAX_TIC); /* upright under the axis: each character is height */
+		cat_of[i] = strs_index(&t->cats, buf);
+		if (t->titles[k])
+			continue;
+		series_title(s, it, "", nm->placement || s->nfiles == 1, buf, sizeof(buf));
+		t->titles[k] = strdup(buf);
+		t->place[k] = it->place;
+		t->per[k] = ""; /* the unit of work varies along the axis: one figure holds them all */
 	}
-	bars_data(s, &p, idx, n, &nm, &cats, &series);
-	per_text(s, idx, n, per, sizeof(per));
-	var_str(&p, "title_text", "%s: median %s, with the 95%% CI of the median", family, per);
-	subtitle_common(s, &p, &nm, buf, sizeof(buf));
-	if (titles.n == 1)
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "; %s", titles.v[0]);
-	var_str(&p, "subtitle_text", "%s", buf);
-	var_str(&p, "xlabel_text", "benchmark (%s/...)", family);
+	t->cell = calloc(t->cats.n * t->nser + 1, sizeof(*t->cell));
+	for (i = 0; t->cell && i < n; i++)
+		if (!t->cell[cat_of[i] * t->nser + ser_of[i]])
+			t->cell[cat_of[i] * t->nser + ser_of[i]] = &s->v[idx[i]];
+	rc = t->cell ? 0 : -1;
+out:
+	strs_free(&places);
+	free(rank);
+	free(ser_of);
+	free(cat_of);
+	return rc;
+}
+
+/* One figure of bars: the rows cat[0..ncat) of the table, the series ser[0..nser). */
+struct bars_fig {
+	const char *family, *suffix;
+	const struct bars_table *t;
+	const size_t *cat, *ser;
+	size_t ncat, nser;
+};
+
+static void bars_plot(struct set *s, const struct bars_fig *b, const struct naming *nm, size_t n)
+{
+	struct strs cats = { 0 };
+	char **titles = calloc(b->nser + 1, sizeof(char *));
+	double lo = INFINITY, hi = 0;
+	char stem[MAX_STEM + 24], buf[600], per[160], title[400];
+	const char *parts[] = { "bars", b->family, b->suffix };
+	size_t c, k, *used = calloc(n + 1, sizeof(size_t)), nused = 0;
+	struct plot p;
+
+	make_stem(stem, sizeof(stem), parts, 3);
+	if (!used || !titles || plot_open(&p, KIND_BARS, stem))
+		goto out;
+	fprintf(p.dat, "# benchmark, then for each series: median, interval95 lo, hi (NaN: not measured)\n");
+	for (c = 0; c < b->ncat; c++) {
+		strs_index(&cats, b->t->cats.v[b->cat[c]]);
+		dat_label(p.dat, b->t->cats.v[b->cat[c]]);
+		for (k = 0; k < b->nser; k++) {
+			const struct item *hit = b->t->cell[b->cat[c] * b->t->nser + b->ser[k]];
+
+			dat_num(p.dat, hit ? hit->median : NAN);
+			dat_num(p.dat, hit ? hit->lo : NAN);
+			dat_num(p.dat, hit ? hit->hi : NAN);
+			if (!hit)
+				continue;
+			p.files |= 1ull << hit->file;
+			lo = fmin(lo, hit->lo);
+			hi = fmax(hi, hit->hi);
+			used[nused++] = (size_t)(hit - s->v);
+		}
+		fputc('\n', p.dat);
+	}
+	for (k = 0; k < b->nser; k++)
+		titles[k] = b->t->titles[b->ser[k]];
+	per_text(s, used, nused, per, sizeof(per));
+	snprintf(title, sizeof(title), "%.100s: median %s, with the 95%% interval", b->family, per);
+	subtitle_common(s, &p, nm, used, nused, buf, sizeof(buf));
+	if (b->nser == 1)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "; %s", titles[0]);
+	plot_titles(&p, title, buf);
+	var_str(&p, "xlabel_text", "benchmark (%.60s/...)", b->family);
 	var_str(&p, "ylabel_text", "%s", per);
-	var_titles(&p, &titles);
+	var_titles(&p, titles, b->nser, &s->o->size);
 	var_int(&p, "log_y", lo > 0 && hi / lo > LOG_SPAN);
 	var_num(&p, "ymin", lo > 0 ? pow(10, floor(log10(lo))) : 0);
 	var_int(&p, "rotate_xtics", cats.n > 4 || longest(&cats) > 14);
-	var_num(&p, "width_cm", fmin(36, fmax(14, 6 + (double)cats.n * (0.8 + 0.5 * (double)series.n))));
-	var_num(&p, "height_cm", 10);
+	var_int(&p, "xtic_chars", (long long)longest(&cats));
+	var_int(&p, "ncats", (long long)cats.n);
+	fprintf(p.vars, "array cat_label[%zu] = [", cats.n ? cats.n : 1);
+	for (c = 0; c < cats.n; c++) {
+		fputs(c ? ", " : "", p.vars);
+		gp_quoted(p.vars, cats.v[c]);
+	}
+	fputs(cats.n ? "]\n" : "'']\n", p.vars);
 	plot_close(s, &p);
-	naming_free(&nm);
+out:
 	strs_free(&cats);
-	strs_free(&series);
-	strs_free(&titles);
+	free(titles);
+	free(used);
+}
+
+/* Bars per figure: about ten bars per inch of width stay readable. */
+static size_t cats_per_figure(const struct set *s, size_t nser)
+{
+	size_t bars = (size_t)(s->o->size.width_in * 10);
+
+	return bars / (nser + 1) ? bars / (nser + 1) : 1;
+}
+
+/* The figures of one part of the series: its benchmarks, a figure per screenful. */
+static void bars_part(struct set *s, size_t fam, const struct bars_table *t, const size_t *ser, size_t nser,
+		      const char *name, const struct naming *nm, size_t n)
+{
+	size_t *sel = calloc(t->cats.n + 1, sizeof(size_t)), ncat = 0, chunk = cats_per_figure(s, nser), c, i;
+	char suffix[200];
+
+	for (c = 0; sel && c < t->cats.n; c++) {
+		for (i = 0; i < nser && !t->cell[c * t->nser + ser[i]]; i++)
+			;
+		if (i < nser)
+			sel[ncat++] = c;
+	}
+	for (c = 0; sel && c < ncat; c += chunk) {
+		struct bars_fig b = { .family = s->fams.v[fam], .t = t, .ser = ser, .nser = nser, .cat = sel + c,
+				      .ncat = ncat - c < chunk ? ncat - c : chunk, .suffix = suffix };
+
+		part_suffix(name, suffix, sizeof(suffix));
+		if (ncat > chunk)
+			snprintf(suffix + strlen(suffix), sizeof(suffix) - strlen(suffix), "%s%zu", suffix[0] ? "-" : "",
+				 c / chunk + 1);
+		bars_plot(s, &b, nm, n);
+	}
+	free(sel);
+}
+
+static void bars_family(struct set *s, size_t fam)
+{
+	size_t *idx = calloc(s->n + 1, sizeof(*idx)), *part = NULL, *ser = NULL, n, i, k, nparts;
+	struct strs names = { 0 };
+	struct bars_table t;
+	struct naming nm;
+
+	n = idx ? family_items(s, fam, not_swept, idx) : 0;
+	if (!n) {
+		free(idx);
+		return;
+	}
+	naming_init(&nm, s, idx, n, NULL);
+	if (bars_table_fill(s, idx, n, &nm, &t))
+		goto out;
+	part = calloc(t.nser + 1, sizeof(size_t));
+	ser = calloc(t.nser + 1, sizeof(size_t));
+	if (!part || !ser)
+		goto out;
+	nparts = split_series(t.per, t.place, t.nser, part, &names);
+	for (k = 0; k < nparts; k++) {
+		size_t nser = 0;
+
+		for (i = 0; i < t.nser; i++)
+			if (part[i] == k)
+				ser[nser++] = i;
+		bars_part(s, fam, &t, ser, nser, names.v[k], &nm, n);
+	}
+out:
+	bars_table_free(&t);
+	naming_free(&nm);
+	strs_free(&names);
+	free(part);
+	free(ser);
 	free(idx);
 }
 
 static void plot_bars(struct set *s)
 {
-	struct strs fams = { 0 };
 	size_t i;
 
-	families(s, &fams);
-	for (i = 0; i < fams.n; i++)
-		bars_family(s, fams.v[i]);
-	strs_free(&fams);
+	for (i = 0; i < s->fams.n; i++)
+		bars_family(s, i);
 }
 
 /* --- sweeps ---------------------------------------------------------------------------- */
@@ -1006,52 +1711,9 @@ static int int_param(const struct item *it, const char *param, long long *v)
 	return 1;
 }
 
-/* A line of a sweep: the same benchmark, other params, placement and file; param varies. */
-static void line_key(const struct item *it, const char *param, char *buf, size_t len)
-{
-	char rest[256];
-
-	ipcb_result_params(it->r, param, rest, sizeof(rest));
-	snprintf(buf, len, "%s\x1f%s\x1f%zu\x1f%s", it->id, it->placement, it->file, rest);
-}
-
-/* Group the family's items that have an integer param into lines; line[i] is the line of idx[i]. */
-static size_t sweep_lines(const struct set *s, const size_t *idx, size_t n, const char *param, struct strs *lines,
-			  size_t *line)
-{
-	size_t i, k, best = 0;
-	long long v = 0;
-	char key[600];
-
-	for (i = 0; i < n; i++) {
-		line[i] = SIZE_MAX;
-		if (!int_param(&s->v[idx[i]], param, &v))
-			continue;
-		line_key(&s->v[idx[i]], param, key, sizeof(key));
-		line[i] = strs_index(lines, key);
-	}
-	/* the most distinct values on one line */
-	for (k = 0; k < lines->n; k++) {
-		size_t distinct = 0, j;
-		long long w = 0;
-
-		for (i = 0; i < n; i++) {
-			int seen = 0;
-
-			if (line[i] != k)
-				continue;
-			int_param(&s->v[idx[i]], param, &v);
-			for (j = 0; j < i && !seen; j++)
-				seen = line[j] == k && int_param(&s->v[idx[j]], param, &w) && w == v;
-			distinct += !seen;
-		}
-		best = distinct > best ? distinct : best;
-	}
-	return best;
-}
-
 struct point {
 	long long x;
+	size_t line;
 	struct item *it;
 };
 
@@ -1059,20 +1721,60 @@ static int cmp_point(const void *pa, const void *pb)
 {
 	const struct point *a = pa, *b = pb;
 
-	return (a->x > b->x) - (a->x < b->x);
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->x != b->x)
+		return (a->x > b->x) - (a->x < b->x);
+	return (a->it > b->it) - (a->it < b->it); /* input order among equal x: qsort is not stable */
+}
+
+/*
+ * The points of the family's items that have the integer param, grouped into
+ * lines (the same benchmark, other params, placement and file) and sorted by
+ * line, then x. Returns the points; *best: the most distinct x on one line.
+ */
+static struct point *sweep_points(struct set *s, const size_t *idx, size_t n, const char *param, struct strs *lines,
+				  size_t *npts, size_t *best)
+{
+	struct point *pts = calloc(n + 1, sizeof(*pts));
+	char rest[512], *key;
+	size_t i, m = 0, distinct = 0;
+
+	*best = 0;
+	for (i = 0; i < n && pts; i++) {
+		struct item *it = &s->v[idx[i]];
+
+		if (!int_param(it, param, &pts[m].x))
+			continue;
+		ipcb_result_params(it->r, param, rest, sizeof(rest));
+		if (asprintf(&key, "%s\x1f%s\x1f%zu\x1f%s", it->id, it->place, it->file, rest) < 0)
+			continue;
+		pts[m].line = strs_index(lines, key);
+		pts[m++].it = it;
+		free(key);
+	}
+	if (m)
+		qsort(pts, m, sizeof(*pts), cmp_point);
+	for (i = 0; i < m; i++) {
+		if (i && pts[i].line != pts[i - 1].line)
+			distinct = 0;
+		distinct += !i || pts[i].line != pts[i - 1].line || pts[i].x != pts[i - 1].x;
+		*best = distinct > *best ? distinct : *best;
+	}
+	*npts = m;
+	return pts;
 }
 
 /* Log x when the values span 8x or more; base 2 when they are all powers of two. */
-static int log_base(const struct set *s, const size_t *idx, size_t n, const size_t *line, const char *param)
+static int log_base(const struct point *pts, size_t m)
 {
 	double xmin = INFINITY, xmax = -INFINITY;
 	int pow2 = 1;
-	long long v;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (line[i] == SIZE_MAX || !int_param(&s->v[idx[i]], param, &v))
-			continue;
+	for (i = 0; i < m; i++) {
+		long long v = pts[i].x;
+
 		xmin = fmin(xmin, (double)v);
 		xmax = fmax(xmax, (double)v);
 		pow2 &= v > 0 && (v & (v - 1)) == 0;
@@ -1082,111 +1784,146 @@ static int log_base(const struct set *s, const size_t *idx, size_t n, const size
 	return pow2 ? 2 : 10;
 }
 
-/* One line: its points sorted by the parameter, as a gnuplot index block. */
-static void sweep_line(struct plot *p, struct point *pts, size_t m, size_t k, const char *title, double *ylo)
+/* One figure of a sweep: the lines whose part is `which`. first[l]..first[l+1]: line l's points. */
+static void sweep_plot(struct set *s, const char *family, const char *param, struct point *pts, const size_t *first,
+		       const size_t *part, size_t nlines, size_t which, const char *suffix)
 {
-	size_t i;
-
-	qsort(pts, m, sizeof(*pts), cmp_point);
-	fprintf(p->dat, "%s# line %zu: %s\n", k ? "\n\n" : "", k + 1, title);
-	for (i = 0; i < m; i++) {
-		fprintf(p->dat, "%lld", pts[i].x);
-		dat_num(p->dat, pts[i].it->median);
-		dat_num(p->dat, pts[i].it->lo);
-		dat_num(p->dat, pts[i].it->hi);
-		fputc('\n', p->dat);
-		pts[i].it->swept = 1;
-		p->files |= 1ull << pts[i].it->file;
-		*ylo = fmin(*ylo, pts[i].it->lo);
-	}
-}
-
-static void sweep_plot(struct set *s, const char *family, const char *param, const size_t *idx, size_t n,
-		       const struct strs *lines, const size_t *line)
-{
-	struct point *pts = calloc(n, sizeof(*pts));
-	size_t *swept = calloc(n, sizeof(*swept)), k, i, m, nswept = 0;
-	struct strs titles = { 0 };
-	char buf[400], per[160], a[256], b[320];
-	const char *unit = param_unit(param);
+	size_t *items = calloc(first[nlines] + 1, sizeof(size_t)), *sel = calloc(first[nlines] + 1, sizeof(size_t));
+	size_t l, i, nitems = 0, nsel = 0, k = 0;
+	char **titles = calloc(nlines + 1, sizeof(char *));
+	char buf[600], per[160], name[400], stem[MAX_STEM + 24], title[400];
+	const char *unit = param_unit(param), *parts[] = { "sweep", family, param, suffix };
 	double ylo = INFINITY;
 	struct naming nm;
 	struct plot p;
 
-	slug(a, sizeof(a), family);
-	slug(b, sizeof(b), param);
-	snprintf(buf, sizeof(buf), "sweep-%.90s-%.90s", a, b);
-	if (!pts || !swept || plot_open(&p, KIND_SWEEP, buf)) {
-		free(pts);
-		free(swept);
-		return;
+	make_stem(stem, sizeof(stem), parts, 4);
+	if (!items || !sel || !titles || plot_open(&p, KIND_SWEEP, stem))
+		goto out;
+	for (l = 0; l < nlines; l++)
+		if (part[l] == which)
+			for (i = first[l]; i < first[l + 1]; i++) {
+				items[nitems++] = (size_t)(pts[i].it - s->v);
+				sel[nsel++] = i;
+			}
+	naming_init(&nm, s, items, nitems, param);
+	fprintf(p.dat, "# one block per line (gnuplot index): %.100s, median, interval95 lo, hi\n", param);
+	for (l = 0; l < nlines; l++) {
+		if (part[l] != which)
+			continue;
+		item_name(pts[first[l]].it, &nm, name, sizeof(name));
+		series_title(s, pts[first[l]].it, name, nm.placement, buf, sizeof(buf));
+		titles[k] = strdup(buf);
+		fprintf(p.dat, "%s# line %zu: ", k ? "\n\n" : "", k + 1);
+		one_line(p.dat, buf);
+		fputc('\n', p.dat);
+		for (i = first[l]; i < first[l + 1]; i++) {
+			fprintf(p.dat, "%lld", pts[i].x);
+			dat_num(p.dat, pts[i].it->median);
+			dat_num(p.dat, pts[i].it->lo);
+			dat_num(p.dat, pts[i].it->hi);
+			fputc('\n', p.dat);
+			p.files |= 1ull << pts[i].it->file;
+			ylo = fmin(ylo, pts[i].it->lo);
+		}
+		k++;
 	}
-	for (i = 0; i < n; i++)
-		if (line[i] != SIZE_MAX)
-			swept[nswept++] = idx[i];
-	naming_init(&nm, s, swept, nswept, param);
-	fprintf(p.dat, "# one block per line (gnuplot index): %s, median, ci95_lo, ci95_hi\n", param);
-	for (k = 0; k < lines->n; k++) {
-		for (i = m = 0; i < n; i++)
-			if (line[i] == k && int_param(&s->v[idx[i]], param, &pts[m].x))
-				pts[m++].it = &s->v[idx[i]];
-		item_name(pts[0].it, &nm, b, sizeof(b));
-		series_title(s, pts[0].it, b, nm.placement, buf, sizeof(buf));
-		strs_index(&titles, buf);
-		sweep_line(&p, pts, m, k, buf, &ylo);
-	}
-	per_text(s, swept, nswept, per, sizeof(per));
-	var_str(&p, "title_text", "%s: median %s against %s, with the 95%% CI", family, per, param);
-	subtitle_common(s, &p, &nm, buf, sizeof(buf));
-	var_str(&p, "subtitle_text", "%s", buf);
-	var_str(&p, "xlabel_text", "%s%s%s%s", param, unit ? " (" : "", unit ? unit : "", unit ? ")" : "");
+	per_text(s, items, nitems, per, sizeof(per));
+	snprintf(title, sizeof(title), "%.100s: median %s against %.60s, with the 95%% interval", family, per, param);
+	subtitle_common(s, &p, &nm, items, nitems, buf, sizeof(buf));
+	plot_titles(&p, title, buf);
+	var_str(&p, "xlabel_text", "%.60s%s%s%s", param, unit ? " (" : "", unit ? unit : "", unit ? ")" : "");
 	var_str(&p, "ylabel_text", "%s", per);
-	var_titles(&p, &titles);
-	var_int(&p, "logx", log_base(s, idx, n, line, param));
+	var_titles(&p, titles, k, &s->o->size);
+	{
+		struct point *sp = calloc(nsel + 1, sizeof(*sp));
+		double xmin = INFINITY, xmax = -INFINITY;
+
+		for (i = 0; sp && i < nsel; i++)
+			sp[i] = pts[sel[i]];
+		for (i = 0; i < nsel; i++) {
+			xmin = fmin(xmin, (double)pts[sel[i]].x);
+			xmax = fmax(xmax, (double)pts[sel[i]].x);
+		}
+		var_int(&p, "logx", sp ? log_base(sp, nsel) : 0);
+		var_num(&p, "xmin", nsel ? xmin : 0);
+		var_num(&p, "xmax", nsel ? xmax : 1);
+		free(sp);
+	}
 	var_int(&p, "log_y", ylo > 0);
-	var_num(&p, "width_cm", 16);
-	/* the key goes below the plot: a row per line */
-	var_num(&p, "height_cm", fmin(24, 8.5 + 0.45 * (double)lines->n));
 	plot_close(s, &p);
 	naming_free(&nm);
-	strs_free(&titles);
-	free(swept);
+out:
+	for (l = 0; titles && l < k; l++)
+		free(titles[l]);
+	free(titles);
+	free(items);
+	free(sel);
+}
+
+static void sweep_param(struct set *s, const char *family, const char *param, const size_t *idx, size_t n)
+{
+	struct strs lines = { 0 }, names = { 0 };
+	size_t npts, best, l, i, nparts, *first = NULL, *part = NULL;
+	struct point *pts = sweep_points(s, idx, n, param, &lines, &npts, &best);
+	const char **per = NULL, **place = NULL;
+	char suffix[200];
+
+	if (!pts || best < 3)
+		goto out;
+	first = calloc(lines.n + 1, sizeof(size_t));
+	part = calloc(lines.n + 1, sizeof(size_t));
+	per = calloc(lines.n + 1, sizeof(char *));
+	place = calloc(lines.n + 1, sizeof(char *));
+	if (!first || !part || !per || !place)
+		goto out;
+	for (i = 0, l = 0; l < lines.n; l++) { /* the points are sorted by line */
+		first[l] = i;
+		per[l] = pts[i].it->per;
+		place[l] = pts[i].it->place;
+		while (i < npts && pts[i].line == l)
+			pts[i++].it->swept = 1;
+	}
+	first[lines.n] = npts;
+	nparts = split_series(per, place, lines.n, part, &names);
+	for (i = 0; i < nparts; i++) {
+		part_suffix(names.v[i], suffix, sizeof(suffix));
+		sweep_plot(s, family, param, pts, first, part, lines.n, i, suffix);
+	}
+out:
+	strs_free(&lines);
+	strs_free(&names);
+	free(first);
+	free(part);
+	free(per);
+	free(place);
 	free(pts);
 }
 
-static void sweep_family(struct set *s, const char *family)
+static void sweep_family(struct set *s, size_t fam)
 {
-	size_t *idx = calloc(s->n, sizeof(*idx)), *line = calloc(s->n, sizeof(*line)), n, i;
+	size_t *idx = calloc(s->n + 1, sizeof(*idx)), n, i;
 	struct strs params = { 0 };
 	const char *key;
 	json_t *v;
 
-	n = family_items(s, family, NULL, idx);
+	n = idx ? family_items(s, fam, NULL, idx) : 0;
 	for (i = 0; i < n; i++)
 		json_object_foreach(json_object_get(s->v[idx[i]].r, "params"), key, v)
 			if (json_is_integer(v))
 				strs_index(&params, key);
-	for (i = 0; i < params.n; i++) {
-		struct strs lines = { 0 };
-
-		if (sweep_lines(s, idx, n, params.v[i], &lines, line) >= 3)
-			sweep_plot(s, family, params.v[i], idx, n, &lines, line);
-		strs_free(&lines);
-	}
+	for (i = 0; i < params.n; i++)
+		sweep_param(s, s->fams.v[fam], params.v[i], idx, n);
 	strs_free(&params);
-	free(line);
 	free(idx);
 }
 
 static void plot_sweeps(struct set *s)
 {
-	struct strs fams = { 0 };
 	size_t i;
 
-	families(s, &fams);
-	for (i = 0; i < fams.n; i++)
-		sweep_family(s, fams.v[i]);
-	strs_free(&fams);
+	for (i = 0; i < s->fams.n; i++)
+		sweep_family(s, i);
 }
 
 /* --- latency CDFs ------------------------------------------------------------------------- */
@@ -1215,8 +1952,8 @@ static struct bucket *buckets_of(const struct item *it, size_t *n, double *total
 		return NULL;
 	v = calloc(json_array_size(b), sizeof(*v));
 	json_array_foreach(b, i, e) {
-		v[i].lo = json_number_value(json_array_get(e, 0));
-		v[i].hi = json_number_value(json_array_get(e, 1));
+		v[i].lo = json_number_value(json_array_get(e, 0)) * it->scale;
+		v[i].hi = json_number_value(json_array_get(e, 1)) * it->scale;
 		v[i].count = json_number_value(json_array_get(e, 2));
 		*total += v[i].count;
 	}
@@ -1238,7 +1975,7 @@ static double hist_quantile(const struct item *it, const char *key, double q, co
 	size_t i;
 
 	if (json_is_number(v))
-		return json_number_value(v);
+		return json_number_value(v) * it->scale;
 	for (i = 0; i < n; i++) {
 		cum += b[i].count;
 		if (cum >= q * total)
@@ -1276,21 +2013,26 @@ static int has_histogram(const struct item *it)
 	return b != NULL;
 }
 
-static void cdf_plot(struct set *s, const char *family, const char *placement, const size_t *idx, size_t n)
+/* One CDF figure: the items idx[i] whose part[i] is which. */
+static void cdf_plot(struct set *s, const char *family, const char *place, const size_t *all, const size_t *part,
+		     size_t nall, size_t which, const char *suffix)
 {
-	struct strs titles = { 0 };
-	double xmin = INFINITY, nines = 1, *p99 = calloc(n, sizeof(double)), *p999 = calloc(n, sizeof(double));
-	char buf[400], name[400], a[128], b[128];
-	const struct item *first = &s->v[idx[0]];
-	size_t i, k = 0;
+	char **titles = calloc(nall + 1, sizeof(char *));
+	size_t *idx = calloc(nall + 1, sizeof(size_t)), i, n = 0, k = 0;
+	double xmin = INFINITY, nines = 1, *p99 = calloc(nall + 1, sizeof(double)), *p999 = calloc(nall + 1, sizeof(double));
+	char buf[600], name[400], stem[MAX_STEM + 24], title[400];
+	const char *parts[] = { "cdf", family, place, suffix };
+	const struct item *first;
 	struct naming nm;
 	struct plot p;
 
-	slug(a, sizeof(a), family);
-	slug(b, sizeof(b), placement);
-	snprintf(buf, sizeof(buf), "cdf-%s-%s", a, b);
-	if (!p99 || !p999 || plot_open(&p, KIND_CDF, buf))
+	make_stem(stem, sizeof(stem), parts, 4);
+	if (!titles || !idx || !p99 || !p999 || plot_open(&p, KIND_CDF, stem))
 		goto out;
+	for (i = 0; i < nall; i++)
+		if (part[i] == which)
+			idx[n++] = all[i];
+	first = &s->v[idx[0]];
 	naming_init(&nm, s, idx, n, NULL);
 	fprintf(p.dat, "# one block per line (gnuplot index): ns, F, -log10(1-F); the last block: line, p99, p99.9\n");
 	for (i = 0; i < n; i++) {
@@ -1303,8 +2045,12 @@ static void cdf_plot(struct set *s, const char *family, const char *placement, c
 			continue;
 		item_name(it, &nm, name, sizeof(name));
 		series_title(s, it, name, 0, buf, sizeof(buf));
-		strs_index(&titles, buf);
-		fprintf(p.dat, "%s# line %zu: %s (%.0f operations)\n", k ? "\n\n" : "", k + 1, buf, total);
+		if (it->by_role && strlen(buf) + 3 < sizeof(buf)) /* which placement the role was here */
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " %.30s", it->placement);
+		titles[k] = strdup(buf);
+		fprintf(p.dat, "%s# line %zu: ", k ? "\n\n" : "", k + 1);
+		one_line(p.dat, buf);
+		fprintf(p.dat, " (%.0f operations)\n", total);
 		cdf_block(&p, bk, nb, total);
 		p99[k] = hist_quantile(it, "p99", 0.99, bk, nb, total);
 		p999[k++] = hist_quantile(it, "p999", 0.999, bk, nb, total);
@@ -1320,46 +2066,84 @@ static void cdf_plot(struct set *s, const char *family, const char *placement, c
 		dat_num(p.dat, p999[i]);
 		fputc('\n', p.dat);
 	}
-	var_str(&p, "title_text", "%s, %s: distribution of the latency per %s", family, placement,
-		nm.per ? "operation" : first->per);
-	subtitle_common(s, &p, &nm, buf, sizeof(buf));
-	var_str(&p, "subtitle_text", "%s; each operation timed alone (includes one timer read)", buf);
-	var_str(&p, "xlabel_text", "latency per %s (%s)", nm.per ? "operation" : first->per, first->unit);
-	var_titles(&p, &titles);
+	snprintf(title, sizeof(title), "%.100s, %.40s: distribution of the latency per %.60s", family, place,
+		 nm.per ? "operation" : first->per);
+	subtitle_common(s, &p, &nm, idx, n, buf, sizeof(buf));
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "; each operation timed alone (includes one timer read)");
+	plot_titles(&p, title, buf);
+	var_str(&p, "xlabel_text", "latency per %.60s (%.20s)", nm.per ? "operation" : first->per, first->unit);
+	var_titles(&p, titles, k, &s->o->size);
 	var_int(&p, "logx", xmin > 0);
 	var_num(&p, "ymax_nines", fmin(nines, 9));
-	var_num(&p, "width_cm", 16);
-	var_num(&p, "height_cm", fmin(24, 8.5 + 0.45 * (double)k));
 	plot_close(s, &p);
 	naming_free(&nm);
 out:
-	strs_free(&titles);
+	for (i = 0; titles && i < k; i++)
+		free(titles[i]);
+	free(titles);
+	free(idx);
 	free(p99);
 	free(p999);
 }
 
+/* One CDF per family and place (machines meet there), split when it holds too many lines. */
 static void plot_cdfs(struct set *s)
 {
-	struct strs groups = { 0 };
-	size_t *idx = calloc(s->n, sizeof(*idx)), g, i, n;
-	char key[300];
+	struct strs groups = { 0 }, names = { 0 };
+	size_t *group = calloc(s->n + 1, sizeof(size_t)), *first, *members, *fill, *part, g, i;
+	const char **per, **place;
+	char key[600], suffix[200];
 
-	for (i = 0; i < s->n; i++) {
+	for (i = 0; group && i < s->n; i++) {
+		group[i] = SIZE_MAX;
 		if (!has_histogram(&s->v[i]))
 			continue;
-		snprintf(key, sizeof(key), "%s\x1f%s", s->v[i].family, s->v[i].placement);
-		strs_index(&groups, key);
+		snprintf(key, sizeof(key), "%.300s\x1f%.200s", s->v[i].family, s->v[i].place);
+		group[i] = strs_index(&groups, key);
 	}
+	first = calloc(groups.n + 2, sizeof(size_t));
+	fill = calloc(groups.n + 2, sizeof(size_t));
+	members = calloc(s->n + 1, sizeof(size_t));
+	part = calloc(s->n + 1, sizeof(size_t));
+	per = calloc(s->n + 1, sizeof(char *));
+	place = calloc(s->n + 1, sizeof(char *));
+	if (!group || !first || !fill || !members || !part || !per || !place)
+		goto out;
+	for (i = 0; i < s->n; i++) /* counting sort of the items by group, input order kept */
+		if (group[i] != SIZE_MAX)
+			first[group[i] + 1]++;
+	for (g = 0; g < groups.n; g++)
+		fill[g] = first[g + 1] += first[g];
+	for (g = groups.n; g > 0; g--)
+		fill[g] = fill[g - 1];
+	fill[0] = 0;
+	for (i = 0; i < s->n; i++)
+		if (group[i] != SIZE_MAX)
+			members[fill[group[i]]++] = i;
 	for (g = 0; g < groups.n; g++) {
-		for (i = n = 0; i < s->n; i++) {
-			snprintf(key, sizeof(key), "%s\x1f%s", s->v[i].family, s->v[i].placement);
-			if (strcmp(key, groups.v[g]) == 0 && has_histogram(&s->v[i]))
-				idx[n++] = i;
+		size_t m = first[g + 1] - first[g], *mem = members + first[g], np, k;
+
+		for (i = 0; i < m; i++) {
+			per[i] = s->v[mem[i]].per;
+			place[i] = s->v[mem[i]].place;
 		}
-		cdf_plot(s, s->v[idx[0]].family, s->v[idx[0]].placement, idx, n);
+		strs_free(&names);
+		np = split_series(per, place, m, part, &names);
+		for (k = 0; k < np; k++) {
+			part_suffix(names.v[k], suffix, sizeof(suffix));
+			cdf_plot(s, s->v[mem[0]].family, s->v[mem[0]].place, mem, part, m, k, suffix);
+		}
 	}
+out:
 	strs_free(&groups);
-	free(idx);
+	strs_free(&names);
+	free(group);
+	free(first);
+	free(fill);
+	free(members);
+	free(part);
+	free(per);
+	free(place);
 }
 
 /* --- CPU x CPU heatmaps ---------------------------------------------------------------------- */
@@ -1375,23 +2159,91 @@ static void matrix_label(const char *key, char *buf, size_t len)
 	buf[o] = '\0';
 	if (ns)
 		snprintf(buf + o, len - o, " (ns)");
+	shorten(buf, MAX_LABEL);
 }
 
-static void heatmap_data(struct plot *p, const json_t *cpus, const json_t *rows)
+/*
+ * The order of the heatmap's CPUs: grouped by the widest cache the machine
+ * file says each shares (an L3 is a socket or a CCX), groups in order of
+ * their first CPU, CPUs by OS id inside; CPUs it says nothing about keep
+ * their order at the end. pos[k]: where matrix CPU k is drawn; bound[]: the
+ * positions where a new group starts. Returns how many bounds.
+ */
+static size_t cpu_order(const json_t *machine, const json_t *cpus, size_t *pos, size_t *bound)
+{
+	const json_t *caches = json_object_get(json_object_get(machine, "topology"), "caches"), *c, *id;
+	size_t n = json_array_size(cpus), i, k, j, nb = 0, at = 0, *group = calloc(n + 1, sizeof(size_t));
+	long long level = 0;
+
+	if (!group)
+		goto identity;
+	json_array_foreach(caches, i, c) /* the widest level: the last to share, the first to split packages */
+		level = json_integer_value(json_object_get(c, "level")) > level ?
+				json_integer_value(json_object_get(c, "level")) : level;
+	for (k = 0; k < n; k++) {
+		group[k] = SIZE_MAX; /* SIZE_MAX: no cache of that level names it */
+		json_array_foreach(caches, i, c) {
+			if (json_integer_value(json_object_get(c, "level")) != level)
+				continue;
+			json_array_foreach(json_object_get(c, "cpus"), j, id)
+				if (json_integer_value(id) == json_integer_value(json_array_get(cpus, k)))
+					group[k] = i;
+		}
+	}
+	/* counting out: group by group in order of first appearance, then the unknown */
+	for (k = 0; k <= n; k++) {
+		size_t g = k < n ? group[k] : SIZE_MAX, m;
+		int first = 1;
+
+		if (k < n && (g == SIZE_MAX || g == SIZE_MAX - 1))
+			continue;
+		for (m = 0; m < n; m++) {
+			if (group[m] != g)
+				continue;
+			if (first && at && g != SIZE_MAX)
+				bound[nb++] = at;
+			first = 0;
+			pos[m] = at++;
+			group[m] = SIZE_MAX - 1; /* placed */
+		}
+	}
+	free(group);
+	if (at == n)
+		return nb;
+identity:
+	for (k = 0; k < n; k++)
+		pos[k] = k;
+	return 0;
+}
+
+/* The cells, at their drawn positions; returns how many were not measured. */
+static size_t heatmap_data(struct plot *p, const json_t *cpus, const json_t *rows, const size_t *pos)
 {
 	const json_t *row, *cell;
-	size_t i, j;
+	size_t i, j, n = json_array_size(cpus), blank = 0;
 
-	fprintf(p->dat, "# column index j, row index i, value (NaN: not measured), label; index k is CPU");
-	json_array_foreach(cpus, i, cell)
-		fprintf(p->dat, " %lld", (long long)json_integer_value(cell));
+	fprintf(p->dat, "# column (answering CPU), row (measuring CPU), value (NaN: not measured), label; CPUs by position:");
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (pos[j] == i)
+				fprintf(p->dat, " %lld", (long long)json_integer_value(json_array_get(cpus, j)));
 	fputc('\n', p->dat);
-	json_array_foreach(rows, i, row) {
-		json_array_foreach(row, j, cell) {
-			double v = json_is_number(cell) ? json_number_value(cell) : NAN;
+	for (i = 0; i < n; i++) { /* drawn row i is matrix row r */
+		size_t r, c;
 
+		for (r = 0; r < n && pos[r] != i; r++)
+			;
+		row = json_array_get(rows, r);
+		for (j = 0; j < n; j++) {
+			double v;
+
+			for (c = 0; c < n && pos[c] != j; c++)
+				;
+			cell = json_array_get(row, c);
+			v = json_is_number(cell) ? json_number_value(cell) : NAN;
 			fprintf(p->dat, "%zu %zu", j, i);
 			dat_num(p->dat, v);
+			blank += isnan(v) ? 1 : 0;
 			if (isnan(v))
 				fputs(" \"-\"\n", p->dat);
 			else
@@ -1399,55 +2251,102 @@ static void heatmap_data(struct plot *p, const json_t *cpus, const json_t *rows)
 		}
 		fputc('\n', p->dat);
 	}
+	return blank;
 }
 
-/* gnuplot tics: ('0' 0, '1' 1, ...) naming OS CPU ids; thinned to about 32 labels. */
-static void cpu_tics(struct plot *p, const json_t *cpus)
+/* gnuplot tics: ('0' 0, '1' 1, ...) naming OS CPU ids at their positions; thinned to about 16 labels. */
+static void cpu_tics(struct plot *p, const json_t *cpus, const size_t *pos)
 {
-	size_t n = json_array_size(cpus), step = (n + 31) / 32, i, used = 0;
+	size_t n = json_array_size(cpus), step = (n + 15) / 16, i, k, used = 0;
 	char *buf = malloc(n * 32 + 8);
 
 	if (!buf)
 		return;
 	used += (size_t)sprintf(buf, "(");
-	for (i = 0; i < n; i += step)
+	for (i = 0; i < n; i += step) {
+		for (k = 0; k < n && pos[k] != i; k++)
+			;
 		used += (size_t)sprintf(buf + used, "%s'%lld' %zu", i ? ", " : "",
-					(long long)json_integer_value(json_array_get(cpus, i)), i);
+					(long long)json_integer_value(json_array_get(cpus, k)), i);
+	}
 	sprintf(buf + used, ")");
 	var_str(p, "cpu_tics", "%s", buf);
 	free(buf);
 }
 
+/* The range of one matrix quantity over every file: heatmaps side by side compare by colour. */
+static void heat_ranges(struct set *s)
+{
+	const json_t *rows, *row, *cell;
+	const char *key;
+	size_t i, j, k, q, before;
+
+	for (i = 0; i < s->n; i++)
+		json_object_foreach((json_t *)matrix_of(s->v[i].r), key, rows) {
+			if (!json_is_array(rows) || strcmp(key, "cpus") == 0)
+				continue;
+			before = s->heat_keys.n;
+			q = strs_index(&s->heat_keys, key);
+			if (q == before) {
+				s->cb_lo = realloc(s->cb_lo, (q + 1) * sizeof(double));
+				s->cb_hi = realloc(s->cb_hi, (q + 1) * sizeof(double));
+				s->cb_lo[q] = INFINITY;
+				s->cb_hi[q] = -INFINITY;
+			}
+			json_array_foreach(rows, j, row)
+				json_array_foreach(row, k, cell)
+					if (json_is_number(cell)) {
+						s->cb_lo[q] = fmin(s->cb_lo[q], json_number_value(cell));
+						s->cb_hi[q] = fmax(s->cb_hi[q], json_number_value(cell));
+					}
+		}
+}
+
 static void heatmap_plot(struct set *s, const struct item *it, const char *key, const json_t *rows)
 {
 	const json_t *cpus = json_object_get(matrix_of(it->r), "cpus");
-	char stem[400], a[160], b[160], c[64], d[64], what[128], buf[400], params[256];
-	size_t n = json_array_size(cpus);
+	char stem[MAX_STEM + 24], what[128], buf[600], params[512], title[600];
+	const char *parts[] = { "heatmap", it->id, params, it->placement,
+				strcmp(key, "round_trip_ns") ? key : NULL, s->nfiles > 1 ? s->label[it->file] : NULL };
+	size_t n = json_array_size(cpus), q = strs_find(&s->heat_keys, key), blank, nb, k;
+	size_t *pos = calloc(n + 1, sizeof(size_t)), *bound = calloc(n + 1, sizeof(size_t));
 	struct plot p;
 
-	slug(a, sizeof(a), it->id);
 	ipcb_result_params(it->r, NULL, params, sizeof(params));
-	slug(b, sizeof(b), params);
-	slug(c, sizeof(c), it->placement);
-	slug(d, sizeof(d), key);
-	snprintf(stem, sizeof(stem), "heatmap-%.90s%s%.90s-%.60s%s%.60s%s%c", a, params[0] ? "-" : "", params[0] ? b : "", c,
-		 strcmp(key, "round_trip_ns") ? "-" : "", strcmp(key, "round_trip_ns") ? d : "",
-		 s->nfiles > 1 ? "-" : "", s->nfiles > 1 ? (char)tolower(s->files[it->file].letter) : '\0');
-	if (plot_open(&p, KIND_HEATMAP, stem))
+	make_stem(stem, sizeof(stem), parts, 6);
+	if (!pos || !bound || plot_open(&p, KIND_HEATMAP, stem)) {
+		free(pos);
+		free(bound);
 		return;
+	}
 	p.files = 1ull << it->file;
-	heatmap_data(&p, cpus, rows);
+	nb = cpu_order(json_object_get(s->files[it->file].doc, "machine"), cpus, pos, bound);
+	blank = heatmap_data(&p, cpus, rows, pos);
 	matrix_label(key, what, sizeof(what));
-	var_str(&p, "title_text", "%s%s%s: %s between CPUs", it->id, params[0] ? " " : "", params, what);
+	snprintf(title, sizeof(title), "%.200s%s%.200s: %s between CPUs", it->id, params[0] ? " " : "", params, what);
 	subtitle(s, &p, buf, sizeof(buf));
-	var_str(&p, "subtitle_text", "%s", buf);
+	if (s->o->shared_scale && s->nfiles > 1)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "; colour scale shared by the %zu files", s->nfiles);
+	plot_titles(&p, title, buf);
 	var_str(&p, "cb_label_text", "%s", what);
 	var_int(&p, "ncpu", (long long)n);
-	cpu_tics(&p, cpus);
-	var_int(&p, "show_values", n <= 16);
-	var_num(&p, "width_cm", 15);
-	var_num(&p, "height_cm", 13);
+	cpu_tics(&p, cpus, pos);
+	var_int(&p, "show_values", n <= 8);
+	var_int(&p, "ngroups", (long long)nb + 1);
+	fprintf(p.vars, "array group_start[%zu] = [", nb ? nb : 1);
+	for (k = 0; k < nb; k++)
+		fprintf(p.vars, "%s%zu", k ? ", " : "", bound[k]);
+	fputs(nb ? "]\n" : "0]\n", p.vars);
+	var_int(&p, "unmeasured_cells", (long long)blank);
+	var_int(&p, "key_entries", blank ? 1 : 0);
+	var_int(&p, "key_chars", 12);
+	if (s->o->shared_scale && q != SIZE_MAX && s->cb_lo[q] <= s->cb_hi[q]) {
+		var_num(&p, "cb_min", s->cb_lo[q]);
+		var_num(&p, "cb_max", s->cb_hi[q] > s->cb_lo[q] ? s->cb_hi[q] : s->cb_lo[q] + 1);
+	}
 	plot_close(s, &p);
+	free(pos);
+	free(bound);
 }
 
 static void plot_heatmaps(struct set *s)
@@ -1456,6 +2355,7 @@ static void plot_heatmaps(struct set *s)
 	const char *key;
 	size_t i;
 
+	heat_ranges(s);
 	for (i = 0; i < s->n; i++) {
 		m = matrix_of(s->v[i].r);
 		json_object_foreach((json_t *)m, key, rows)
@@ -1467,21 +2367,44 @@ static void plot_heatmaps(struct set *s)
 /* Sweeps first: they take their results out of the bars. */
 static void plot_all(struct set *s)
 {
+	assign_places(s);
 	plot_sweeps(s);
 	plot_bars(s);
 	plot_cdfs(s);
 	plot_heatmaps(s);
 }
 
+static void set_free(struct set *s)
+{
+	free(s->v);
+	free(s->label);
+	free(s->cb_lo);
+	free(s->cb_hi);
+	strs_free(&s->fams);
+	strs_free(&s->places);
+	strs_free(&s->heat_keys);
+}
+
+static const struct fig_size size_presets[] = {
+	{ "column", 3.33, 2.1, 7 }, /* one column of a two-column paper (ACM, USENIX) */
+	{ "wide", 7.0, 2.6, 8 },    /* across both columns */
+	{ "page", 7.0, 5.0, 9 },
+};
+
 int ipcb_plot_dry(const struct ipcb_rfile *files, size_t n, char *err, size_t errlen)
 {
-	struct plot_opts o = { 0 };
+	struct plot_opts o = { .size = size_presets[1] };
 	struct set s = { .files = files, .nfiles = n > MAX_FILES ? MAX_FILES : n, .o = &o };
-	int rc = collect(&s, NULL, 0, err, errlen);
+	int rc;
 
+	s.label = calloc(s.nfiles + 1, sizeof(*s.label));
+	if (!s.label)
+		return 0;
+	file_labels(&s, NULL, 0);
+	rc = collect(&s, NULL, err, errlen);
 	if (rc == 0)
 		plot_all(&s);
-	free(s.v);
+	set_free(&s);
 	return rc;
 }
 
@@ -1598,24 +2521,48 @@ static char *default_dir(char **paths, size_t n)
 }
 
 static const char plot_help[] =
-	"usage: ipcbench plot RESULT.json... [-o DIR] [--format png,pdf,svg] [--only PATTERN]\n"
+	"usage: ipcbench plot RESULT.json... [-o DIR] [--format png,pdf,svg] [--size column|wide|page|WxH]\n"
+	"                     [--title none|short|full] [--only PATTERN] [--placement NAME] [--role ROLE]\n"
+	"                     [--param K=V] [--label FILE=NAME] [--scale shared|own]\n"
+	"                     [--unit ns|cycles] [--baseline ID]\n"
 	"\n"
 	"Figures for papers, drawn by gnuplot from results files. The plot kind follows the\n"
 	"shape of the results:\n"
-	"  bars-FAMILY        median and 95% CI of each benchmark, a bar per placement (and machine)\n"
+	"  bars-FAMILY        median and 95% interval of each benchmark, a bar per placement (and machine)\n"
 	"  sweep-FAMILY-PARAM results varying in one integer parameter over 3+ values: log axes\n"
 	"  cdf-FAMILY-PLACE   latency distributions from the stored histograms, p99/p99.9 marked\n"
 	"  heatmap-ID-...     a CPU x CPU matrix (e.g. core-to-core round trips)\n"
-	"With several files, the same plots show every machine (the key names them).\n"
+	"With several files, the same plots show every machine (the key names them); results\n"
+	"meet by placement name where both files have it, else by placement role, so machine\n"
+	"A's same-cache and machine B's cross-cache nearest-core pairs sit side by side.\n"
+	"A figure never repeats a series style (colour, dash, marker: distinct in greyscale):\n"
+	"one with more series than styles is split (-per-UNIT, -PLACE, -1, -2 ... in its name).\n"
 	"Each plot is written as DIR/STEM.dat (the numbers), DIR/STEM.gp (a gnuplot script:\n"
-	"restyle it and rerun `gnuplot STEM.gp` in DIR) and the images. The .dat and .gp\n"
-	"depend only on the input: the same JSON gives the same bytes.\n"
+	"restyle it and rerun `gnuplot STEM.gp` in DIR; `gnuplot -e \"font_pt=9\" STEM.gp`\n"
+	"overrides a setting: font_pt, width_in, plot_in, size='WxH', output='x.pdf',\n"
+	"terminal='pngcairo', title_mode) and the images; DIR/figures.md lists every figure\n"
+	"with its caption text. The .dat and .gp depend only on the input and the options.\n"
 	"\n"
 	"  -o, --out DIR          where to write (created; default plots/<name of the first file>)\n"
 	"  --format LIST          png, pdf, svg, comma-separated (default png,pdf,svg); none: only\n"
-	"                         the .dat and .gp files\n"
+	"                         the .dat and .gp files (gnuplot STEM.gp then draws what it can)\n"
+	"  --size SIZE            the printed size: column (3.33 in, 7 pt text), wide (7 in, 8 pt;\n"
+	"                         the default), page (7 x 5 in, 9 pt), or WxH in inches (3.5x2.2,\n"
+	"                         3.5x2.2in) or centimetres (9x6cm); the key adds height below\n"
+	"  --title MODE           none (the default: papers use captions), short, full\n"
 	"  --only PATTERN         only ids matching this fnmatch pattern ('lock/*', or a family\n"
-	"                         name); repeat for several\n"
+	"                         name); repeat for several: the figures keep the order given\n"
+	"  --placement NAME       only these placements (fnmatch; repeatable)\n"
+	"  --role ROLE            only these placement roles: same-cpu, smt-sibling, nearest-core,\n"
+	"                         farthest (repeatable)\n"
+	"  --param K=V            only results whose parameter K is V (repeatable: any V of one K)\n"
+	"  --label FILE=NAME      name the machine of FILE (as given, or its base name) NAME\n"
+	"                         (default: machine.label, else the hostname up to its first dot)\n"
+	"  --scale shared|own     heatmaps of one quantity share one colour range (shared: the\n"
+	"                         default) or each has its own\n"
+	"  --unit cycles          draw ns figures in TSC cycles (each file's machine.tsc_hz)\n"
+	"  --baseline ID          draw ns figures as multiples of result ID's median in the same\n"
+	"                         file (e.g. modeswitch/funcall): machines of other speeds compare\n"
 	"  --templates DIR        the gnuplot templates (default: plots/ beside the binary)\n"
 	"  -h, --help\n"
 	"\n"
@@ -1658,68 +2605,196 @@ static int parse_formats(const char *arg, unsigned *formats)
 	return rc;
 }
 
+/* column, wide, page, or WxH with an optional unit: "3.5x2.2", "3.5x2.2in", "9x6cm". */
+static int parse_size(const char *arg, struct fig_size *sz)
+{
+	double w, h, scale = 1;
+	char unit[8] = "", *end;
+	size_t i;
+
+	for (i = 0; i < sizeof(size_presets) / sizeof(size_presets[0]); i++)
+		if (strcmp(arg, size_presets[i].name) == 0) {
+			*sz = size_presets[i];
+			return 0;
+		}
+	w = strtod(arg, &end);
+	if (end == arg || *end != 'x')
+		goto bad;
+	arg = end + 1;
+	h = strtod(arg, &end);
+	if (end == arg || (*end && sscanf(end, "%7s", unit) != 1))
+		goto bad;
+	if (strcmp(unit, "cm") == 0)
+		scale = 1 / 2.54;
+	else if (unit[0] && strcmp(unit, "in"))
+		goto bad;
+	w *= scale;
+	h *= scale;
+	if (!(w >= 1 && w <= 40 && h >= 0.8 && h <= 40))
+		return plot_usage("--size: %.2f x %.2f in is outside 1..40 in wide and 0.8..40 in high", w, h);
+	snprintf(sz->name, sizeof(sz->name), "%.2fx%.2fin", w, h);
+	sz->width_in = w;
+	sz->plot_in = h;
+	sz->font_pt = w < 5 ? 7 : 8; /* 7 pt is the least a paper prints */
+	return 0;
+bad:
+	return plot_usage("--size '%s': expected column, wide, page or WxH (inches; 9x6cm for centimetres)", arg);
+}
+
 struct plot_args {
 	const char *dir, *templates;
 	unsigned formats;
-	char **only;
-	int nonly;
+	struct selection sel;
+	char **labels;
+	int nlabels;
+	struct fig_size size;
+	enum title_mode title;
+	int scale; /* -1: the default (shared), 0 own, 1 shared */
+	struct units units;
 };
+
+static void push(char ***v, int *n, char *s)
+{
+	*v = realloc(*v, (size_t)(*n + 1) * sizeof(char *));
+	(*v)[(*n)++] = s;
+}
+
+static int parse_opt(int c, struct plot_args *a)
+{
+	size_t i;
+
+	switch (c) {
+	case 'o': a->dir = optarg; return 0;
+	case 'F': return parse_formats(optarg, &a->formats) ? EXIT_USAGE : 0;
+	case 'O': push(&a->sel.only, &a->sel.nonly, optarg); return 0;
+	case 'P': push(&a->sel.placement, &a->sel.nplacement, optarg); return 0;
+	case 'R': push(&a->sel.role, &a->sel.nrole, optarg); return 0;
+	case 'K':
+		if (!strchr(optarg, '=') || optarg[0] == '=')
+			return plot_usage("--param '%s': expected NAME=VALUE", optarg);
+		push(&a->sel.param, &a->sel.nparam, optarg);
+		return 0;
+	case 'L':
+		if (!strchr(optarg, '=') || optarg[0] == '=' || !strrchr(optarg, '=')[1])
+			return plot_usage("--label '%s': expected FILE=NAME", optarg);
+		push(&a->labels, &a->nlabels, optarg);
+		return 0;
+	case 'S': return parse_size(optarg, &a->size);
+	case 'I':
+		for (i = 0; i < 3; i++)
+			if (strcmp(optarg, title_mode_name[i]) == 0)
+				a->title = (enum title_mode)i;
+		if (strcmp(optarg, title_mode_name[a->title]))
+			return plot_usage("--title '%s': expected none, short or full", optarg);
+		return 0;
+	case 'C':
+		if (strcmp(optarg, "shared") && strcmp(optarg, "own"))
+			return plot_usage("--scale '%s': expected shared or own", optarg);
+		a->scale = strcmp(optarg, "shared") == 0;
+		return 0;
+	case 'U':
+		if (strcmp(optarg, "cycles") && strcmp(optarg, "ns"))
+			return plot_usage("--unit '%s': expected ns or cycles", optarg);
+		a->units.cycles = strcmp(optarg, "cycles") == 0;
+		return 0;
+	case 'B': a->units.baseline = optarg; return 0;
+	case 'T': a->templates = optarg; return 0;
+	case 'h': fputs(plot_help, stdout); return -1;
+	default: fputs(plot_help, stderr); return EXIT_USAGE;
+	}
+}
 
 static int parse_plot_args(int argc, char **argv, struct plot_args *a)
 {
 	static const struct option opts[] = { { "out", required_argument, NULL, 'o' },
 					      { "format", required_argument, NULL, 'F' },
 					      { "only", required_argument, NULL, 'O' },
+					      { "placement", required_argument, NULL, 'P' },
+					      { "role", required_argument, NULL, 'R' },
+					      { "param", required_argument, NULL, 'K' },
+					      { "label", required_argument, NULL, 'L' },
+					      { "size", required_argument, NULL, 'S' },
+					      { "title", required_argument, NULL, 'I' },
+					      { "scale", required_argument, NULL, 'C' },
+					      { "unit", required_argument, NULL, 'U' },
+					      { "baseline", required_argument, NULL, 'B' },
 					      { "templates", required_argument, NULL, 'T' },
 					      { "help", no_argument, NULL, 'h' },
 					      { 0 } };
-	int c;
+	int c, rc;
 
 	a->formats = OUT_PNG | OUT_PDF | OUT_SVG;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': a->dir = optarg; break;
-		case 'F':
-			if (parse_formats(optarg, &a->formats))
-				return EXIT_USAGE;
-			break;
-		case 'O':
-			a->only = realloc(a->only, (size_t)(a->nonly + 1) * sizeof(char *));
-			a->only[a->nonly++] = optarg;
-			break;
-		case 'T': a->templates = optarg; break;
-		case 'h': fputs(plot_help, stdout); return -1;
-		default: fputs(plot_help, stderr); return EXIT_USAGE;
-		}
-	}
+	a->size = size_presets[1];
+	a->scale = -1;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1)
+		if ((rc = parse_opt(c, a)) != 0)
+			return rc;
 	if (optind >= argc)
 		return plot_usage("expected one or more results files (see --help)");
+	if (a->units.cycles && a->units.baseline)
+		return plot_usage("--unit cycles and --baseline: choose one (a ratio has no unit)");
 	if (argc - optind > MAX_FILES)
 		return plot_usage("at most %d files, not %d", MAX_FILES, argc - optind);
 	return 0;
+}
+
+static void write_index(struct set *s)
+{
+	struct plot_opts *o = s->o;
+	char *text = NULL;
+	size_t len = 0, f;
+	FILE *m;
+
+	if (!o->index)
+		return;
+	fclose(o->index);
+	o->index = NULL;
+	m = open_memstream(&text, &len);
+	if (!m)
+		return;
+	fprintf(m, "# Figures\n\nWritten by `ipcbench plot` (size %s: %.2f in wide, %d pt text; titles: %s). "
+		   "Each figure's caption text follows it; error bars and marks are the reported 95%% interval.\n\n"
+		   "Machines:",
+		o->size.name, o->size.width_in, o->size.font_pt, title_mode_name[o->title]);
+	for (f = 0; f < s->nfiles; f++) {
+		fprintf(m, "%s %s (", f ? ";" : "", s->label[f]);
+		one_line(m, base_name(s->files[f].path));
+		fputs(", ", m);
+		one_line(m, ipcb_jstr(json_object_get(s->files[f].doc, "machine"), "cpu_model"));
+		fputc(')', m);
+	}
+	fputs(".\n\n", m);
+	if (o->indexbuf)
+		fwrite(o->indexbuf, 1, o->indexlen, m);
+	fclose(m);
+	write_file(o->dir, "figures.md", "figure index", text, len);
+	free(text);
 }
 
 static int run_plots(struct set *s, struct plot_args *a)
 {
 	char err[768], *p;
 
-	if (collect(s, a->only, a->nonly, err, sizeof(err))) {
+	if (collect(s, &a->sel, err, sizeof(err)) || apply_units(s, &a->units, err, sizeof(err))) {
 		for (p = err; *p; p++)
 			if ((unsigned char)*p < 0x20)
 				*p = ' ';
 		return plot_usage("%s", err);
 	}
-	if (!s->n && !s->left_out && a->nonly)
-		return plot_usage("no result matches --only");
+	if (!s->n && !s->left_out && (a->sel.nonly || a->sel.nplacement || a->sel.nrole || a->sel.nparam))
+		return plot_usage("no result matches --only, --placement, --role and --param");
 	if (mkdir_p(s->o->dir))
 		return plot_usage("cannot create %s: %s", s->o->dir, strerror(errno));
+	s->o->index = open_memstream(&s->o->indexbuf, &s->o->indexlen);
 	plot_all(s);
+	write_index(s);
 	if (s->left_out)
 		printf("%zu skipped or failed results are not plotted (their reasons: ipcbench export)\n", s->left_out);
 	if (!s->o->nplots)
 		printf("nothing to plot: no ok results\n");
 	else
-		printf("wrote %d plot%s to %s\n", s->o->nplots, s->o->nplots == 1 ? "" : "s", s->o->dir);
+		printf("wrote %d plot%s to %s (index: figures.md)\n", s->o->nplots, s->o->nplots == 1 ? "" : "s",
+		       s->o->dir);
 	return s->o->nfailed ? EXIT_FAILED : 0;
 }
 
@@ -1756,7 +2831,16 @@ int ipcb_cmd_plot(int argc, char **argv)
 	o.dir = dir;
 	o.gnuplot = getenv("IPCB_GNUPLOT") ? getenv("IPCB_GNUPLOT") : "gnuplot";
 	o.draw = a.formats && pick_terminals(&o, a.formats) == 0 && o.outputs[0];
+	o.size = a.size;
+	o.title = a.title;
+	o.shared_scale = a.scale != 0;
 	s = (struct set){ .files = files, .nfiles = n, .o = &o };
+	s.label = calloc(n + 1, sizeof(*s.label));
+	if (!s.label) {
+		rc = EXIT_FAILED;
+		goto out_files;
+	}
+	file_labels(&s, a.labels, a.nlabels);
 	rc = run_plots(&s, &a);
 	if (rc == 0 && a.formats && !o.draw && o.nplots)
 		rc = EXIT_FAILED; /* images were asked for and none could be drawn */
@@ -1765,9 +2849,14 @@ out_files:
 out:
 	for (k = 0; k < NKINDS; k++)
 		free(o.tmpl[k]);
-	free(s.v);
+	free(o.indexbuf);
+	set_free(&s);
 	free(dir);
 	free(files);
-	free(a.only);
+	free(a.sel.only);
+	free(a.sel.placement);
+	free(a.sel.role);
+	free(a.sel.param);
+	free(a.labels);
 	return rc < 0 ? 0 : rc;
 }

@@ -1,17 +1,23 @@
-# bars.gp - the median of each benchmark with the 95% CI of the median as error bars:
+# bars.gp - the median of each benchmark with its reported 95% interval as error bars:
 # one cluster per benchmark, one bar per series (placement, or machine and placement).
-# datafile: one row per benchmark: "label", then median ci95_lo ci95_hi for each series.
-# Variables: nseries, series_title[], log_y (and ymin), rotate_xtics, xlabel_text, ylabel_text.
+# datafile: one row per benchmark: "label", then median lo hi for each series.
+# Variables: nseries, series_title[], log_y (and ymin), rotate_xtics, ncats, cat_label[], xlabel_text,
+# ylabel_text.
 
-set style data histograms
-set style histogram errorbars gap 1.5 lw 1
-set style fill solid 0.85 border rgb '#404040'
-set boxwidth 0.9 relative
+bar_w = 0.8 / nseries
+bar_x(c, s) = c - 0.4 + (s - 0.5) * bar_w
+set boxwidth bar_w * 0.9 absolute
+set style fill border
 set xlabel xlabel_text
 set ylabel ylabel_text
-set xtics scale 0
+set xrange [-0.6:ncats - 0.4]
+set xtics scale 0 ()
+do for [c = 1:ncats] {
+	set xtics add (cat_label[c] c - 1)
+}
 if (rotate_xtics) {
-	set xtics rotate by 30 right
+	# upright: a slanted label reaches past its neighbours (and gnuplot misjudges its room)
+	set xtics rotate by 90 right
 }
 if (log_y) {
 	set logscale y
@@ -19,15 +25,12 @@ if (log_y) {
 } else {
 	set yrange [0:*]
 }
-if (nseries > 1) {
-	set key top left horizontal maxrows 3 samplen 2
-} else {
-	unset key
-}
 
 do for [o in outputs] {
 	eval out(o)
-	plot for [s = 1:nseries] datafile using (column(3 * s - 1)):(column(3 * s)):(column(3 * s + 1)):xtic(1) \
-		lt s title series_title[s]
+	plot for [s = 1:nseries] datafile using (bar_x($0, s)):(column(3 * s - 1)) \
+			with boxes lt s fs pattern style_fill[(s - 1) % nstyles + 1] title series_title[s], \
+		for [s = 1:nseries] datafile using (bar_x($0, s)):(column(3 * s)):(0):(column(3 * s + 1) - column(3 * s)) \
+			with vectors heads size screen 0.008, 90 lc rgb '#202020' lw 1 notitle
 }
 set output

@@ -16,7 +16,7 @@ if (logx) {
 }
 set grid xtics ytics lc rgb '#e0e0e0'
 if (nines) {
-	set ylabel 'operations at or below x (percentile, log scale of 1 - F)'
+	set ylabel 'operations at or below x'
 	# (tic labels are formats: %% is a percent sign)
 	set ytics ('0' 0, '50%%' log10(2), '90%%' 1, '99%%' 2, '99.9%%' 3, '99.99%%' 4, '99.999%%' 5, \
 		'99.9999%%' 6, '99.99999%%' 7, '99.999999%%' 8, '99.9999999%%' 9)
@@ -24,7 +24,7 @@ if (nines) {
 	y99 = 2
 	y999 = 3
 } else {
-	set ylabel 'operations at or below x (fraction, F)'
+	set ylabel 'operations at or below x (fraction)'
 	set yrange [0:1]
 	y99 = 0.99
 	y999 = 0.999
@@ -33,13 +33,11 @@ set arrow 1 from graph 0, first y99 to graph 1, first y99 nohead dt 2 lc rgb '#8
 set arrow 2 from graph 0, first y999 to graph 1, first y999 nohead dt 3 lc rgb '#888888'
 set label 1 'p99' at graph 0.01, first y99 offset 0, 0.6 tc rgb '#555555'
 set label 2 'p99.9' at graph 0.01, first y999 offset 0, 0.6 tc rgb '#555555'
-# below the plot: the curves fill the bottom right corner
-set key below samplen 2 height 1.5
 
 do for [o in outputs] {
 	eval out(o)
 	plot for [i = 1:nseries] datafile index (i - 1) using 1:(nines ? $3 : $2) with steps lt i title series_title[i], \
-		datafile index nseries using 2:(y99):1 with points lc variable pt 6 ps 1.5 notitle, \
-		datafile index nseries using 3:(y999):1 with points lc variable pt 8 ps 1.5 notitle
+		for [i = 1:nseries] datafile index nseries every ::(i - 1)::(i - 1) using 2:(y99) with points lt i pt 6 ps 1 notitle, \
+		for [i = 1:nseries] datafile index nseries every ::(i - 1)::(i - 1) using 3:(y999) with points lt i pt 8 ps 1 notitle
 }
 set output

@@ -1,21 +1,28 @@
 # sweep.gp - results that vary in one parameter: the median against it, one line per
-# benchmark (and placement, and machine), 95% CI of the median as error bars, log axes.
-# datafile: one block per line (gnuplot `index`): parameter value, median, ci95_lo, ci95_hi.
-# Variables: nseries, series_title[], logx (0: linear, else the base), log_y.
+# benchmark (and placement, and machine), the reported 95% interval as error bars, log axes.
+# datafile: one block per line (gnuplot `index`): parameter value, median, interval95 lo, hi.
+# Variables: nseries, series_title[], logx (0: linear, else the base), xmin, xmax, log_y.
 
 set xlabel xlabel_text
 set ylabel ylabel_text
 if (logx > 0) {
 	set logscale x logx
-	set format x '%.0f'
+	# as many tics as fit the width (a label is at most 5 characters, and a gap), each a power
+	# of the base: 64, 256, 1Ki ... on a narrow figure rather than labels that overlap
+	set format x (logx == 2 ? '%.0b%B' : '%.0s%c')
+	max_tics = int((width_in - 0.8) / (7 * char_in))
+	span = log(xmax / xmin) / log(logx)
+	tic_step = span / (max_tics > 1 ? max_tics - 1 : 1)
+	tic_step = tic_step <= 1 ? 1 : ceil(tic_step)
+	set xtics logx ** tic_step
+	set mxtics default
+	set xrange [xmin:xmax]
 }
 if (log_y) {
 	set logscale y
 	set format y '%g'
 }
 set grid xtics ytics lc rgb '#e0e0e0'
-# below the plot: the lines of a sweep fill its corners
-set key below samplen 2 maxcols 2 height 1.5
 
 do for [o in outputs] {
 	eval out(o)

@@ -36,6 +36,7 @@ check 'grep -q "^\"spin\" NaN NaN NaN " a/bars-handoff.dat'
 # sweep: 4 lines (2 channels x 2 placements) of 6 sizes, log2 x axis, shared params in the subtitle
 check '[ "$(grep -c "^# line" a/sweep-msg-size.dat)" = 4 ] && [ "$(grep -c "^[0-9]" a/sweep-msg-size.dat)" = 24 ]'
 check 'grep -q "^logx = 2$" a/sweep-msg-size.gp && grep -q "^xlabel_text = .size (bytes).$" a/sweep-msg-size.gp'
+check 'grep -q "^xmin = 64.0$" a/sweep-msg-size.gp && grep -q "^xmax = 65536.0$" a/sweep-msg-size.gp'
 check 'grep -q "^subtitle_text = .*; mode=thread.$" a/sweep-msg-size.gp'
 # cdf: a block per histogram and the p99/p99.9 marks, which are the histogram's own figures
 check '[ "$(grep -c "^# line" a/cdf-handoff-same-cache.dat)" = 3 ]'
@@ -46,7 +47,7 @@ check '[ "$(grep -c "^[0-9]" a/heatmap-c2c-cache-line-spread.dat)" = 64 ]'
 check '[ "$(grep -c " NaN \"-\"$" a/heatmap-c2c-cache-line-spread.dat)" = 8 ]'
 check 'grep -q "^ncpu = 8$" a/heatmap-c2c-cache-line-spread.gp && grep -q "^cpu_tics = .(..0.. 0, ..1.. 1," a/heatmap-c2c-cache-line-spread.gp'
 # a .gp is complete: variables, then the shared and the kind's templates
-check 'grep -q "^# ---- plots/common.gp ----$" a/bars-lock.gp && grep -q "^set style histogram errorbars" a/bars-lock.gp'
+check 'grep -q "^# ---- plots/common.gp ----$" a/bars-lock.gp && grep -q "with boxes lt s" a/bars-lock.gp'
 
 # deterministic: the same JSON gives the same bytes, wherever it is read from (the .gp names
 # the file it came from by its base name only)
@@ -63,8 +64,8 @@ check 'same_dirs a b'
 
 # several machines: the same plots, the machine in the key, one heatmap per machine
 expect 0 "wrote 10 plots to ab" -- "$IPCB" plot "$FX/lab-a.json" "$FX/lab-b.json" $T -o ab --format none
-check 'grep -q "^array series_title\[2\] = \[.lab-a (AMD EPYC)., .lab-b (Intel Xeon Gold 6230).\]$" ab/bars-lock.gp'
-check '[ -s ab/heatmap-c2c-cache-line-spread-a.dat ] && [ -s ab/heatmap-c2c-cache-line-spread-b.dat ]'
+check 'grep -q "^array series_title\[2\] = \[.lab-a., .lab-b.\]$" ab/bars-lock.gp'
+check '[ -s ab/heatmap-c2c-cache-line-spread-lab-a.dat ] && [ -s ab/heatmap-c2c-cache-line-spread-lab-b.dat ]'
 check 'grep -q "^subtitle_text = .2 results files; the key names the machine" ab/bars-lock.gp'
 check '[ "$(grep -c "^# line" ab/sweep-msg-size.dat)" = 8 ]'
 # --only
@@ -79,6 +80,103 @@ expect 2 "bad-syntax.json:3:30:" -- "$IPCB" plot "$FX/bad-syntax.json" $T -o bad
 expect 2 "bad-version.json: schema \"ipcbench/2\" is not supported" -- "$IPCB" plot "$FX/bad-version.json" $T -o bad
 check '[ ! -e bad ]'
 
+# --- issue 11/12/13: intervals, roles, sizes, styles, selection (fixtures: tests/fixtures/plot/) ---
+PF=$FX/plot
+# error bars are the reported interval95; a result without it (an older file) falls back to stats.ci95
+expect 0 "wrote 8 plots to topo" -- "$IPCB" plot "$PF/topo-a.json" "$PF/topo-b.json" $T -o topo --format none
+same_num() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a != "" && b != "" && (a - b) * (a - b) < 1e-12 * (a * a + 1))}'; }
+check 'same_num "$(jq -r "[.results[] | select(.id == \"handoff/futex\" and .placement.name == \"same-cpu\") | .interval95[0]] | .[0]" "$PF/topo-a.json")" "$(awk "/^\"futex\"/ {print \$3}" topo/bars-handoff.dat)"'
+check '! same_num "$(jq -r "[.results[] | select(.id == \"handoff/futex\" and .placement.name == \"same-cpu\") | .stats.ci95[0]] | .[0]" "$PF/topo-a.json")" "$(awk "/^\"futex\"/ {print \$3}" topo/bars-handoff.dat)"'
+check 'same_num "$(jq -r ".results[] | select(.id == \"modeswitch/funcall\") | .stats.ci95[1]" "$PF/topo-a.json")" "$(awk "/^\"funcall\"/ {print \$4}" topo/bars-modeswitch.dat)"'
+# two topologies: node-a's same-cache and skylake's cross-cache are one nearest-core group, side by
+# side in the bars and one CDF; machines named by machine.label or the short hostname
+check 'grep -q "^array series_title\[5\] = \[.same-cpu, node-a., .same-cpu, skylake., .nearest-core, node-a., .nearest-core, skylake., .farthest, skylake.\]$" topo/bars-handoff.gp'
+check 'awk "/^\"futex\"/ {exit !(\$8 != \"NaN\" && \$11 != \"NaN\")}" topo/bars-handoff.dat'
+check 'grep -q "matched by role: nearest-core: node-a same-cache, nearest-core: skylake cross-cache" topo/bars-handoff.gp'
+check '[ "$(grep -c "^# line" topo/cdf-handoff-nearest-core.dat)" = 6 ] && grep -q "node-a same-cache" topo/cdf-handoff-nearest-core.dat && grep -q "skylake cross-cache" topo/cdf-handoff-nearest-core.dat'
+check '[ ! -e topo/cdf-handoff-same-cache.dat ] && [ ! -e topo/cdf-handoff-cross-cache.dat ]'
+# one file: placement names, never roles
+expect 0 "wrote" -- "$IPCB" plot "$PF/topo-b.json" $T -o topo1 --format none
+check '[ -s topo1/cdf-handoff-cross-cache.dat ] && [ ! -e topo1/cdf-handoff-nearest-core.dat ]'
+# heatmaps of two files share one colour range (the default), or not (--scale own); unmeasured cells
+check '[ "$(grep -h "^cb_m" topo/heatmap-c2c-cache-line-spread-node-a.gp)" = "$(printf "cb_min = 89.0\ncb_max = 450.0")" ]'
+check '[ "$(grep -h "^cb_m" topo/heatmap-c2c-cache-line-spread-skylake.gp)" = "$(printf "cb_min = 89.0\ncb_max = 450.0")" ]'
+check 'grep -q "^unmeasured_cells = 5$" topo/heatmap-c2c-cache-line-spread-node-a.gp && grep -q "measuring CPU" topo/heatmap-c2c-cache-line-spread-node-a.gp'
+# CPUs grouped by the widest cache they share (skylake: L3 {0,2} and {1,3}), a line between groups;
+# the cells move with their CPUs (row 2 = measuring CPU 1, column 0 = answering CPU 0: 333 ns)
+check 'grep -q "^cpu_tics = .(..0.. 0, ..2.. 1, ..1.. 2, ..3.. 3).$" topo/heatmap-c2c-cache-line-spread-skylake.gp'
+check 'grep -q "^array group_start\[1\] = \[2\]$" topo/heatmap-c2c-cache-line-spread-skylake.gp && grep -q "^ngroups = 1$" topo/heatmap-c2c-cache-line-spread-node-a.gp'
+check 'grep -q "^0 2 333.3 \"333\"$" topo/heatmap-c2c-cache-line-spread-skylake.dat'
+expect 0 "wrote" -- "$IPCB" plot "$PF/topo-a.json" "$PF/topo-b.json" $T -o own --format none --scale own
+check '! grep -q "^cb_min" own/heatmap-c2c-cache-line-spread-node-a.gp'
+# --label FILE=NAME, by the path as given or the base name
+expect 0 "wrote" -- "$IPCB" plot "$PF/topo-a.json" "$PF/topo-b.json" $T -o lbl --format none --label topo-a.json=A --label "$PF/topo-b.json=B"
+check 'grep -q "^array series_title\[2\] = \[.A., .B.\]$" lbl/bars-modeswitch.gp && [ -s lbl/heatmap-c2c-cache-line-spread-A.gp ]'
+expect 2 "--label 'x': expected FILE=NAME" -- "$IPCB" plot "$PF/topo-a.json" $T --label x
+# selection: --only keeps the order given; --placement, --role, --param filter
+out=$("$IPCB" plot "$FX/lab-a.json" $T -o order --format none --only 'lock/*' --only modeswitch)
+check '[ "$(grep -o "bars-[a-z]*" <<<"$out" | tr "\n" " ")" = "bars-lock bars-modeswitch " ]'
+expect 0 "wrote 3 plots" -- "$IPCB" plot "$FX/lab-a.json" $T -o pl --format none --placement same-cache
+check '[ -s pl/sweep-msg-size.dat ] && ! grep -q "same-cpu" pl/sweep-msg-size.dat && [ -s pl/cdf-handoff-same-cache.dat ]'
+expect 0 "wrote" -- "$IPCB" plot "$PF/topo-a.json" "$PF/topo-b.json" $T -o role --format none --role nearest-core
+check 'grep -q "^array series_title\[2\] = \[.node-a., .skylake.\]$" role/bars-handoff.gp && grep -q "matched by role: nearest-core" role/bars-handoff.gp'
+check '[ ! -e role/bars-modeswitch.gp ] && [ ! -e role/heatmap-c2c-cache-line-spread-node-a.gp ]'
+expect 0 "wrote 1 plot" -- "$IPCB" plot "$FX/lab-a.json" $T -o par --format none --param size=64 --param size=4096 --only msg
+check '[ "$(grep -c "^\"" par/bars-msg.dat)" = 4 ] && ! grep -q "size=256" par/bars-msg.dat && grep -q "size=4096" par/bars-msg.dat'
+expect 2 "no result matches" -- "$IPCB" plot "$FX/lab-a.json" $T -o none --role farthest
+# --unit cycles: the file's TSC rate (2.45 GHz: 3000 ns is 7350 cycles); --baseline ID: its median is 1
+expect 0 "wrote" -- "$IPCB" plot "$PF/topo-a.json" $T -o cyc --format none --unit cycles --only handoff
+check 'grep -q "^\"futex\" 7350 " cyc/bars-handoff.dat && grep -q "^ylabel_text = .cycles per round trip.$" cyc/bars-handoff.gp'
+check 'grep -q "^xlabel_text = .latency per round trip (cycles).$" cyc/cdf-handoff-same-cpu.gp'
+expect 0 "wrote" -- "$IPCB" plot "$PF/topo-a.json" $T -o base --format none --baseline modeswitch/funcall
+check 'grep -q "^\"futex\" 2500 " base/bars-handoff.dat && grep -q "^\"funcall\" 1 " base/bars-modeswitch.dat'
+expect 2 "--baseline nosuch/x: no ok result" -- "$IPCB" plot "$PF/topo-a.json" $T -o none --baseline nosuch/x
+expect 2 "choose one" -- "$IPCB" plot "$PF/topo-a.json" $T --baseline modeswitch/funcall --unit cycles
+# titles: none by default (captions in figures.md), short, full; every setting overridable by gnuplot -e
+check 'grep -q "^if (!exists(\"title_mode\")) title_mode = .none.$" topo/bars-handoff.gp && grep -q "^## bars-handoff$" topo/figures.md'
+check '[ "$(grep -c "^## " topo/figures.md)" = 8 ] && grep -q "^handoff: median ns per round trip, with the 95% interval. 2 results files" topo/figures.md'
+expect 0 "wrote" -- "$IPCB" plot "$FX/lab-a.json" $T -o full --format none --title full --only lock
+check 'grep -q "^if (!exists(\"title_mode\")) title_mode = .full.$" full/bars-lock.gp'
+expect 2 "--title 'big'" -- "$IPCB" plot "$FX/lab-a.json" $T --title big
+# sizes: presets and WxH; text never under 7 pt
+expect 0 "wrote" -- "$IPCB" plot "$FX/lab-a.json" $T -o col --format none --size column --only lock
+check 'grep -q "^if (!exists(\"width_in\")) width_in = 3.33$" col/bars-lock.gp && grep -q "^if (!exists(\"font_pt\")) font_pt = 7$" col/bars-lock.gp'
+expect 0 "wrote" -- "$IPCB" plot "$FX/lab-a.json" $T -o cm --format none --size 9x6cm --only lock
+check 'grep -q "^if (!exists(\"width_in\")) width_in = 3.54330708" cm/bars-lock.gp && grep -q "^if (!exists(\"font_pt\")) font_pt = 7$" cm/bars-lock.gp'
+expect 2 "--size 'huge'" -- "$IPCB" plot "$FX/lab-a.json" $T --size huge
+expect 2 "outside 1..40 in" -- "$IPCB" plot "$FX/lab-a.json" $T --size 0.2x3
+
+# many series: a 31-line sweep (two files) and a 24-line CDF are split, never more series than
+# styles in one figure (so no style repeats), every line drawn exactly once, a key in every figure
+if command -v python3 >/dev/null; then
+	python3 "$PF/synth.py" many many-a.json many-b.json
+	expect 0 "wrote" -- "$IPCB" plot many-a.json many-b.json $T -o many --format none
+	check '[ "$(cat many/sweep-msg-size*.dat | grep -c "^# line")" = 31 ] && [ "$(ls many/sweep-msg-size*.gp | wc -l)" -ge 3 ]'
+	check '[ "$(cat many/cdf-lat-*.dat | grep -c "^# line")" = 24 ] && [ "$(ls many/cdf-lat-*.gp | wc -l)" = 2 ]'
+	check '! grep -h "^nseries = " many/*.gp | awk "{if (\$3 > 12 || \$3 < 1) bad = 1} END {exit !bad}"'
+	check 'grep -q "^nstyles = 12$" many/cdf-lat-same-cache-1.gp && ! grep -l "unset key" many/*.gp | grep -q .'
+	# one axis, one unit: per-message and per-round-trip lines are separate figures
+	check '[ -s many/sweep-msg-size-per-message-nearest-core.gp ] && grep -q "^ylabel_text = .ns per message.$" many/sweep-msg-size-per-message-nearest-core.gp'
+	# the nearest-core lines of both machines (same-cache on one, cross-cache on the other) share a figure
+	check 'grep -q "many-a" many/sweep-msg-size-per-message-nearest-core.dat && grep -q "many-b" many/sweep-msg-size-per-message-nearest-core.dat'
+
+	# 10,000 results: completes and writes its figures (issue 12: was 181 s; hashed now)
+	python3 "$PF/synth.py" big 10000 big.json
+	expect 0 "wrote" -- "$IPCB" plot big.json $T -o big --format none
+	check '[ -s big/figures.md ] && [ "$(ls big/*.gp | wc -l)" -ge 10 ] && [ -s big/bars-f0-1.dat ] && ls big/sweep-s0-size-*.gp >/dev/null'
+
+	# a 5000-character id: short file names, short labels, exit 0
+	python3 "$PF/synth.py" longid long.json
+	expect 0 "wrote" -- "$IPCB" plot long.json $T -o long --format none
+	check '[ "$(ls long | awk "length > 130" | wc -l)" = 0 ] && [ "$(ls long/*.gp | wc -l)" -ge 3 ]'
+	check '! grep -h "^array series_title\|^array cat_label" long/*.gp | awk "length > 200" | grep -q .'
+	# at column width a key entry is shortened to one column of 7 pt text: never cut at the edge
+	expect 0 "wrote" -- "$IPCB" plot long.json "$PF/topo-b.json" $T -o longcol --format none --size column
+	check '! grep -h "^key_chars = " longcol/*.gp | awk "{if (\$3 > 45) bad = 1} END {exit !bad}"'
+else
+	echo "SKIP: python3 is not installed: the synthetic many-series, 10,000-result and long-id files are not made"
+fi
+
 # without gnuplot: the .dat and .gp still come, and the exit status says the images did not
 expect 1 "cannot run /nonexistent/gnuplot" -- env IPCB_GNUPLOT=/nonexistent/gnuplot "$IPCB" plot "$FX/lab-a.json" $T -o nognuplot
 check '[ -s nognuplot/bars-lock.gp ] && [ ! -e nognuplot/bars-lock.png ]'
@@ -90,16 +188,38 @@ if ! command -v gnuplot >/dev/null; then
 fi
 # the images, in every format, and the .gp reruns by hand in its directory
 expect 0 "wrote 10 plots to img" -- "$IPCB" plot "$FX/lab-a.json" "$FX/lab-b.json" $T -o img
-for stem in bars-lock sweep-msg-size cdf-handoff-same-cache heatmap-c2c-cache-line-spread-a; do
+for stem in bars-lock sweep-msg-size cdf-handoff-same-cache heatmap-c2c-cache-line-spread-lab-a; do
 	check '[ "$(head -c 4 img/$stem.png | od -An -c | tr -d " ")" = "211PNG" ]'
 	check 'head -c 5 img/$stem.pdf | grep -q "^%PDF" || [ -s img/$stem.eps ]'
 	check 'grep -q "<svg" img/$stem.svg'
 done
 check '(cd img && rm bars-lock.png && gnuplot bars-lock.gp && [ -s bars-lock.png ])'
+mediabox_in() { LC_ALL=C tr -d '\0' <"$1" | grep -ao "MediaBox *\[ *[0-9.]* *[0-9.]* *[0-9.]*" | head -1 | awk "{printf \"%.2f\", \$NF / 72}"; }
+# --format none still writes runnable .gp files: gnuplot draws them with the terminals it has
+check '(cd a && gnuplot bars-lock.gp 2>&1 | grep -q . ; [ -s bars-lock.png ] || [ -s bars-lock.pdf ])'
+# gnuplot -e overrides every setting: one output file, its terminal from the extension, a font size
+check '(cd a && gnuplot -e "output=\"x.pdf\"; font_pt=9; width_in=3" bars-lock.gp && head -c 5 x.pdf | grep -q "^%PDF")'
+check '[ "$(mediabox_in a/x.pdf)" = "3.00" ]'
+# --size column: a PDF at most 3.4 in wide, 7 pt text, and not one gnuplot warning for any figure,
+# long-id, many-series and two-topology figures included
+"$IPCB" plot "$FX/lab-a.json" "$FX/lab-b.json" $T -o colimg --format png,pdf --size column >colimg.out 2>colimg.err
+check '[ $? = 0 ] && ! grep -qi "warning" colimg.err'
+for f in colimg/*.pdf; do
+	check 'awk "BEGIN {exit !($(mediabox_in "$f") <= 3.4)}"'
+done
+check 'grep -q "^if (!exists(\"font_pt\")) font_pt = 7$" colimg/sweep-msg-size.gp'
+"$IPCB" plot "$PF/topo-a.json" "$PF/topo-b.json" $T -o topoimg --format png,pdf --size column >/dev/null 2>topoimg.err
+check '[ $? = 0 ] && ! grep -qi "warning" topoimg.err && [ -s topoimg/bars-handoff.pdf ]'
+if [ -s many-a.json ]; then
+	"$IPCB" plot many-a.json many-b.json $T -o manyimg --format pdf --size column >/dev/null 2>manyimg.err
+	check '[ $? = 0 ] && ! grep -qi "warning" manyimg.err && [ "$(ls manyimg/*.pdf | wc -l)" = 8 ]'
+	"$IPCB" plot long.json $T -o longimg --format png >/dev/null 2>longimg.err
+	check '[ $? = 0 ] && ! grep -qi "warning" longimg.err && [ "$(ls longimg/*.png | wc -l)" -ge 3 ]'
+fi
 # a gnuplot without cairo: PNG through libgd, PDF through EPS (and ps2pdf when present)
 expect 0 "no pdfcairo terminal" -- env IPCB_PLOT_TERMINALS="png svg postscript" "$IPCB" plot "$FX/lab-a.json" $T -o gd --only lock
 check '[ -s gd/bars-lock.png ] && [ -s gd/bars-lock.eps ]'
-check 'grep -q "^outputs = .png:png eps:postscript svg:svg.$" gd/bars-lock.gp'
+check 'grep -q "^if (!exists(\"outputs\")) outputs = .png:png eps:postscript svg:svg.$" gd/bars-lock.gp'
 # no terminal for the only format asked for: nothing drawn, exit 1
 expect 1 "no terminal for png" -- env IPCB_PLOT_TERMINALS="svg" "$IPCB" plot "$FX/lab-a.json" $T -o none --format png
 
