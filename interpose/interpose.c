@@ -7,9 +7,14 @@
  *
  * IPCBENCH_LOCK is ticket, ttas, futex-mutex or pthread (glibc's own mutex,
  * profiled the same way: the baseline). IPCBENCH_OUT names the results file
- * (default ipcbench-interpose-<pid>.json), written at exit, on SIGINT and
- * SIGTERM (then the signal takes its course) and on SIGUSR1 (a snapshot; the
- * program goes on). A process that never took a mutex writes nothing at exit.
+ * (default ipcbench-interpose-<pid>.json), written at exit; a process that
+ * never took a mutex writes nothing. Nothing else happens unless asked: no
+ * thread, no signal handler. IPCBENCH_DUMP_SIGNAL=USR1 (a comma-separated
+ * list) makes that signal write a snapshot, and the program goes on;
+ * IPCBENCH_DUMP_FATAL_SIGNAL=INT,TERM makes those, where the program leaves
+ * them at their default, write the profile and then terminate it. Either
+ * starts one dump thread, and the program's own handlers for those signals
+ * are kept and called (see "signals" below).
  *
  * One operation, in the results, is one acquisition: "interpose/wait" is the
  * time from asking for the lock to holding it (0 when the first attempt
@@ -40,8 +45,9 @@
  * Limitations: our condvar is not a cancellation point; C11 mtx_* and cnd_*
  * call glibc internals directly and are neither replaced nor profiled
  * (consistently, so they keep working); a process forked without exec keeps
- * the parent's profile and has no dump thread (its signals then take their
- * default course, but it still writes at exit, beside the parent's file).
+ * the parent's profile and has no dump thread (a snapshot signal then only
+ * reaches the program's handler, a fatal one takes its default course; it
+ * still writes at exit, beside the parent's file).
  * The profile costs two timestamp reads and two histogram updates per
  * lock+unlock (40-60 ns on the 2-vCPU EPYC VM, where a bare glibc pair is
  * 10 ns), the same for every lock; a thread's ~60 KB of profile is never
@@ -1349,77 +1355,423 @@ out:
 	__atomic_store_n(&dumping, 0, __ATOMIC_RELEASE);
 }
 
-/* ---- signals: the handler only pokes the dump thread (JSON is not async-signal-safe) ---- */
+/*
+ * ---- signals: none unless asked for ----
+ *
+ * A preloaded library must leave the program as it found it: a thread of
+ * ours makes unshare(CLONE_NEWUSER) fail, and a handler of ours in place of
+ * SIG_DFL makes Python skip its KeyboardInterrupt handler. So the dump thread
+ * and the handlers exist only when IPCBENCH_DUMP_SIGNAL (snapshot: the
+ * program goes on) or IPCBENCH_DUMP_FATAL_SIGNAL (write, then the signal
+ * takes its course) names a signal. Writing JSON is not async-signal-safe:
+ * the handler only pokes the dump thread.
+ *
+ * Our handler then stays in the kernel for those signals. What the program
+ * installs with sigaction or signal is kept aside, reported back to it as
+ * its own, and called by our handler; so is what was there before us (a
+ * library constructor's handler, a program that dlopen()s us, a SIG_IGN
+ * inherited across exec). A disposition set behind our back (a raw
+ * rt_sigaction, SA_RESETHAND firing) is the kernel's: we report and obey it.
+ */
 
+#define SIG_BITS 64	 /* signals 1..64, bit sig - 1 */
+#define SIG_SLOTS 4	 /* the handler may read a slot while the next one is written */
+#define POKE_FATAL 0x80	 /* in the byte on the pipe, beside the signal number */
+
+/* The program's disposition of one signal; the handler reads it without a lock. */
+struct chained {
+	struct sigaction slot[SIG_SLOTS];
+	unsigned int gen; /* slot[gen % SIG_SLOTS] is the current one */
+};
+
+static uint64_t snapshot_sigs, fatal_sigs;
+static struct chained chained[SIG_BITS + 1];
+static int chain_lock;
 static int sig_pipe[2] = { -1, -1 };
 static pid_t dumper_pid;
-static const int dump_signals[] = { SIGINT, SIGTERM, SIGUSR1 };
 
-static void on_signal(int sig)
+static struct {
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	__sighandler_t (*signal)(int, __sighandler_t);
+	__sighandler_t (*bsd_signal)(int, __sighandler_t);
+	__sighandler_t (*sysv_signal)(int, __sighandler_t);
+	__sighandler_t (*__sysv_signal)(int, __sighandler_t);
+} real_sig;
+
+/* In the constructor: dlsym is not async-signal-safe, and signal() is called from handlers. */
+static void load_real_sig(void)
 {
-	unsigned char b = (unsigned char)sig;
-	int saved = errno;
+	if (real_sig.sigaction)
+		return;
+	real_sig.signal = dlsym(RTLD_NEXT, "signal");
+	real_sig.bsd_signal = dlsym(RTLD_NEXT, "bsd_signal");
+	real_sig.sysv_signal = dlsym(RTLD_NEXT, "sysv_signal");
+	real_sig.__sysv_signal = dlsym(RTLD_NEXT, "__sysv_signal");
+	__atomic_store_n(&real_sig.sigaction, dlsym(RTLD_NEXT, "sigaction"), __ATOMIC_RELEASE);
+}
 
-	if (getpid() != dumper_pid) {
-		/* a forked child has no dump thread: do not swallow the signal */
-		if (sig != SIGUSR1) {
-			signal(sig, SIG_DFL);
-			raise(sig);
-		}
-	} else if (write(sig_pipe[1], &b, 1) != 1) {
+static int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	load_real_sig();
+	return real_sig.sigaction(sig, act, old);
+}
+
+static inline uint64_t sig_bit(int sig)
+{
+	return sig > 0 && sig <= SIG_BITS ? (uint64_t)1 << (sig - 1) : 0;
+}
+
+static inline int chained_sig(int sig)
+{
+	return (__atomic_load_n(&snapshot_sigs, __ATOMIC_ACQUIRE) |
+		__atomic_load_n(&fatal_sigs, __ATOMIC_ACQUIRE)) & sig_bit(sig);
+}
+
+static void program_action(int sig, struct sigaction *out)
+{
+	const struct chained *c = &chained[sig];
+
+	*out = c->slot[__atomic_load_n(&c->gen, __ATOMIC_ACQUIRE) % SIG_SLOTS];
+}
+
+/* Under chain_lock. */
+static void set_program_action(int sig, const struct sigaction *sa)
+{
+	struct chained *c = &chained[sig];
+	unsigned int g = c->gen + 1;
+
+	c->slot[g % SIG_SLOTS] = *sa;
+	__atomic_store_n(&c->gen, g, __ATOMIC_RELEASE);
+}
+
+/* sigaction is async-signal-safe: a handler may call it while its thread holds the lock. */
+static void chain_enter(sigset_t *saved)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, saved);
+	while (__atomic_exchange_n(&chain_lock, 1, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+static void chain_leave(const sigset_t *saved)
+{
+	__atomic_store_n(&chain_lock, 0, __ATOMIC_RELEASE);
+	pthread_sigmask(SIG_SETMASK, saved, NULL);
+}
+
+static void poke(int sig, int fatal)
+{
+	unsigned char b = (unsigned char)(sig | (fatal ? POKE_FATAL : 0));
+
+	if (write(sig_pipe[1], &b, 1) != 1) {
 		/* the pipe is full: a dump is already on its way */
 	}
+}
+
+static void on_signal(int sig, siginfo_t *info, void *uc)
+{
+	int saved = errno, forked = getpid() != dumper_pid;
+	uint64_t bit = sig_bit(sig);
+	struct sigaction prog;
+
+	program_action(sig, &prog);
+	/* a forked child has no dump thread: no snapshot, and a fatal signal takes its course */
+	if ((__atomic_load_n(&snapshot_sigs, __ATOMIC_ACQUIRE) & bit) && !forked)
+		poke(sig, 0);
+	if (prog.sa_handler == SIG_DFL && (__atomic_load_n(&fatal_sigs, __ATOMIC_ACQUIRE) & bit)) {
+		if (!forked) {
+			poke(sig, 1);
+		} else {
+			struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+			real_sigaction(sig, &dfl, NULL);
+			raise(sig); /* blocked until we return, then the default action */
+		}
+	}
 	errno = saved;
+	if (prog.sa_handler == SIG_DFL || prog.sa_handler == SIG_IGN)
+		return;
+	if (prog.sa_flags & SA_SIGINFO)
+		prog.sa_sigaction(sig, info, uc);
+	else
+		prog.sa_handler(sig);
+}
+
+static int kernel_has_ours(const struct sigaction *k)
+{
+	return (k->sa_flags & SA_SIGINFO) && k->sa_sigaction == on_signal;
+}
+
+/*
+ * What the kernel gets: our handler, run the way the program's would be
+ * (its mask, restart, alternate stack, one-shot). Over SIG_DFL or SIG_IGN,
+ * restarting: the program expects no EINTR from a signal it does not catch.
+ */
+static void mirror(const struct sigaction *prog, struct sigaction *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->sa_sigaction = on_signal;
+	k->sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&k->sa_mask);
+	if (prog->sa_handler == SIG_DFL || prog->sa_handler == SIG_IGN)
+		return;
+	k->sa_mask = prog->sa_mask;
+	k->sa_flags = SA_SIGINFO | (prog->sa_flags & (SA_RESTART | SA_ONSTACK | SA_NODEFER | SA_RESETHAND));
+}
+
+/* sigaction on one of our signals: the program's disposition changes, our handler stays. */
+static int chain_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	struct sigaction want, kern, prog, k;
+	sigset_t saved;
+	int rc;
+
+	if (act)
+		want = *act; /* act and old may be the same struct */
+	chain_enter(&saved);
+	rc = real_sigaction(sig, NULL, &kern);
+	if (rc)
+		goto out;
+	if (kernel_has_ours(&kern))
+		program_action(sig, &prog);
+	else
+		prog = kern;
+	if (act) {
+		mirror(&want, &k);
+		set_program_action(sig, &want);
+		rc = real_sigaction(sig, &k, NULL);
+		if (rc)
+			set_program_action(sig, &prog);
+	}
+out:
+	chain_leave(&saved);
+	if (!rc && old)
+		*old = prog;
+	return rc;
+}
+
+/* signal(2)'s flavours as glibc builds them from sigaction. */
+static __sighandler_t chain_signal(int sig, __sighandler_t handler, int flags)
+{
+	struct sigaction sa, old;
+
+	if (handler == SIG_ERR) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	if (!(flags & SA_NODEFER))
+		sigaddset(&sa.sa_mask, sig);
+	if (chain_sigaction(sig, &sa, &old))
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+static __sighandler_t real_signal(__sighandler_t (*fn)(int, __sighandler_t), int sig, __sighandler_t handler)
+{
+	if (!fn) {
+		errno = ENOSYS;
+		return SIG_ERR;
+	}
+	return fn(sig, handler);
+}
+
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (!chained_sig(sig))
+		return real_sigaction(sig, act, old);
+	return chain_sigaction(sig, act, old);
+}
+
+EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
+{
+	load_real_sig();
+	if (!chained_sig(sig))
+		return real_signal(real_sig.signal, sig, handler);
+	return chain_signal(sig, handler, SA_RESTART);
+}
+
+EXPORT __sighandler_t bsd_signal(int sig, __sighandler_t handler)
+{
+	load_real_sig();
+	if (!chained_sig(sig))
+		return real_signal(real_sig.bsd_signal, sig, handler);
+	return chain_signal(sig, handler, SA_RESTART);
+}
+
+EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t handler)
+{
+	load_real_sig();
+	if (!chained_sig(sig))
+		return real_signal(real_sig.sysv_signal, sig, handler);
+	return chain_signal(sig, handler, SA_RESETHAND | SA_NODEFER);
+}
+
+/* What signal() is in a strict ISO C program (-std=c11: glibc's header redirects it here). */
+EXPORT __sighandler_t __sysv_signal(int sig, __sighandler_t handler)
+{
+	load_real_sig();
+	if (!chained_sig(sig))
+		return real_signal(real_sig.__sysv_signal, sig, handler);
+	return chain_signal(sig, handler, SA_RESETHAND | SA_NODEFER);
+}
+
+/* Signals whose default is to end the process: a dump on one the program ignores is the user's choice. */
+static const struct {
+	const char *name;
+	int sig;
+} sig_names[] = {
+	{ "HUP", SIGHUP },   { "INT", SIGINT },	  { "QUIT", SIGQUIT }, { "USR1", SIGUSR1 },
+	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+};
+
+static void signal_name(int sig, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sig_names) / sizeof(sig_names[0]); i++)
+		if (sig_names[i].sig == sig) {
+			snprintf(buf, len, "SIG%s", sig_names[i].name);
+			return;
+		}
+	snprintf(buf, len, "SIGRTMIN+%d", sig - SIGRTMIN);
+}
+
+/* "USR1", "SIGUSR1", "usr1", "10", "RTMIN+2": the number, or 0. */
+static int parse_signal(const char *s)
+{
+	char *end;
+	long n;
+	size_t i;
+
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (i = 0; i < sizeof(sig_names) / sizeof(sig_names[0]); i++)
+		if (!strcasecmp(s, sig_names[i].name))
+			return sig_names[i].sig;
+	if (!strncasecmp(s, "RTMIN+", 6) && s[6] >= '0' && s[6] <= '9') {
+		n = strtol(s + 6, &end, 10);
+		return !*end && n <= SIGRTMAX - SIGRTMIN ? SIGRTMIN + (int)n : 0;
+	}
+	if (*s < '0' || *s > '9')
+		return 0;
+	n = strtol(s, &end, 10);
+	if (*end || n < 1 || n > SIGRTMAX)
+		return 0;
+	for (i = 0; i < sizeof(sig_names) / sizeof(sig_names[0]); i++)
+		if (sig_names[i].sig == n)
+			return (int)n;
+	return n >= SIGRTMIN ? (int)n : 0;
+}
+
+/* A comma-separated list in the variable; -1 (said why) on anything that is not one of ours. */
+static int signal_set(const char *var, uint64_t *set)
+{
+	const char *v = getenv(var);
+	char buf[256], *tok, *save;
+	int sig;
+
+	*set = 0;
+	if (!v || !*v)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		sig = parse_signal(tok);
+		if (!sig || sig > SIG_BITS) {
+			fprintf(stderr,
+				"libipcbench-interpose: %s=%s: '%s' is not a signal here (HUP, INT, QUIT, USR1, "
+				"USR2, PIPE, ALRM, TERM, RTMIN+N, or a number; comma-separated)\n",
+				var, v, tok);
+			return -1;
+		}
+		*set |= sig_bit(sig);
+	}
+	return 0;
 }
 
 static void *dumper_main(void *arg)
 {
-	unsigned char sig;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	unsigned char b;
+	char name[32];
 	sigset_t all;
+	int sig;
 
 	(void)arg;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	while (read(sig_pipe[0], &sig, 1) == 1) {
-		dump(sig == SIGUSR1 ? "SIGUSR1" : sig == SIGINT ? "SIGINT" : "SIGTERM", sig != SIGUSR1);
-		if (sig == SIGUSR1)
+	while (read(sig_pipe[0], &b, 1) == 1) {
+		sig = b & ~POKE_FATAL;
+		signal_name(sig, name, sizeof(name));
+		dump(name, (b & POKE_FATAL) != 0);
+		if (!(b & POKE_FATAL))
 			continue;
 		/* let the signal do what it would have done */
-		signal(sig, SIG_DFL);
+		real_sigaction(sig, &dfl, NULL);
 		kill(getpid(), sig);
 	}
 	return NULL;
 }
 
-/* Only signals the program has left at their default: its own handlers win. */
+/* Our handler on one signal, over whatever was there (kept as the program's). */
+static void chain_install(int sig, uint64_t *into)
+{
+	struct sigaction cur, k;
+	sigset_t saved;
+
+	chain_enter(&saved);
+	if (real_sigaction(sig, NULL, &cur) == 0) {
+		set_program_action(sig, &cur);
+		mirror(&cur, &k);
+		if (real_sigaction(sig, &k, NULL) == 0)
+			__atomic_or_fetch(into, sig_bit(sig), __ATOMIC_RELEASE);
+	}
+	chain_leave(&saved);
+}
+
 static void install_signals(void)
 {
-	struct sigaction sa, old;
+	uint64_t snap, fatal;
 	pthread_t th;
-	size_t i;
+	int sig, rc;
 
-	if (pipe2(sig_pipe, O_CLOEXEC))
+	if (signal_set("IPCBENCH_DUMP_SIGNAL", &snap) || signal_set("IPCBENCH_DUMP_FATAL_SIGNAL", &fatal))
+		_exit(2);
+	if (snap & fatal) {
+		fprintf(stderr, "libipcbench-interpose: a signal is named in both IPCBENCH_DUMP_SIGNAL and "
+				"IPCBENCH_DUMP_FATAL_SIGNAL\n");
+		_exit(2);
+	}
+	if (!(snap | fatal))
 		return;
+	if (pipe2(sig_pipe, O_CLOEXEC)) {
+		fprintf(stderr, "libipcbench-interpose: pipe: %s: no dump on signals\n", strerror(errno));
+		return;
+	}
 	/* the handler must never block: a full pipe means a dump is coming anyway */
 	fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
 	dumper_pid = getpid();
-	if (pthread_create(&th, NULL, dumper_main, NULL)) {
+	rc = pthread_create(&th, NULL, dumper_main, NULL);
+	if (rc) {
+		fprintf(stderr, "libipcbench-interpose: no dump thread (%s): no dump on signals\n", strerror(rc));
 		close(sig_pipe[0]);
 		close(sig_pipe[1]);
 		return;
 	}
 	pthread_detach(th);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(dump_signals) / sizeof(dump_signals[0]); i++)
-		if (sigaction(dump_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
-			sigaction(dump_signals[i], &sa, NULL);
+	for (sig = 1; sig <= SIG_BITS; sig++)
+		if ((snap | fatal) & sig_bit(sig))
+			chain_install(sig, (snap & sig_bit(sig)) ? &snapshot_sigs : &fatal_sigs);
 }
 
 __attribute__((constructor)) static void interpose_init(void)
 {
+	load_real_sig();
 	ensure_init();
 	install_signals();
 }

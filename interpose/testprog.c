@@ -12,13 +12,24 @@
  *   testprog cond THREADS ITEMS   producers and consumers on a 4-slot queue
  *                                 (cond_wait, timedwait on CLOCK_MONOTONIC,
  *                                 signal, broadcast), plus one certain wait
- *   testprog wait                 lock a little, print "ready", sleep until a
- *                                 signal ends it (for the signal tests)
+ *   testprog wait [handler|dlopen LIB]
+ *                                 lock a little, print "ready", sleep until a
+ *                                 signal ends it (for the signal tests);
+ *                                 handler: first install its own SIGUSR1
+ *                                 (sigaction) and SIGUSR2 (signal) handlers
+ *                                 and check it sees them as its own; dlopen:
+ *                                 install the SIGUSR1 handler, then dlopen
+ *                                 LIB; both print "handled SIGUSRn N"
+ *   testprog tasks                lock a little, then print its thread count
+ *                                 and how it sees SIGINT, SIGTERM, SIGUSR1
  *
  * Built with -rdynamic so that the profile can name mutex_a and make_b.
  */
+#include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,7 +313,7 @@ static int cmd_cond(int threads, long items)
 	return 0;
 }
 
-static int cmd_wait(void)
+static void lock_a_little(void)
 {
 	int i;
 
@@ -310,10 +321,139 @@ static int cmd_wait(void)
 		pthread_mutex_lock(&mutex_a);
 		pthread_mutex_unlock(&mutex_a);
 	}
+}
+
+/* ---- signals: the program's own handlers, under the interposer's ---- */
+
+static volatile sig_atomic_t handled_usr1, handled_usr2;
+
+static void on_usr1(int sig, siginfo_t *info, void *uc)
+{
+	(void)uc;
+	if (sig == SIGUSR1 && info && info->si_signo == SIGUSR1)
+		handled_usr1++;
+}
+
+static void on_usr2(int sig)
+{
+	if (sig == SIGUSR2)
+		handled_usr2++;
+}
+
+static void install_usr1(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_usr1;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL))
+		abort();
+}
+
+/* What the program asked for is what it is told it has. */
+static int install_own_handlers(void)
+{
+	struct sigaction old;
+	void (*prev)(int);
+
+	install_usr1();
+	if (sigaction(SIGUSR1, NULL, &old) || !(old.sa_flags & SA_SIGINFO) || old.sa_sigaction != on_usr1) {
+		fprintf(stderr, "testprog: sigaction does not report our own SIGUSR1 handler\n");
+		return -1;
+	}
+	prev = signal(SIGUSR2, on_usr2);
+	if (prev != SIG_DFL) {
+		fprintf(stderr, "testprog: SIGUSR2 was not at its default before we set it\n");
+		return -1;
+	}
+	if (signal(SIGUSR2, on_usr2) != on_usr2) {
+		fprintf(stderr, "testprog: signal does not report our own SIGUSR2 handler\n");
+		return -1;
+	}
+	printf("own handlers seen\n");
+	return 0;
+}
+
+/* Sleeps in sigsuspend, so that no handled signal goes unreported. */
+static int wait_reporting(void)
+{
+	sigset_t block, old;
+	int seen1 = 0, seen2 = 0;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		sigsuspend(&old);
+		if (handled_usr1 != seen1)
+			printf("handled SIGUSR1 %d\n", seen1 = handled_usr1);
+		if (handled_usr2 != seen2)
+			printf("handled SIGUSR2 %d\n", seen2 = handled_usr2);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static int cmd_wait(int argc, char **argv)
+{
+	lock_a_little();
+	if (argc == 3 && !strcmp(argv[2], "handler")) {
+		if (install_own_handlers())
+			return 1;
+		return wait_reporting();
+	}
+	if (argc == 4 && !strcmp(argv[2], "dlopen")) {
+		/* ours first, the interposer's constructor after it */
+		install_usr1();
+		if (!dlopen(argv[3], RTLD_NOW)) {
+			fprintf(stderr, "testprog: %s\n", dlerror());
+			return 1;
+		}
+		return wait_reporting();
+	}
 	printf("ready\n");
 	fflush(stdout);
 	for (;;)
 		pause();
+	return 0;
+}
+
+static const char *disposition(int sig)
+{
+	struct sigaction old;
+
+	if (sigaction(sig, NULL, &old))
+		return "unknown";
+	if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
+		return "default";
+	if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_IGN)
+		return "ignored";
+	return "handler";
+}
+
+/* What a preloaded library must not change: the thread count and the signal dispositions. */
+static int cmd_tasks(void)
+{
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	lock_a_little();
+	d = opendir("/proc/self/task");
+	if (!d) {
+		perror("testprog: /proc/self/task");
+		return 1;
+	}
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	printf("tasks=%d SIGINT=%s SIGTERM=%s SIGUSR1=%s\n", n, disposition(SIGINT), disposition(SIGTERM),
+	       disposition(SIGUSR1));
 	return 0;
 }
 
@@ -323,8 +463,11 @@ int main(int argc, char **argv)
 		return cmd_count(atoi(argv[2]), atol(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "cond"))
 		return cmd_cond(atoi(argv[2]), atol(argv[3]));
-	if (argc == 2 && !strcmp(argv[1], "wait"))
-		return cmd_wait();
-	fprintf(stderr, "usage: testprog count THREADS ITERS | cond THREADS ITEMS | wait\n");
+	if (argc >= 2 && !strcmp(argv[1], "wait"))
+		return cmd_wait(argc, argv);
+	if (argc == 2 && !strcmp(argv[1], "tasks"))
+		return cmd_tasks();
+	fprintf(stderr, "usage: testprog count THREADS ITERS | cond THREADS ITEMS | wait [handler|dlopen LIB] | "
+			"tasks\n");
 	return 2;
 }

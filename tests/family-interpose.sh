@@ -1,7 +1,8 @@
 #!/bin/bash
 # libipcbench-interpose.so on a program of ours with known locking (interpose/testprog.c):
 # exact acquisition counts per mutex class under every lock, a condition-variable program
-# that completes under every lock, the signal-triggered dumps, and files that validate.
+# that completes under every lock, a program left as it was (one thread, its signals its own)
+# unless a dump signal is asked for, the signal-triggered dumps, and files that validate.
 IPCB=$(realpath "$1")
 SRC=$(realpath "$2")
 LIB=$(dirname "$IPCB")/libipcbench-interpose.so
@@ -19,7 +20,7 @@ if ! command -v "$CC" >/dev/null; then
 	exit 0
 fi
 # -rdynamic: the profile names mutex_a and make_b from the dynamic symbol table
-expect 0 "" -- "$CC" -std=gnu11 -O2 -pthread -rdynamic "$SRC/interpose/testprog.c" -o testprog
+expect 0 "" -- "$CC" -std=gnu11 -O2 -pthread -rdynamic "$SRC/interpose/testprog.c" -o testprog -ldl
 
 # run LOCK OUT ARGS...: the test program under the interposer, bounded
 run() {
@@ -70,19 +71,124 @@ done
 check "[ \"\$(metric cond-pthread.json cond_relocks)\" = \"\$(metric cond-pthread.json cond_waits)\" ]"
 check "[ \"\$(metric cond-ticket.json cond_relocks)\" = 0 ]"
 
-# signals: SIGUSR1 writes a snapshot and the program goes on; SIGTERM writes and terminates
-IPCBENCH_LOCK=futex-mutex IPCBENCH_OUT=sig.json LD_PRELOAD=$LIB ./testprog wait >wait.out 2>wait.err &
-pid=$!
-for _ in $(seq 100); do grep -q ready wait.out && break; sleep 0.1; done
+# wait_for CMD: until CMD succeeds, 30 s at most (a condition, not a delay: the machine may be loaded)
+wait_for() {
+	local i
+	for i in $(seq 600); do
+		eval "$1" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+trigger_is() { [ "$(jq -r .config.trigger "$1" 2>/dev/null)" = "$2" ]; }
+logged() { grep -qF -- "$2" "$1"; }
+
+# ended PID: gone, or a zombie waiting for us
+ended() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
+# reap: wait for $pid to end (killed if it has not within 30 s: a failure, never a hang); status in $rc
+reap() {
+	if ! wait_for "ended $pid"; then
+		bad "testprog (pid $pid) did not end"
+		kill -KILL $pid
+	fi
+	wait $pid
+	rc=$?
+}
+
+# start LOG VAR=VALUE... -- ARGS...: the test program in the background, its pid in $pid, once ready
+start() {
+	local log=$1 envs=()
+	shift
+	while [ "$1" != -- ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	env "${envs[@]}" ./testprog "$@" >"$log" 2>&1 &
+	pid=$!
+	wait_for "logged $log ready" || bad "testprog $* never said ready: $(cat "$log")"
+}
+
+# Unasked, the interposer starts no thread and installs no handler: one thread, every signal at
+# its default, and a signal the program leaves at its default still ends it (nothing written then)
+expect 0 "tasks=1 SIGINT=default SIGTERM=default SIGUSR1=default" -- env LD_PRELOAD="$LIB" ./testprog tasks
+start unasked.log IPCBENCH_OUT=unasked.json LD_PRELOAD="$LIB" -- wait
+check '[ "$(ls /proc/$pid/task | wc -l)" = 1 ]'
 kill -USR1 $pid
-for _ in $(seq 100); do [ -f sig.json ] && break; sleep 0.1; done
-check '[ "$(jq -r .config.trigger sig.json)" = SIGUSR1 ]'
+reap
+check "[ $rc = $((128 + $(kill -l USR1))) ]"
+check '[ ! -e unasked.json ]'
+# unshare(CLONE_NEWUSER) refuses a multi-threaded process
+if ! command -v unshare >/dev/null; then
+	echo "SKIP (unshare -U under the interposer): unshare (util-linux) is not installed"
+elif ! unshare -U true 2>/dev/null; then
+	echo "SKIP (unshare -U under the interposer): user namespaces are refused here even without it"
+else
+	expect 0 "" -- env LD_PRELOAD="$LIB" unshare -U true
+fi
+# Python installs its KeyboardInterrupt handler only over SIGINT's default; asked to dump on SIGINT,
+# the interposer keeps Python's handler (Python still sees its own) and calls it
+if command -v python3 >/dev/null; then
+	expect 0 "<built-in function default_int_handler>" -- env LD_PRELOAD="$LIB" IPCBENCH_OUT=py.json \
+		python3 -c 'import signal; print(signal.getsignal(signal.SIGINT))'
+	expect 0 "default_int_handler KeyboardInterrupt" -- env LD_PRELOAD="$LIB" IPCBENCH_OUT=py2.json \
+		IPCBENCH_DUMP_FATAL_SIGNAL=INT python3 -c '
+import os, signal, time
+try:
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(60)
+except KeyboardInterrupt:
+    print(signal.getsignal(signal.SIGINT).__name__, "KeyboardInterrupt")'
+else
+	echo "SKIP (Python under the interposer): python3 is not installed"
+fi
+
+# IPCBENCH_DUMP_SIGNAL=USR1: one dump thread, asked for; the program still sees its own
+# dispositions, a SIG_IGN inherited across exec included
+expect 0 "tasks=2 SIGINT=default SIGTERM=default SIGUSR1=default" -- \
+	env IPCBENCH_DUMP_SIGNAL=USR1 LD_PRELOAD="$LIB" ./testprog tasks
+expect 0 "SIGUSR1=ignored" -- bash -c 'trap "" USR1; IPCBENCH_DUMP_SIGNAL=USR1 LD_PRELOAD=$0 exec ./testprog tasks' "$LIB"
+expect 2 "'KILL' is not a signal here" -- env IPCBENCH_DUMP_SIGNAL=KILL LD_PRELOAD="$LIB" ./testprog tasks
+expect 2 "named in both" -- env IPCBENCH_DUMP_SIGNAL=USR1 IPCBENCH_DUMP_FATAL_SIGNAL=sigusr1 LD_PRELOAD="$LIB" ./testprog tasks
+
+# handlers the program installs after us (sigaction for SIGUSR1, signal for SIGUSR2): each signal
+# writes a snapshot and the program's handler runs; SIGTERM, not asked for, ends it writing nothing
+start own.log IPCBENCH_DUMP_SIGNAL=USR1,USR2 IPCBENCH_OUT=own.json LD_PRELOAD="$LIB" -- wait handler
+check 'logged own.log "own handlers seen"'
+kill -USR1 $pid
+check 'wait_for "logged own.log \"handled SIGUSR1 1\""'
+check 'wait_for "trigger_is own.json SIGUSR1"'
+kill -USR2 $pid
+check 'wait_for "logged own.log \"handled SIGUSR2 1\""'
+check 'wait_for "trigger_is own.json SIGUSR2"'
+check 'kill -0 $pid'
+kill -TERM $pid
+reap
+check "[ $rc = 143 ]"
+check 'trigger_is own.json SIGUSR2'
+check '[ "$(jq -r .interrupted own.json)" = false ]'
+
+# a handler installed before us: the program sets it, then dlopen()s the interposer
+start before.log IPCBENCH_DUMP_SIGNAL=USR1 IPCBENCH_OUT=before.json -- wait dlopen "$LIB"
+kill -USR1 $pid
+check 'wait_for "logged before.log \"handled SIGUSR1 1\""'
+check 'wait_for "trigger_is before.json SIGUSR1"'
+kill -TERM $pid
+reap
+
+# IPCBENCH_DUMP_FATAL_SIGNAL=INT,TERM (the program left them at their default): SIGTERM writes the
+# profile and then terminates the program as it would have; SIGUSR1 a snapshot, the program goes on
+start sig.log IPCBENCH_LOCK=futex-mutex IPCBENCH_OUT=sig.json IPCBENCH_DUMP_SIGNAL=USR1 \
+	IPCBENCH_DUMP_FATAL_SIGNAL=INT,TERM LD_PRELOAD="$LIB" -- wait
+kill -USR1 $pid
+check 'wait_for "trigger_is sig.json SIGUSR1"'
 check '[ "$(jq -r .interrupted sig.json)" = false ]'
 check 'kill -0 $pid'
 kill -TERM $pid
-wait $pid
-check "[ $? = 143 ]"
-check '[ "$(jq -r .config.trigger sig.json)" = SIGTERM ]'
+reap
+check "[ $rc = 143 ]"
+check 'trigger_is sig.json SIGTERM'
 check '[ "$(jq -r .interrupted sig.json)" = true ]'
 check '[ "$(metric sig.json acquisitions)" = 1000 ]'
 check '"$IPCB" validate sig.json >/dev/null'
