@@ -94,7 +94,7 @@ printf '{"benchmarks": ["lock/tas"]}\0{"bogus": 1}' >nul.json
 expect 2 "a NUL byte at offset 28" -- "$IPCB" run --config nul.json
 
 # one CPU id pins one-thread benchmarks; two-thread ones say they need two
-"$IPCB" run --dry-run --cpus 0 lock/tas handoff/spin >cpus1.json 2>&1
+"$IPCB" run --dry-run --cpus 0 lock/tas handoff/spin >cpus1.json 2>/dev/null
 check '[ "$(jq -c ".jobs[0].cpus" cpus1.json)" = "[0]" ]'
 check 'jq -r ".jobs[1].skip" cpus1.json | grep -q "needs two"'
 

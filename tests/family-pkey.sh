@@ -51,6 +51,6 @@ check '[ "$(jq -r ".results[] | select(.id == \"pkey/pkey_mprotect\") | .per" pk
 expect 0 "wrote pages.json" -- "$IPCB" run pkey/mprotect pkey/domain-switch-mprotect --param pages=1,512 \
 	--config "$SRC/configs/quick.json" --out pages.json -q
 check '[ "$(jq "[.results[] | select(.params.pages == 512 and .status == \"ok\")] | length" pages.json)" = 2 ]'
-expect 0 "SKIP pkey/mprotect pages=0 single: pages=0: must be" -- "$IPCB" test pkey/mprotect --param pages=0
+expect 2 "pages=0 is out of range: it must be from 1 to 1048576" -- "$IPCB" test pkey/mprotect --param pages=0
 
 summary family-pkey
