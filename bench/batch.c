@@ -553,13 +553,10 @@ static int batch_params(struct ipcb_ctx *ctx, struct batch_state *s)
 {
 	int64_t batch = ipcb_param(ctx, "batch"), size = ipcb_param(ctx, "size");
 
-	if (s->kind->method->batches && (batch < 1 || batch > IPCB_BATCH_MAX))
-		return ipcb_fail(ctx, "batch=%lld: must be 1..%d", (long long)batch, IPCB_BATCH_MAX);
+	/* batch and size are within their declared ranges: planning refuses others */
 	s->batch = s->kind->method->batches ? (unsigned int)batch : UINT_MAX;
 	if (s->kind->call != CALL_WRITE)
 		return 0;
-	if (size < 1 || size > MAX_SIZE)
-		return ipcb_fail(ctx, "size=%lld: must be 1..%d", (long long)size, MAX_SIZE);
 	/* atomic pipe writes: all or nothing, never a short write to resubmit (io_uring would) */
 	if (ipcb_param(ctx, "target") == TARGET_PIPE && size > PIPE_BUF)
 		return ipcb_fail(ctx, "size=%lld with target=pipe: at most PIPE_BUF (%d), so every write is atomic",

@@ -784,11 +784,7 @@ static int thread_stack_setup(struct ipcb_ctx *ctx)
 	struct stack_state *s;
 	int err;
 
-	if (kib < 0 || kib > (int64_t)(STACK_BYTES >> 10) - STACK_RESERVE_KIB)
-		return ipcb_fail(ctx, "touch_kib=%lld: must be 0..%lu (an 8 MiB stack less room for the thread's own frames)",
-				 (long long)kib, (STACK_BYTES >> 10) - STACK_RESERVE_KIB);
-	if (n < 0 || n > 100000)
-		return ipcb_fail(ctx, "nthreads_rss=%lld: must be 0..100000", (long long)n);
+	/* touch_kib (an 8 MiB stack less room for the thread's own frames) and nthreads_rss are in their declared ranges */
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return ipcb_fail(ctx, "out of memory");

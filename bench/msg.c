@@ -64,11 +64,7 @@ static int cfg_from(struct ipcb_ctx *ctx, struct msg_cfg *cfg)
 	cfg->timeout_ns = ctx->timeout_ns;
 	if (!cfg->chan)
 		return ipcb_fail(ctx, "%s: no such channel", ctx->bench->id);
-	if (size < MSG_HEADER || size > MSG_SIZE_MAX)
-		return ipcb_fail(ctx, "size %lld: a message is %d bytes (its header) to %u bytes", (long long)size,
-				 MSG_HEADER, MSG_SIZE_MAX);
-	if (cfg->measure == MSG_STREAM && window < 1)
-		return ipcb_fail(ctx, "window %lld: at least one message must be allowed in flight", (long long)window);
+	/* size and window are within their declared ranges: planning refuses others */
 	cfg->size = (size_t)size;
 	cfg->window = cfg->measure == MSG_STREAM ? (uint64_t)window : 1;
 	return 0;

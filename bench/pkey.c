@@ -176,8 +176,6 @@ static int pkey_map_pages(struct ipcb_ctx *ctx, struct pkey_state *s, int want_k
 {
 	int64_t npages = pages_of(ctx);
 
-	if (npages < 1 || npages > MAX_PAGES)
-		return ipcb_fail(ctx, "pages=%lld: must be 1..%d", (long long)npages, MAX_PAGES);
 	s->len = (size_t)npages * s->page;
 	/*
 	 * PROT_NONE guards on both sides: a neighbour with the same protection
