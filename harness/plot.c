@@ -784,93 +784,9 @@ out:
 	plot_discard(p);
 }
 
-#define WHY(...) (snprintf(why, whylen, __VA_ARGS__), -1)
-
-static int is_num(const json_t *v)
-{
-	return json_is_number(v);
-}
-
-static int check_histogram(const json_t *h, char *why, size_t whylen)
-{
-	const json_t *b, *e;
-	size_t i;
-
-	if (!h)
-		return 0;
-	if (!json_is_object(h))
-		return WHY("histogram must be an object");
-	b = json_object_get(h, "buckets");
-	if (!json_is_array(b))
-		return WHY("histogram.buckets must be an array of [lo, hi, count]");
-	json_array_foreach(b, i, e) {
-		double lo, hi, c;
-
-		if (!json_is_array(e) || json_array_size(e) != 3 || !is_num(json_array_get(e, 0)) ||
-		    !is_num(json_array_get(e, 1)) || !is_num(json_array_get(e, 2)))
-			return WHY("histogram.buckets[%zu] must be [lo, hi, count]", i);
-		lo = json_number_value(json_array_get(e, 0));
-		hi = json_number_value(json_array_get(e, 1));
-		c = json_number_value(json_array_get(e, 2));
-		if (!(lo >= 0 && lo <= hi && c >= 0))
-			return WHY("histogram.buckets[%zu] needs 0 <= lo <= hi and count >= 0", i);
-	}
-	if ((json_object_get(h, "p99") && !is_num(json_object_get(h, "p99"))) ||
-	    (json_object_get(h, "p999") && !is_num(json_object_get(h, "p999"))))
-		return WHY("histogram.p99 and histogram.p999 must be numbers");
-	return 0;
-}
-
-#define MAX_MATRIX 4096
-
-static int check_matrix(const json_t *m, char *why, size_t whylen)
-{
-	const json_t *cpus, *rows, *row, *cell;
-	const char *key;
-	size_t n, i, j;
-
-	if (!m)
-		return 0;
-	if (!json_is_object(m))
-		return WHY("attachments.matrix must be an object");
-	cpus = json_object_get(m, "cpus");
-	n = json_array_size(cpus);
-	if (!json_is_array(cpus) || n < 1 || n > MAX_MATRIX)
-		return WHY("attachments.matrix.cpus must be an array of 1 to %d CPU ids", MAX_MATRIX);
-	json_array_foreach(cpus, i, cell)
-		if (!json_is_integer(cell))
-			return WHY("attachments.matrix.cpus[%zu] must be an integer", i);
-	json_object_foreach((json_t *)m, key, rows) {
-		if (!json_is_array(rows) || strcmp(key, "cpus") == 0)
-			continue;
-		if (json_array_size(rows) != n)
-			return WHY("attachments.matrix.%.40s must have %zu rows, one per CPU", key, n);
-		json_array_foreach(rows, i, row) {
-			if (!json_is_array(row) || json_array_size(row) != n)
-				return WHY("attachments.matrix.%.40s[%zu] must be a row of %zu numbers or nulls", key, i, n);
-			json_array_foreach(row, j, cell)
-				if (!json_is_number(cell) && !json_is_null(cell))
-					return WHY("attachments.matrix.%.40s[%zu][%zu] must be a number or null", key, i, j);
-		}
-	}
-	return 0;
-}
-
 static const json_t *matrix_of(const json_t *r)
 {
 	return json_object_get(json_object_get(r, "attachments"), "matrix");
-}
-
-/* The optional members the plots read, which the schema check leaves alone. */
-static int check_extras(const json_t *r, char *why, size_t whylen)
-{
-	const json_t *att = json_object_get(r, "attachments");
-
-	if (att && !json_is_object(att))
-		return WHY("attachments must be an object");
-	if (check_histogram(json_object_get(r, "histogram"), why, whylen))
-		return -1;
-	return check_matrix(matrix_of(r), why, whylen);
 }
 
 static void item_fill(struct item *it, const json_t *r, size_t file)
@@ -998,18 +914,11 @@ static int collect(struct set *s, const struct selection *sel, char *err, size_t
 
 	for (f = 0; f < s->nfiles; f++) {
 		json_array_foreach(json_object_get(s->files[f].doc, "results"), i, r) {
-			char why[256];
-
 			if (!selected(sel, r, &rank))
 				continue;
 			if (strcmp(ipcb_jstr(r, "status"), "ok")) {
 				s->left_out++;
 				continue;
-			}
-			if (check_extras(r, why, sizeof(why))) {
-				snprintf(err, errlen, "%s: results[%zu] (%.200s): %s", s->files[f].path, i,
-					 ipcb_jstr(r, "id"), why);
-				return -1;
 			}
 			if (s->n == cap) {
 				cap = cap ? 2 * cap : 64;
