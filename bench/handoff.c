@@ -46,7 +46,6 @@
 
 #include "ipcbench.h"
 #include "locks.h"
-#include "machine.h"
 #include "measure.h"
 #include "runner.h"
 #include "topo.h"
@@ -984,8 +983,7 @@ static const char *const blocking_ids[] = {
  */
 static const json_t *run_machine(struct ipcb_results *rs)
 {
-	(void)rs; /* TODO: read it from rs once the results carry their machine */
-	return ipcb_machine_recorded();
+	return ipcb_results_machine(rs);
 }
 
 static json_int_t exit_us(const json_t *state)

@@ -958,7 +958,7 @@ static int cmd_run(int argc, char **argv)
 	if (ro.run_id)
 		json_object_set_new(doc, "run_id", json_string(ro.run_id));
 	failed = run_jobs(&ro, jobs, njobs, doc);
-	ipcb_explain(json_object_get(doc, "results"));
+	ipcb_explain(json_object_get(doc, "results"), json_object_get(doc, "machine"));
 	ipcb_report_finish(doc, ipcb_interrupted);
 	/* past a file-size limit, write() fails with EFBIG (and we save elsewhere) rather than the signal killing us */
 	signal(SIGXFSZ, SIG_IGN);

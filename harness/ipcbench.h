@@ -186,6 +186,8 @@ int ipcb_peer_fork(struct ipcb_ctx *ctx, struct ipcb_peer *p, int (*fn)(void *),
  */
 int ipcb_peer_wait(struct ipcb_ctx *ctx, struct ipcb_peer *p, int timeout_ms);
 
+/* For explain hooks: the machine the run recorded (its results file's "machine"), never the one explaining. */
+const json_t *ipcb_results_machine(const struct ipcb_results *rs);
 /* For explain hooks: the median of an ok result (first match), or -1. placement NULL: any. */
 double ipcb_result_median(const struct ipcb_results *rs, const char *id, const char *placement);
 /* Add a note to every ok result with this id (and placement, unless NULL). */

@@ -729,14 +729,6 @@ static json_t *features_json(void)
 	return f;
 }
 
-/* The machine of the run in progress, as its results file records it. */
-static json_t *recorded;
-
-const json_t *ipcb_machine_recorded(void)
-{
-	return recorded;
-}
-
 json_t *ipcb_machine_json(void)
 {
 	json_t *m = json_object();
@@ -758,8 +750,6 @@ json_t *ipcb_machine_json(void)
 	add_loadavg(m);
 	json_object_set_new(m, "features", features_json());
 	json_object_set_new(m, "system", ipcb_system_json());
-	json_decref(recorded);
-	recorded = json_incref(m);
 	return m;
 }
 

@@ -27,13 +27,6 @@ const char *ipcb_hypervisor(char *buf, size_t len);
 json_t *ipcb_machine_json(void);
 
 /*
- * The object the last ipcb_machine_json() returned (the machine of the run
- * in progress), or NULL: explain hooks read recorded facts (machine.system)
- * from it, never sysfs at explain time.
- */
-const json_t *ipcb_machine_recorded(void);
-
-/*
  * Warnings about what distorts numbers, one string each, appended to arr:
  * a hypervisor, a governor other than performance, turbo on, load average
  * above 0.5 per CPU, fewer than 2 CPUs, SMT siblings present, and a machine

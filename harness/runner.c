@@ -893,7 +893,13 @@ int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen)
 
 struct ipcb_results {
 	json_t *results;
+	const json_t *machine;
 };
+
+const json_t *ipcb_results_machine(const struct ipcb_results *rs)
+{
+	return rs->machine;
+}
 
 /* Does one "name=value" of a filter hold for these params? */
 static int param_matches(json_t *params, const char *name, size_t nlen, const char *value, size_t vlen)
@@ -1054,9 +1060,9 @@ void ipcb_explain_crossover(struct ipcb_results *rs, const char *id, const char 
 				       reference, param, (long long)vals[n - 1]);
 }
 
-void ipcb_explain(json_t *results)
+void ipcb_explain(json_t *results, const json_t *machine)
 {
-	struct ipcb_results rs = { results };
+	struct ipcb_results rs = { results, machine };
 	int f;
 
 	for (f = 0; ipcb_families[f]; f++)

@@ -81,7 +81,7 @@ size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipc
 int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen);
 
 /* After a run: every family's explain hook adds notes that compare results. */
-void ipcb_explain(json_t *results);
+void ipcb_explain(json_t *results, const json_t *machine);
 
 /* A one-line label: id plus non-default parameters and the placement. */
 void ipcb_job_label(const struct ipcb_job *job, char *buf, size_t len);
