@@ -785,8 +785,6 @@ HANDOFF(stf)
 /* ---- handoff/matrix: the spin round trip for every ordered pair of CPUs ---- */
 
 /* Per pair: enough for the harness's 30 samples and a CI; at most this much. */
-#define MATRIX_PAIR_MIN_S 0.01
-#define MATRIX_PAIR_MAX_S 0.1
 
 /* The sub-benchmark the harness's sampler drives for each pair. */
 static const struct ipcb_bench matrix_pair = {
@@ -908,16 +906,18 @@ static json_t *matrix_row(struct ipcb_ctx *ctx, const int *cpus, int n, int a, c
  */
 static int matrix_build(struct ipcb_ctx *ctx, const int *cpus, int n, int peer)
 {
-	size_t total = (size_t)n * (size_t)(n - 1), want;
-	double budget_s = (double)ipcb_param(ctx, "budget_ms") / 1e3, pair_s = budget_s / (double)total;
 	struct matrix_summary sum = { 0 };
 	json_t *rows = json_array(), *ids = json_array();
+	struct ipcb_pair_plan pp;
+	size_t total;
+	double pair_s;
 	unsigned char *pick;
 	int a;
 
-	pair_s = pair_s < MATRIX_PAIR_MIN_S ? MATRIX_PAIR_MIN_S : pair_s > MATRIX_PAIR_MAX_S ? MATRIX_PAIR_MAX_S : pair_s;
-	want = (size_t)(budget_s / pair_s);
-	pick = matrix_pick(total, want ? want : 1);
+	ipcb_pair_plan(n, ipcb_param(ctx, "budget_ms"), &pp);
+	total = pp.total;
+	pair_s = pp.pair_s;
+	pick = matrix_pick(total, pp.planned);
 	if (!pick) {
 		json_decref(rows);
 		json_decref(ids);
@@ -1132,8 +1132,8 @@ static const struct ipcb_param stf_params[] = {
 };
 
 static const struct ipcb_param matrix_params[] = {
-	{ .name = "budget_ms", .def = 1000, .what = "time for the whole matrix; on many CPUs a sample of pairs is measured",
-	  .min = 1, .max = 3600000 },
+	{ .name = "budget_ms", .def = 0, .what = "time for the whole matrix; 0: every ordered pair at 10 ms (1 s to 10 min); less than that: a fixed random sample of pairs",
+	  .min = 0, .max = 3600000 },
 	{ .name = NULL },
 };
 
@@ -1190,7 +1190,7 @@ static const struct ipcb_bench handoff_benches[] = {
 		.unit_of_work = "round trip",
 		.nthreads = 1,
 		.latency = 1,
-		.one_round = 1,
+		.pair_sweep = 1,
 		.params = matrix_params,
 		.setup = matrix_setup,
 		.body = spin_body,

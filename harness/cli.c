@@ -782,6 +782,16 @@ static void progress(const struct ipcb_job *job, size_t i, size_t n, const json_
 	}
 }
 
+/* What a pair sweep (the core-to-core matrix) will measure. */
+static json_t *pairs_json(const struct ipcb_job *job)
+{
+	struct ipcb_pair_plan pp;
+
+	ipcb_pair_plan(ipcb_topo_ncpus(), ipcb_job_param(job, "budget_ms"), &pp);
+	return json_pack("{s:I, s:I, s:f, s:f}", "planned", (json_int_t)pp.planned, "total", (json_int_t)pp.total,
+			 "pair_ms", pp.pair_s * 1e3, "budget_s", pp.budget_s);
+}
+
 static json_t *jobs_json(struct ipcb_job *jobs, size_t n)
 {
 	json_t *a = json_array();
@@ -795,6 +805,8 @@ static json_t *jobs_json(struct ipcb_job *jobs, size_t n)
 		j = json_pack("{s:s, s:s, s:o}", "job", label, "placement", jobs[i].placement, "cpus", ipcb_job_cpus(&jobs[i]));
 		if (jobs[i].skip[0])
 			json_object_set_new(j, "skip", json_string(jobs[i].skip));
+		else if (jobs[i].bench->pair_sweep)
+			json_object_set_new(j, "pairs", pairs_json(&jobs[i]));
 		json_array_append_new(a, j);
 	}
 	return a;
@@ -803,21 +815,10 @@ static json_t *jobs_json(struct ipcb_job *jobs, size_t n)
 /* Per round of a job: a fresh worker and calibration, beside the warm-up (an allowance, not measured). */
 #define ROUND_OVERHEAD_S 0.05
 
-/* A job's parameter by name, or -1. */
-static int64_t job_param(const struct ipcb_job *job, const char *name)
-{
-	int i;
-
-	for (i = 0; job->bench->params && job->bench->params[i].name; i++)
-		if (strcmp(job->bench->params[i].name, name) == 0)
-			return job->params[i];
-	return -1;
-}
-
 /*
  * How long the run may take: sampling lasts between min_time and the budget
  * per job (the stop rule decides), plus a warm-up and a worker per round;
- * handoff/matrix also measures its pairs (budget_ms) in its setup, in one round.
+ * a pair sweep (handoff/matrix) measures its pairs in its setup, in one round.
  */
 static json_t *estimate_json(const struct ipcb_config *c, const struct ipcb_job *jobs, size_t n)
 {
@@ -830,8 +831,15 @@ static json_t *estimate_json(const struct ipcb_config *c, const struct ipcb_job 
 		if (jobs[i].skip[0])
 			continue;
 		run++;
-		setup = job_param(&jobs[i], "budget_ms") > 0 ? (double)job_param(&jobs[i], "budget_ms") / 1e3 : 0;
-		rounds = jobs[i].bench->one_round ? 1 : m->rounds;
+		setup = 0;
+		rounds = m->rounds;
+		if (jobs[i].bench->pair_sweep) {
+			struct ipcb_pair_plan pp;
+
+			ipcb_pair_plan(ipcb_topo_ncpus(), ipcb_job_param(&jobs[i], "budget_ms"), &pp);
+			setup = pp.budget_s;
+			rounds = 1;
+		}
 		lo += m->min_time_s + rounds * (round_s + setup);
 		hi += m->budget_s + rounds * (round_s + setup);
 	}

@@ -68,7 +68,7 @@ struct ipcb_bench {
 	int nthreads;		  /* 1, 2 (a peer pinned by placement), or 0: the "threads" parameter */
 	int spins;		  /* busy-waits: refuses the same-cpu placement */
 	int latency;		  /* the body calls ipcb_lap() after each operation: a histogram is kept */
-	int one_round;		  /* its setup already measures (the core-to-core matrix): one round per run */
+	int pair_sweep;		  /* setup measures ordered CPU pairs (budget_ms, see ipcb_pair_plan): one round per run */
 	const struct ipcb_param *params; /* NULL-name terminated, or NULL */
 	/* 0 if it can run here; otherwise -1 and the precise reason in why */
 	int (*supported)(const struct ipcb_ctx *ctx, char *why, size_t whylen);
@@ -159,6 +159,20 @@ static inline void ipcb_lap(struct ipcb_ctx *ctx)
 	if (__builtin_expect(ctx->lap_on, 0))
 		ipcb_lap_record(ctx);
 }
+
+/*
+ * A sweep over the ordered pairs of n CPUs (a core-to-core matrix): how many
+ * pairs fit in budget_ms and how long each is sampled. budget_ms 0 means
+ * every pair at 10 ms, within 1 s to 10 min; a larger budget gives a pair at
+ * most 100 ms, a smaller one a fixed random sample of pairs at 10 ms each.
+ */
+struct ipcb_pair_plan {
+	size_t total;	 /* n(n-1) ordered pairs */
+	size_t planned;	 /* how many fit */
+	double pair_s;	 /* sampling time of one pair */
+	double budget_s; /* planned x pair_s */
+};
+void ipcb_pair_plan(int ncpus, int64_t budget_ms, struct ipcb_pair_plan *p);
 
 /* A named figure beside the median: "acquisitions_per_s", "rss_saved_bytes", ... */
 void ipcb_metric(struct ipcb_ctx *ctx, const char *name, double value, const char *unit);

@@ -110,6 +110,33 @@ void ipcb_note(struct ipcb_ctx *ctx, const char *fmt, ...)
 
 /* --- planning ------------------------------------------------------------ */
 
+#define PAIR_MIN_S 0.01
+#define PAIR_MAX_S 0.1
+#define PAIR_AUTO_MIN_S 1.0
+#define PAIR_AUTO_MAX_S 600.0
+
+void ipcb_pair_plan(int ncpus, int64_t budget_ms, struct ipcb_pair_plan *p)
+{
+	double budget_s = (double)budget_ms / 1e3;
+
+	memset(p, 0, sizeof(*p));
+	if (ncpus < 2)
+		return;
+	p->total = (size_t)ncpus * (size_t)(ncpus - 1);
+	if (budget_ms <= 0) {
+		budget_s = (double)p->total * PAIR_MIN_S;
+		budget_s = budget_s < PAIR_AUTO_MIN_S ? PAIR_AUTO_MIN_S : budget_s > PAIR_AUTO_MAX_S ? PAIR_AUTO_MAX_S : budget_s;
+	}
+	p->pair_s = budget_s / (double)p->total;
+	p->pair_s = p->pair_s < PAIR_MIN_S ? PAIR_MIN_S : p->pair_s > PAIR_MAX_S ? PAIR_MAX_S : p->pair_s;
+	p->planned = (size_t)(budget_s / p->pair_s + 1e-9);
+	if (p->planned > p->total)
+		p->planned = p->total;
+	if (p->planned < 1)
+		p->planned = 1;
+	p->budget_s = (double)p->planned * p->pair_s;
+}
+
 static size_t nparams(const struct ipcb_bench *b)
 {
 	size_t n = 0;
@@ -388,6 +415,13 @@ static void ctx_init(struct ipcb_ctx *ctx, const struct ipcb_job *job)
 static json_t *param_json(const struct ipcb_param *prm, int64_t v)
 {
 	return prm->choices ? json_string(prm->choices[v]) : json_integer(v);
+}
+
+int64_t ipcb_job_param(const struct ipcb_job *job, const char *name)
+{
+	int k = ipcb_param_index(job->bench, name);
+
+	return k < 0 ? -1 : job->params[k];
 }
 
 json_t *ipcb_job_cpus(const struct ipcb_job *job)
@@ -828,7 +862,7 @@ size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipc
 	for (k = 0; k < rounds && !ipcb_interrupted; k++) {
 		for (i = 0; i < njobs && !ipcb_interrupted; i++) {
 			/* a job whose setup measures (the matrix) runs once, in the first round, with the whole budget */
-			int once = jobs[i].bench->one_round, last = k == rounds - 1 || once;
+			int once = jobs[i].bench->pair_sweep, last = k == rounds - 1 || once;
 			const struct ipcb_measure_opts *jo = once ? o : &ro;
 
 			if (runs[i].result)

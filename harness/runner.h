@@ -28,6 +28,9 @@ void ipcb_install_sigint(void);
 /* Expand the configuration into jobs. -1 with err on bad input (exit 2). */
 int ipcb_plan(const struct ipcb_config *c, struct ipcb_job **jobs, size_t *njobs, char *err, size_t errlen);
 
+/* A job's parameter by name, or -1 when its benchmark does not declare it. */
+int64_t ipcb_job_param(const struct ipcb_job *job, const char *name);
+
 /* The OS CPU ids a job uses, in thread order: the pair, the single CPU, or an N-thread team. */
 json_t *ipcb_job_cpus(const struct ipcb_job *job);
 

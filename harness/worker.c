@@ -201,12 +201,16 @@ static double deadline_s(const struct ipcb_job *job, const struct ipcb_measure_o
 	const char *env = getenv("IPCBENCH_WORKER_DEADLINE_S");
 	double d = env ? strtod(env, NULL) : 0;
 
-	int k = ipcb_param_index(job->bench, "budget_ms"); /* a setup that measures (the matrix) */
+	struct ipcb_pair_plan pp;
 
 	if (d > 0)
 		return d;
 	d = 60 + 12 * o->budget_s + o->warmup_s + 4 * (double)job->timeout_ns / 1e9;
-	return k < 0 ? d : d + 2 * (double)job->params[k] / 1e3;
+	if (!job->bench->pair_sweep)
+		return d;
+	/* its setup measures every pair it plans */
+	ipcb_pair_plan(ipcb_topo_ncpus(), ipcb_job_param(job, "budget_ms"), &pp);
+	return d + 2 * pp.budget_s;
 }
 
 static json_t *failed_record(const struct ipcb_job *job, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

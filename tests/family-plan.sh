@@ -1,6 +1,7 @@
 #!/bin/bash
-# lock-contended --fill: where a team's threads go, on simulated topologies (the c6420 in both of its
-# common CPU numberings) and on this machine. Read from `run --dry-run`, which plans without running.
+# Planning on simulated topologies (the c6420 in both of its common CPU numberings) and here, read
+# from `run --dry-run`, which plans without running: where lock-contended --fill puts a team's
+# threads, and how many pairs the core-to-core matrix plans.
 IPCB=$1
 SRC=$2
 . "$SRC/tests/lib.sh"
@@ -35,4 +36,28 @@ expect 0 "" -- "$IPCB" run lock-contended/ticket --threads 1 -t 0.05 --out here.
 check '[ "$(jq ".results[0].placement.cpus | length" here.json)" = 1 ]'
 check '[ "$(jq -r ".results[0].params.fill" here.json)" = core ]'
 check '[ "$(jq -r ".results[0].placement.name" here.json)" = team ]'
-summary fill
+# the matrix: every ordered pair of a c6420 by default (64 x 63 at 10 ms), once per run (not per round)
+pairs() { # TOPOLOGY [BUDGET_MS]: planned/total
+	IPCBENCH_TOPOLOGY=$FIX/$1.xml "$IPCB" run handoff/matrix ${2:+--param budget_ms=$2} --dry-run 2>/dev/null |
+		jq -r '.jobs[0].pairs | "\(.planned)/\(.total)"'
+}
+check '[ "$(pairs c6420-linear)" = 4032/4032 ]'
+check '[ "$(pairs c6420-interleaved)" = 4032/4032 ]'
+check '[ "$(pairs laptop-4cpu-smt)" = 12/12 ]'
+# a budget below 10 ms a pair measures a fixed sample, and says how many
+check '[ "$(pairs c6420-linear 1000)" = 100/4032 ]'
+# the c6420 profile's budget holds the whole matrix
+check '[ "$(IPCBENCH_TOPOLOGY=$FIX/c6420-linear.xml "$IPCB" run -c "$SRC/configs/c6420.json" handoff/matrix --dry-run 2>/dev/null | jq -r ".jobs[0].pairs | .planned == .total")" = true ]'
+# the estimate counts the matrix once, not once per round
+est=$(IPCBENCH_TOPOLOGY=$FIX/c6420-linear.xml "$IPCB" run handoff/matrix --dry-run 2>/dev/null | jq .estimate.max_s)
+check '[ "$(jq -n "$est < 60 and $est > 40")" = true ]'
+
+# here, for real: the matrix says how many pairs it measured, all of them on a small machine
+if [ "$("$IPCB" info --json | jq .cpus)" -ge 2 ] && [ "$(nproc)" -ge 2 ]; then
+	expect 0 "" -- "$IPCB" run handoff/matrix -t 0.05 --out matrix.json
+	check '[ "$(jq ".results[0].attachments.matrix | .measured_pairs == .total_pairs" matrix.json)" = true ]'
+	check '[ "$(jq ".results[0].rounds" matrix.json)" = 1 ]'
+else
+	echo "SKIP the real matrix: this process may use fewer than two CPUs"
+fi
+summary plan
