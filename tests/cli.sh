@@ -84,7 +84,7 @@ expect 2 "threads=4294967297 is out of range: it must be from 1 to" -- \
 	"$IPCB" run lock-contended/tas --threads 4294967297 --oversubscribe
 expect 2 "size=-1 is out of range: it must be from 64 to" -- "$IPCB" run msg/pingpong/pipe --param size=-1
 expect 2 "spins=-5 is out of range: it must be from 0 to" -- "$IPCB" run handoff/spin-then-futex --param spins=-5
-expect 2 "budget_ms=-1 is out of range: it must be from 1 to" -- "$IPCB" run handoff/matrix --param budget_ms=-1
+expect 2 "budget_ms=-1 is out of range: it must be from 0 to" -- "$IPCB" run handoff/matrix --param budget_ms=-1
 printf '{"benchmarks": ["lock-contended/tas"], "params": {"lock-contended/*": {"cs_work": -3}}}\n' >range.json
 expect 2 "range.json:1:72: parameter \"cs_work\" = -3 is out of range: it must be from 0 to" -- "$IPCB" run --config range.json
 
