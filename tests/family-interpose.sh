@@ -15,8 +15,7 @@ if [ ! -f "$LIB" ]; then
 fi
 CC=${CC:-cc}
 if ! command -v "$CC" >/dev/null; then
-	echo "SKIP: no C compiler ($CC) to build interpose/testprog.c"
-	exit 0
+	skip "no C compiler ($CC) to build interpose/testprog.c"
 fi
 # -rdynamic: the profile names mutex_a and make_b from the dynamic symbol table
 expect 0 "" -- "$CC" -std=gnu11 -O2 -pthread -rdynamic "$SRC/interpose/testprog.c" -o testprog
@@ -73,9 +72,9 @@ check "[ \"\$(metric cond-ticket.json cond_relocks)\" = 0 ]"
 # signals: SIGUSR1 writes a snapshot and the program goes on; SIGTERM writes and terminates
 IPCBENCH_LOCK=futex-mutex IPCBENCH_OUT=sig.json LD_PRELOAD=$LIB ./testprog wait >wait.out 2>wait.err &
 pid=$!
-for _ in $(seq 100); do grep -q ready wait.out && break; sleep 0.1; done
+for _ in $(seq 600); do grep -q ready wait.out && break; sleep 0.1; done
 kill -USR1 $pid
-for _ in $(seq 100); do [ -f sig.json ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -f sig.json ] && break; sleep 0.1; done
 check '[ "$(jq -r .config.trigger sig.json)" = SIGUSR1 ]'
 check '[ "$(jq -r .interrupted sig.json)" = false ]'
 check 'kill -0 $pid'
