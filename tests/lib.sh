@@ -76,8 +76,7 @@ tree_thread() {
 # wait_thread PID COMM: wait until the tree of PID has a thread named COMM, and print its id;
 # fails if PID ends first or after 60 s
 wait_thread() {
-	local i
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		tree_thread "$1" "$2" && return 0
 		kill -0 "$1" 2>/dev/null || return 1
 		sleep 0.1
@@ -93,8 +92,7 @@ switches() {
 # wait_switches TID N: wait until the thread has been switched out N times (it is running its
 # loop, past any handshake); fails if it ends first or after 60 s
 wait_switches() {
-	local i
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		[ "$(switches "$1")" -ge "$2" ] && return 0
 		[ -n "$(ls -d /proc/*/task/"$1" 2>/dev/null)" ] || return 1
 		sleep 0.1
