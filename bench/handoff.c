@@ -621,7 +621,6 @@ static inline __attribute__((always_inline)) void answer(struct handoff *h, cons
 	uint64_t k;
 
 	h->side[SIDE_PEER].tid = pthread_self();
-	pthread_setname_np(h->side[SIDE_PEER].tid, "ipcb-peer"); /* for ps, gdb and the tests */
 	if (ops->peer_enter)
 		ops->peer_enter(h);
 	__atomic_store_n(&h->ready, 1, __ATOMIC_RELEASE);

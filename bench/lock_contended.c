@@ -172,7 +172,6 @@ static void *worker_main(void *arg)
 	struct team *t = me->team;
 	uint32_t seen = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE);
 
-	pthread_setname_np(pthread_self(), "ipcb-worker"); /* for ps, gdb and the tests */
 	__atomic_store_n(&me->started, 1, __ATOMIC_RELEASE);
 	for (;;) {
 		seen = gate_wait(t, seen);
@@ -265,19 +264,10 @@ static void team_stalled(void *arg, double stalled_s)
 
 static int start_worker(struct ipcb_ctx *ctx, struct team *t, struct member *me)
 {
-	pthread_attr_t attr;
-	cpu_set_t set;
 	int rc;
 
-	CPU_ZERO(&set);
-	CPU_SET(me->cpu, &set);
-	pthread_attr_init(&attr);
-	/* pinned before it runs: no migration inside the first samples */
-	rc = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
 	me->started = -1; /* to be joined; worker_main sets 1 once it runs */
-	if (!rc)
-		rc = pthread_create(&me->tid, &attr, worker_main, me);
-	pthread_attr_destroy(&attr);
+	rc = ipcb_worker_thread(&me->tid, me->cpu, worker_main, me);
 	if (rc) {
 		me->started = 0;
 		return ipcb_fail(ctx, "cannot start a worker on CPU %d: %s", me->cpu, strerror(rc));

@@ -189,6 +189,11 @@ struct ipcb_peer {
 /* Start fn(arg) on a thread pinned to ctx->cpus[1]; returns once it runs. 0 or -1 with ctx->why. */
 int ipcb_peer_thread(struct ipcb_ctx *ctx, struct ipcb_peer *p, void *(*fn)(void *), void *arg);
 /*
+ * Start fn(arg) on a thread of an N-thread team, pinned to cpu before it runs
+ * and named ipcb-worker. 0 or an errno value (pthread_create's convention).
+ */
+int ipcb_worker_thread(pthread_t *tid, int cpu, void *(*fn)(void *), void *arg);
+/*
  * Fork a child pinned to ctx->cpus[1] that runs fn(arg) and exits with its
  * return value; it dies with its parent (PR_SET_PDEATHSIG). 0 or -1 with ctx->why.
  */

@@ -4,6 +4,10 @@
  * keeps a silent peer from hanging the run. A peer is pinned to ctx->cpus[1]
  * before it does anything, and the caller returns only once the peer runs,
  * so no measurement includes thread creation or a migration.
+ *
+ * Every thread the harness starts for a benchmark carries a name: ipcb-peer
+ * for a peer (thread or process), ipcb-worker for a member of an N-thread
+ * team. ps, gdb and the watchdog tests find them by it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -71,6 +75,7 @@ static void *peer_main(void *p)
 	void *arg = s->arg;
 	int err = ipcb_pin_self(s->cpu);
 
+	prctl(PR_SET_NAME, "ipcb-peer");
 	s->ctx->peer_tid = gettid();
 
 	__atomic_store_n(&s->running, err ? err : 1, __ATOMIC_RELEASE);
@@ -105,6 +110,25 @@ int ipcb_peer_thread(struct ipcb_ctx *ctx, struct ipcb_peer *p, void *(*fn)(void
 	return 0;
 }
 
+int ipcb_worker_thread(pthread_t *tid, int cpu, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	cpu_set_t set;
+	int rc;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_attr_init(&attr);
+	/* pinned before it runs: no migration inside the first samples */
+	rc = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	if (!rc)
+		rc = pthread_create(tid, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	if (!rc)
+		pthread_setname_np(*tid, "ipcb-worker");
+	return rc;
+}
+
 int ipcb_peer_fork(struct ipcb_ctx *ctx, struct ipcb_peer *p, int (*fn)(void *), void *arg)
 {
 	pid_t parent = getpid();
@@ -121,6 +145,7 @@ int ipcb_peer_fork(struct ipcb_ctx *ctx, struct ipcb_peer *p, int (*fn)(void *),
 		if (getppid() != parent)
 			_exit(111);
 		signal(SIGINT, SIG_IGN);
+		prctl(PR_SET_NAME, "ipcb-peer");
 		if (ipcb_pin_self(ctx->cpus[1]))
 			_exit(112);
 		_exit(fn(arg) & 0xff);

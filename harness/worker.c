@@ -241,10 +241,23 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* In the child, between fork and exec: only async-signal-safe calls. */
-static void exec_worker(int req_fd, int res_fd, pid_t manager)
+/* The binary's path: a worker's argv[0], so `ps` and `pgrep -f PATH` see what runs. */
+static char *self_path(void)
 {
-	static char arg0[] = "ipcbench", arg1[] = IPCB_WORKER_ARG;
+	static char path[4096];
+	ssize_t n;
+
+	if (!path[0]) {
+		n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+		snprintf(path + (n > 0 ? n : 0), sizeof(path) - (size_t)(n > 0 ? n : 0), "%s", n > 0 ? "" : "ipcbench");
+	}
+	return path;
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void exec_worker(int req_fd, int res_fd, pid_t manager, char *arg0)
+{
+	static char arg1[] = IPCB_WORKER_ARG;
 	char *argv[] = { arg0, arg1, NULL };
 	sigset_t none;
 
@@ -360,7 +373,7 @@ json_t *ipcb_worker_round(const struct ipcb_job *job, const struct ipcb_measure_
 	struct reply r = { 0 };
 	int in[2], out[2], status = 0, got;
 	uint64_t forked, deadline;
-	char *text, how[96];
+	char *text, how[96], *self;
 	pid_t pid, manager = getpid();
 
 	json_object_update(req, machine_part());
@@ -373,10 +386,11 @@ json_t *ipcb_worker_round(const struct ipcb_job *job, const struct ipcb_measure_
 		free(text);
 		return failed_record(job, "pipe: %s", strerror(errno));
 	}
+	self = self_path();
 	forked = ipcb_clock_ns();
 	pid = fork();
 	if (pid == 0)
-		exec_worker(in[0], out[1], manager);
+		exec_worker(in[0], out[1], manager, self);
 	close(in[0]);
 	close(out[1]);
 	if (pid < 0) {

@@ -10,8 +10,7 @@ APP="$SRC/app/memcached.sh"
 BUILD=$(dirname "$IPCB")
 
 if ! command -v memcached >/dev/null || ! { command -v memaslap || command -v memcaslap; } >/dev/null; then
-	echo "SKIP: memcached or memaslap not installed (apt-get install memcached libmemcached-tools)"
-	exit 0
+	skip "memcached or memaslap not installed (apt-get install memcached libmemcached-tools)"
 fi
 
 # the pids of the memcacheds the driver says it started, from its output in $1
@@ -53,7 +52,7 @@ for _ in $(seq 20); do
 done
 memcached -u "$(id -un)" -l 127.0.0.1 -p "$port" -U 0 -t 1 >/dev/null 2>&1 &
 other=$!
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 expect 1 "port $port on 127.0.0.1 is busy" -- bash "$APP" "$BUILD" --duration 1 --port "$port" --out-dir out2 --no-install
 check "kill -0 $other"
 kill "$other"

@@ -22,7 +22,7 @@ R=$TMP/results/$ID
 # ./run.sh deps is run on alpha only where it cannot fail for want of sudo
 deps=false
 [ "$(id -u)" = 0 ] && deps=true
-# `ipcbench system` comes from another change: tune and reset only where this build has it
+# tune and reset need root (they write /sys and /proc)
 tune=false
 "$IPCB" system --help >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && tune=true
 

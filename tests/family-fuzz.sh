@@ -1,7 +1,7 @@
 #!/bin/bash
 # The results reader under libFuzzer (ASan + UBSan) for a bounded time: JSON text -> json_loadb ->
 # ipcb_report_validate -> compare, export and plot's data extraction (tests/fuzz/fuzz_results.c).
-# IPCB_FUZZ_SECONDS (default 20) bounds the run. Without clang it prints SKIP and passes.
+# IPCB_FUZZ_SECONDS (default 20) bounds the run. Without clang it is skipped (exit 77).
 # A crash leaves its input in <build dir>/fuzz-artifacts/ (replay: fuzz_results FILE).
 IPCB=$1
 case $IPCB in /*) ;; *) IPCB=$PWD/$IPCB ;; esac
@@ -10,16 +10,12 @@ SRC=$2
 SECONDS_BUDGET=${IPCB_FUZZ_SECONDS:-20}
 
 if ! command -v clang >/dev/null; then
-	echo "SKIP: clang is not installed (Debian: apt-get install clang); the results reader was not fuzzed"
-	summary family-fuzz
-	exit 0
+	skip "clang is not installed (Debian: apt-get install clang); the results reader was not fuzzed"
 fi
 # libFuzzer ships with clang on Debian (libclang-rt-dev / libclang-common-*-dev); check that it links
 echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' >"$TMP/probe.c"
 if ! clang -fsanitize=fuzzer "$TMP/probe.c" -o "$TMP/probe" 2>"$TMP/probe.err"; then
-	echo "SKIP: clang cannot link libFuzzer here: $(head -n 1 "$TMP/probe.err")"
-	summary family-fuzz
-	exit 0
+	skip "clang cannot link libFuzzer here: $(head -n 1 "$TMP/probe.err")"
 fi
 
 ART=$(dirname "$IPCB")/fuzz-artifacts

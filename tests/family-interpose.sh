@@ -16,8 +16,7 @@ if [ ! -f "$LIB" ]; then
 fi
 CC=${CC:-cc}
 if ! command -v "$CC" >/dev/null; then
-	echo "SKIP: no C compiler ($CC) to build interpose/testprog.c"
-	exit 0
+	skip "no C compiler ($CC) to build interpose/testprog.c"
 fi
 # -rdynamic: the profile names mutex_a and make_b from the dynamic symbol table
 expect 0 "" -- "$CC" -std=gnu11 -O2 -pthread -rdynamic "$SRC/interpose/testprog.c" -o testprog -ldl
