@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * runner.c - runs jobs: pins the measuring thread, asks the benchmark
- * whether it can run here, sets it up, measures it and turns the
- * measurement into a result record. Benchmarks never decide exit codes or
+ * runner.c - from a configuration to jobs, and the schedule that runs them:
+ * each round of each job in a worker process (worker.c), where this file
+ * pins the measuring thread, asks the benchmark whether it can run here,
+ * sets it up and measures it; the manager pools the rounds into one result
+ * record per job. Benchmarks never decide exit codes or
  * print: a failed setup becomes `skipped` with its reason.
  */
 #include "runner.h"
@@ -494,6 +496,19 @@ static json_t *stats_json(const struct ipcb_stats *s)
 /* Reruns (rounds, each in its own process) disagreeing by more than this flag a result unstable. */
 #define UNSTABLE_RUNS 0.05
 
+/* The rounds of one job, pooled by the manager. */
+struct ipcb_run {
+	double *samples; /* every round's, in round order */
+	size_t n, cap;
+	double *round_medians; /* one per round: the replicates */
+	size_t rcap;
+	int nrounds;
+	uint64_t iters;
+	double sample_ns, elapsed_s;
+	int interrupted, hit_budget, hit_max;
+	json_t *result; /* set once the job is done: skipped, failed, or after the last round */
+};
+
 static json_t *doubles_json(const double *x, size_t n, size_t max)
 {
 	json_t *a = json_array();
@@ -728,6 +743,7 @@ json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_
 
 /* --- pooling the rounds of a job (the manager) ------------------------------ */
 
+
 static int grow(void *pp, size_t *cap, size_t need, size_t size)
 {
 	void *p;
@@ -788,7 +804,8 @@ static int run_take_round(struct ipcb_run *run, json_t *round)
 	return 0;
 }
 
-void ipcb_run_add_round(struct ipcb_run *run, const struct ipcb_measure_opts *o, json_t *rec, int last)
+/* Pool a round record (the reference is stolen); the last one, or any not ok, makes run->result. */
+static void run_add_round(struct ipcb_run *run, const struct ipcb_measure_opts *o, json_t *rec, int last)
 {
 	json_t *round = json_object_get(rec, "round");
 	const char *status = json_string_value(json_object_get(rec, "status"));
@@ -814,7 +831,8 @@ void ipcb_run_add_round(struct ipcb_run *run, const struct ipcb_measure_opts *o,
 	run_finish(run, o, rec);
 }
 
-void ipcb_run_finish_early(const struct ipcb_job *job, const struct ipcb_measure_opts *o, struct ipcb_run *run)
+/* Interrupted between rounds: make a result from the rounds so far, if any. */
+static void run_finish_early(const struct ipcb_job *job, const struct ipcb_measure_opts *o, struct ipcb_run *run)
 {
 	json_t *r;
 
@@ -828,7 +846,7 @@ void ipcb_run_finish_early(const struct ipcb_job *job, const struct ipcb_measure
 		    run->nrounds);
 }
 
-void ipcb_run_free(struct ipcb_run *run)
+static void run_free(struct ipcb_run *run)
 {
 	free(run->samples);
 	free(run->round_medians);
@@ -872,18 +890,18 @@ size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipc
 			if (jobs[i].skip[0])
 				runs[i].result = ipcb_job_result(&jobs[i], "skipped", jobs[i].skip);
 			else
-				ipcb_run_add_round(&runs[i], jo, ipcb_worker_round(&jobs[i], jo, last), last);
+				run_add_round(&runs[i], jo, ipcb_worker_round(&jobs[i], jo, last), last);
 			if (runs[i].result && progress)
 				progress(&jobs[i], i, njobs, runs[i].result, arg);
 		}
 	}
 	for (i = 0; i < njobs; i++) {
-		ipcb_run_finish_early(&jobs[i], &ro, &runs[i]);
+		run_finish_early(&jobs[i], &ro, &runs[i]);
 		if (runs[i].result) {
 			failed += strcmp(json_string_value(json_object_get(runs[i].result, "status")), "failed") == 0;
 			json_array_append_new(results, runs[i].result);
 		}
-		ipcb_run_free(&runs[i]);
+		run_free(&runs[i]);
 	}
 	free(runs);
 	return failed;

@@ -46,24 +46,6 @@ json_t *ipcb_job_result(const struct ipcb_job *job, const char *status, const ch
  */
 json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_opts *o, int last);
 
-/* The rounds of one job, pooled by the manager. */
-struct ipcb_run {
-	double *samples; /* every round's, in round order */
-	size_t n, cap;
-	double *round_medians; /* one per round: the replicates */
-	size_t rcap;
-	int nrounds;
-	uint64_t iters;
-	double sample_ns, elapsed_s;
-	int interrupted, hit_budget, hit_max;
-	json_t *result; /* set once the job is done: skipped, failed, or after the last round */
-};
-/* Pool a round record (the reference is stolen); the last one, or any not ok, makes run->result. */
-void ipcb_run_add_round(struct ipcb_run *run, const struct ipcb_measure_opts *o, json_t *rec, int last);
-/* Interrupted between rounds: make a result from the rounds so far, if any. */
-void ipcb_run_finish_early(const struct ipcb_job *job, const struct ipcb_measure_opts *o, struct ipcb_run *run);
-void ipcb_run_free(struct ipcb_run *run);
-
 /*
  * Progress of the schedule: before a round (result NULL; i counts rounds of
  * n in all) and when a job is done (result set; i is the job's index of n).
