@@ -89,6 +89,15 @@ do for [i = 1:nstyles] {
 	}
 }
 set linetype cycle nstyles
+# Reference lines (a sweep's results without the swept parameter, e.g. one syscall per call in a
+# batch sweep): horizontal, dark, no marker, and a dash of their own, so that they read as a
+# yardstick rather than as one more series; they differ from each other in grey and dash.
+nref_styles = 6
+array ref_colour[6] = ['#000000', '#5a5a5a', '#000000', '#5a5a5a', '#000000', '#5a5a5a']
+array ref_dash[6] = ['20,5', '20,5', '20,4,3,4', '20,4,3,4', '3,6', '3,6']
+do for [i = 1:nref_styles] {
+	eval sprintf("set style line %d lc rgb '%s' lw 1.2 dt (%s) pt -1", 100 + i, ref_colour[i], ref_dash[i])
+}
 
 if (title_mode eq 'full') {
 	set title sprintf("%s\n%s", title_text, subtitle_text)
