@@ -21,7 +21,10 @@ if (logx > 0) {
 	span = log(xmax / xmin) / log(logx)
 	tic_step = span / (max_tics > 1 ? max_tics - 1 : 1)
 	tic_step = tic_step <= 1 ? 1 : ceil(tic_step)
-	set xtics logx ** tic_step
+	# from a power of the base at or below xmin (without a start gnuplot counts from the edge of
+	# its own range: 60, 240, 960 ... for powers of two)
+	tic0 = logx ** floor(log(xmin) / log(logx) + 1e-9)
+	set xtics tic0, logx ** tic_step
 	set mxtics default
 	set xrange [xmin:xmax]
 }
