@@ -446,7 +446,7 @@ static void subtitle(const struct set *s, const struct plot *p, char *buf, size_
 	mc = &s->mach[which];
 	m = json_object_get(s->files[mc->first].doc, "machine");
 	if (mc->group)
-		snprintf(who, sizeof(who), "%.60s, %zu nodes", mc->label, mc->count);
+		snprintf(who, sizeof(who), "%.60s, %zu node%s", mc->label, mc->count, mc->count == 1 ? "" : "s");
 	else
 		snprintf(who, sizeof(who), "%.80s", mc->label);
 	kernel_short(ipcb_jstr(m, "kernel"), kernel, sizeof(kernel));
@@ -1645,6 +1645,21 @@ static void part_suffix(const char *name, char *buf, size_t len)
 			*buf = '-';
 }
 
+/* What the error bars of a plot are, for its title: intervals, node spreads, or both. */
+static const char *error_bars(const struct set *s, const struct plot *p)
+{
+	size_t u, groups = 0, files = 0;
+
+	for (u = 0; u < s->nmach; u++)
+		if (p->machs & (1ull << u)) {
+			groups += s->mach[u].group != NULL;
+			files += s->mach[u].group == NULL;
+		}
+	if (!groups)
+		return "the 95% interval";
+	return files ? "the 95% interval (a group of nodes: their spread)" : "the node-to-node spread";
+}
+
 /*
  * What a group's bar or point means, for the caption: not an interval but
  * the spread of its nodes, so a reader does not take it for one.
@@ -1817,7 +1832,7 @@ static void bars_plot(struct set *s, const struct bars_fig *b, const struct nami
 	for (k = 0; k < b->nser; k++)
 		titles[k] = b->t->titles[b->ser[k]];
 	per_text(s, used, nused, per, sizeof(per));
-	snprintf(title, sizeof(title), "%.100s: median %s, with the 95%% interval", b->family, per);
+	snprintf(title, sizeof(title), "%.100s: median %s, with %s", b->family, per, error_bars(s, &p));
 	subtitle_common(s, &p, nm, used, nused, buf, sizeof(buf));
 	if (b->nser == 1)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "; %s", titles[0]);
@@ -2198,13 +2213,14 @@ static void sweep_plot(struct set *s, const char *family, const char *param, str
 		r->swept = r->ref = 1; /* drawn here: not again as a lone bar */
 	}
 	per_text(s, items, nitems, per, sizeof(per));
-	snprintf(title, sizeof(title), "%.100s: median %s against %.60s, with the 95%% interval", family, per, param);
+	snprintf(title, sizeof(title), "%.100s: median %s against %.60s, with %s", family, per, param,
+		 error_bars(s, &p));
 	subtitle_common(s, &p, &nm, items, nitems, buf, sizeof(buf));
 	plot_titles(&p, title, buf);
 	if (nrefs)
-		note_add(&p, "Horizontal lines: for reference, the result%s of %.60s without %.60s, drawn with the lines "
-			    "whose parameters %s",
-			 nrefs > 1 ? "s" : "", family, param, nrefs > 1 ? "they share" : "it shares");
+		note_add(&p, "Horizontal lines: for reference, the %.60s result%s without the parameter %.60s, each "
+			    "beside the lines whose parameters it shares",
+			 family, nrefs > 1 ? "s" : "", param);
 	group_note(s, &p, "point");
 	var_str(&p, "xlabel_text", "%.60s%s%s%s", param, unit ? " (" : "", unit ? unit : "", unit ? ")" : "");
 	var_str(&p, "ylabel_text", "%s", per);

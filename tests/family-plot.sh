@@ -201,7 +201,7 @@ check 'grep -q "^array series_title\[10\] = \[.*, .getpid-direct (one call each)
 check 'grep -q "datafile index (nseries + j - 1) using 1:2 with lines" batch/sweep-batch-batch.gp'
 check 'same_num "$(jq -r ".results[] | select(.id == \"batch/write-direct\" and .params.target == \"pipe\") | .stats.median" "$PF/batch-sweep.json")" "$(awk "/^# reference/ {r++} r == 3 && /^[0-9]/ {print \$2; exit}" batch/sweep-batch-batch.dat)"'
 check '[ "$(awk "/^# reference/ {r++} r == 1 && /^[0-9]/ {print \$1}" batch/sweep-batch-batch.dat | tr "\n" " ")" = "1 16 " ]'
-check 'grep -q "^# caption: .*Horizontal lines: for reference, the results of batch without batch" batch/sweep-batch-batch.gp'
+check 'grep -q "^# caption: .*Horizontal lines: for reference, the batch results without the parameter batch, each beside" batch/sweep-batch-batch.gp'
 # write-direct has target and size, which nop-uring lacks: it is no reference for it and stays a bar
 expect 0 "wrote 2 plots" -- "$IPCB" plot "$PF/batch-sweep.json" $T -o batch1 --format none \
 	--only batch/nop-uring --only batch/getpid-direct --only batch/write-direct
