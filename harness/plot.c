@@ -106,7 +106,6 @@ struct item {
 	double median, lo, hi;
 	double scale; /* --unit cycles, --baseline: what the ns of its histogram are multiplied by */
 	int swept;    /* drawn in a sweep, so not in the bars */
-	int ref;      /* drawn as a sweep's reference line (it lacks the swept parameter) */
 	size_t median_node; /* a pooled item: the member (in set.raw) whose median is the group's */
 };
 
@@ -2210,7 +2209,7 @@ static void sweep_plot(struct set *s, const char *family, const char *param, str
 		sweep_row(&p, (long long)xmax, r);
 		plot_uses(s, &p, r);
 		ylo = fmin(ylo, r->median); /* drawn without its interval */
-		r->swept = r->ref = 1; /* drawn here: not again as a lone bar */
+		r->swept = 1; /* drawn here: not again as a lone bar */
 	}
 	per_text(s, items, nitems, per, sizeof(per));
 	snprintf(title, sizeof(title), "%.100s: median %s against %.60s, with %s", family, per, param,
