@@ -85,10 +85,16 @@ struct plot_opts {
 	size_t indexlen;
 };
 
-/* One ok result to plot. */
+/*
+ * One ok result to plot. With --group, the results of a group's nodes that
+ * share (id, params, placement) are pooled into one item (mem: the members).
+ */
 struct item {
 	const json_t *r;
-	size_t file;
+	size_t file;	   /* the file of r: its machine record, TSC rate, baseline */
+	size_t mach;	   /* the series it belongs to: a file, or a group of files (set.mach) */
+	size_t *mem, nmem; /* a pooled item: its members in set.raw; none for one file's result */
+	json_t *matrix;	   /* a pooled item: the median over its nodes of each matrix cell; else NULL */
 	const char *id, *family, *placement, *role, *per, *unit;
 	const char *name;  /* within the family: "unix-stream" */
 	const char *place; /* what results meet on across files: the placement name, or its role */
@@ -100,6 +106,14 @@ struct item {
 	double median, lo, hi;
 	double scale; /* --unit cycles, --baseline: what the ns of its histogram are multiplied by */
 	int swept;    /* drawn in a sweep, so not in the bars */
+	size_t median_node; /* a pooled item: the member (in set.raw) whose median is the group's */
+};
+
+/* A machine of the figures: one file, or a group of files (nodes of one machine type) pooled. */
+struct mach {
+	const char *group; /* --group NAME; NULL: one file */
+	size_t first, count; /* its files: files[first..first+count) */
+	char label[64];	     /* its name in keys and file names */
 };
 
 /* A list of distinct strings in first-seen order, found by hash: categories, series, lines. */
@@ -115,8 +129,13 @@ struct set {
 	size_t nfiles;
 	struct item *v;
 	size_t n, left_out;
+	struct item *raw; /* with groups: the results before pooling, which pooled items point into */
+	size_t nraw;
 	struct plot_opts *o;
-	char (*label)[64]; /* per file: the machine's name in keys and file names */
+	char (*label)[64]; /* per file: the machine's name */
+	struct mach *mach; /* the series machines: the files, a group's files counted once */
+	size_t nmach;
+	size_t *mach_of;   /* per file: its machine */
 	struct strs fams;
 	struct strs places; /* the places, owning the strings item.place points to */
 	double *cb_lo, *cb_hi; /* per matrix quantity (heat_keys): the shared colour range */
@@ -130,8 +149,10 @@ struct plot {
 	FILE *dat, *vars;
 	char *datbuf, *varbuf;
 	size_t datlen, varlen;
-	unsigned long long files; /* which files it draws, for the subtitle and the header */
+	unsigned long long files; /* which files it draws, for the header */
+	unsigned long long machs; /* which machines it draws, for the subtitle */
 	char *title, *subtitle;	  /* for the caption in figures.md */
+	char *note;		  /* appended to the caption: what a group's bars and lines mean */
 };
 
 /* --- lists of strings ------------------------------------------------------------- */
@@ -353,16 +374,19 @@ static void var_int(struct plot *p, const char *name, long long v)
 /*
  * The key: its entries, and the longest, from which common.gp sizes the
  * space below the plot. An entry longer than one key column of the figure
- * (plots/common.gp: 0.6 em a character, 7 for the sample) is shortened, so
- * that it is never cut at the figure's edge.
+ * (plots/common.gp: 0.6 em a character, 7 for the sample, and 2 to spare:
+ * gnuplot judges a title wider and warns that it cannot fit the key) is
+ * shortened, so that it is never cut at the figure's edge.
  */
-static void var_titles(struct plot *p, char *const *titles, size_t n, const struct fig_size *size)
+static void var_titles(struct plot *p, char *const *titles, size_t n, size_t nrefs, const struct fig_size *size)
 {
 	double char_in = 0.6 * size->font_pt / 72.0;
-	size_t i, longest = 0, fit = (size_t)fmax(16, (size->width_in - 0.2) / char_in - 8);
+	size_t i, longest = 0, fit = (size_t)fmax(16, (size->width_in - 0.2) / char_in - 10);
 	char buf[512];
 
-	var_int(p, "nseries", (long long)n);
+	var_int(p, "nseries", (long long)(n - nrefs));
+	if (nrefs) /* reference lines: the last entries of series_title[] */
+		var_int(p, "nrefs", (long long)nrefs);
 	fprintf(p->vars, "array series_title[%zu] = [", n ? n : 1);
 	for (i = 0; i < n; i++) {
 		snprintf(buf, sizeof(buf), "%s", titles[i]);
@@ -397,29 +421,49 @@ static void kernel_short(const char *k, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", sp ? (int)(sp - k) : (int)strlen(k), k);
 }
 
-/* The machine line of a title: one file names its machine; several leave it to the key. */
+/* The machine line of a title: one machine names itself; several leave it to the key. */
 static void subtitle(const struct set *s, const struct plot *p, char *buf, size_t len)
 {
+	const struct mach *mc;
 	const json_t *m;
-	char kernel[128];
+	char kernel[128], who[200];
 	const char *hv;
-	size_t f, count = 0, which = 0;
+	size_t u, count = 0, which = 0;
 
-	for (f = 0; f < s->nfiles; f++)
-		if (p->files & (1ull << f)) {
+	for (u = 0; u < s->nmach; u++)
+		if (p->machs & (1ull << u)) {
 			count++;
-			which = f;
+			which = u;
 		}
 	if (count != 1) {
-		snprintf(buf, len, "%zu results files; the key names the machine", count);
+		if (s->nmach == s->nfiles)
+			snprintf(buf, len, "%zu results files; the key names the machine", count);
+		else
+			snprintf(buf, len, "%zu machines (a group of nodes is one); the key names them", count);
 		return;
 	}
-	m = json_object_get(s->files[which].doc, "machine");
+	mc = &s->mach[which];
+	m = json_object_get(s->files[mc->first].doc, "machine");
+	if (mc->group)
+		snprintf(who, sizeof(who), "%.60s, %zu node%s", mc->label, mc->count, mc->count == 1 ? "" : "s");
+	else
+		snprintf(who, sizeof(who), "%.80s", mc->label);
 	kernel_short(ipcb_jstr(m, "kernel"), kernel, sizeof(kernel));
 	hv = ipcb_jstr(m, "hypervisor");
-	snprintf(buf, len, "%.80s (%.60s), %s, %s%s", s->label[which], ipcb_jstr(m, "cpu_model"),
+	snprintf(buf, len, "%s (%.60s), %s, %s%s", who, ipcb_jstr(m, "cpu_model"),
 		 kernel[0] ? kernel : "kernel unknown", !hv[0] || strcmp(hv, "none") == 0 ? "bare metal" : "hypervisor ",
 		 strcmp(hv, "none") ? hv : "");
+}
+
+/* The plot draws item it: its files for the header, its machine for the subtitle. */
+static void plot_uses(const struct set *s, struct plot *p, const struct item *it)
+{
+	const struct mach *mc = &s->mach[it->mach];
+	size_t f;
+
+	p->machs |= 1ull << it->mach;
+	for (f = mc->first; f < mc->first + mc->count; f++)
+		p->files |= 1ull << f;
 }
 
 /* --- running programs: gnuplot, ps2pdf ------------------------------------------ */
@@ -616,9 +660,10 @@ static void plot_discard(struct plot *p)
 	free(p->varbuf);
 	free(p->title);
 	free(p->subtitle);
+	free(p->note);
 	p->dat = p->vars = NULL;
 	p->datbuf = p->varbuf = NULL;
-	p->title = p->subtitle = NULL;
+	p->title = p->subtitle = p->note = NULL;
 }
 
 /* The title and the machine line: variables of the .gp (drawn as --title says) and the caption. */
@@ -630,6 +675,28 @@ static void plot_titles(struct plot *p, const char *title, const char *sub)
 	free(p->subtitle);
 	p->title = strdup(title);
 	p->subtitle = strdup(sub);
+}
+
+/* Add a sentence to the caption (figures.md and the .gp's caption comment). */
+static void note_add(struct plot *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note_add(struct plot *p, const char *fmt, ...)
+{
+	char *add = NULL, *both = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&add, fmt, ap) < 0)
+		add = NULL;
+	va_end(ap);
+	if (!add)
+		return;
+	if (p->note && asprintf(&both, "%s. %s", p->note, add) >= 0) {
+		free(add);
+		add = both;
+	}
+	free(p->note);
+	p->note = add;
 }
 
 static const char *base_name(const char *path)
@@ -705,6 +772,10 @@ static char *gp_text(const struct set *s, const struct plot *p, size_t *len)
 	one_line(f, p->title ? p->title : "");
 	fputs(". ", f);
 	one_line(f, p->subtitle ? p->subtitle : "");
+	if (p->note) {
+		fputs(". ", f);
+		one_line(f, p->note);
+	}
 	fprintf(f, ". (size %s: %.2f in wide, %d pt text)\n", o->size.name, o->size.width_in, o->size.font_pt);
 	gp_settings(f, o);
 	fputs("stem = ", f);
@@ -754,6 +825,10 @@ static void index_entry(struct plot_opts *o, const struct plot *p)
 	one_line(o->index, p->title ? p->title : "");
 	fputs(". ", o->index);
 	one_line(o->index, p->subtitle ? p->subtitle : "");
+	if (p->note) {
+		fputs(". ", o->index);
+		one_line(o->index, p->note);
+	}
 	fputs(".\n\n", o->index);
 }
 
@@ -782,11 +857,6 @@ static void plot_close(struct set *s, struct plot *p)
 out:
 	free(gp);
 	plot_discard(p);
-}
-
-static const json_t *matrix_of(const json_t *r)
-{
-	return json_object_get(json_object_get(r, "attachments"), "matrix");
 }
 
 static void item_fill(struct item *it, const json_t *r, size_t file)
@@ -925,6 +995,7 @@ static int collect(struct set *s, const struct selection *sel, char *err, size_t
 				s->v = realloc(s->v, cap * sizeof(*s->v));
 			}
 			item_fill(&s->v[s->n], r, f);
+			s->v[s->n].mach = s->mach_of[f];
 			s->v[s->n].rank = (size_t)rank;
 			s->v[s->n++].seq = seq++;
 		}
@@ -996,6 +1067,182 @@ static int apply_units(struct set *s, struct units *u, char *err, size_t errlen)
 	return 0;
 }
 
+/* --- groups of nodes pooled (--group) ------------------------------------------------ */
+
+static int cmp_double(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/* The median of x[0..n), n >= 1, sorted in place: compare --group's rule for a column. */
+static double median_sorted(double *x, size_t n)
+{
+	qsort(x, n, sizeof(*x), cmp_double);
+	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+}
+
+/*
+ * Each cell of a pooled item's matrices: the median over the nodes that
+ * measured it. Only where every node measured the same CPUs (the same ids in
+ * the same order): otherwise the item keeps no matrix of its own and the
+ * median node's is drawn (item_matrix).
+ */
+static void pool_matrix(const struct set *s, struct item *it)
+{
+	const json_t *first = json_object_get(json_object_get(it->r, "attachments"), "matrix"), *rows, *m;
+	const char *key;
+	double *cell = malloc((it->nmem + 1) * sizeof(double));
+	size_t k, i, j, n;
+
+	if (!json_is_object(first) || !cell)
+		goto out;
+	for (k = 0; k < it->nmem; k++) {
+		m = json_object_get(json_object_get(s->raw[it->mem[k]].r, "attachments"), "matrix");
+		if (!json_equal(json_object_get(m, "cpus"), json_object_get(first, "cpus")))
+			goto out;
+	}
+	it->matrix = json_object();
+	json_object_set(it->matrix, "cpus", json_object_get(first, "cpus"));
+	n = json_array_size(json_object_get(first, "cpus"));
+	json_object_foreach((json_t *)first, key, rows) {
+		json_t *out_rows;
+
+		if (!json_is_array(rows) || strcmp(key, "cpus") == 0)
+			continue;
+		out_rows = json_array();
+		for (i = 0; i < n; i++) {
+			json_t *row = json_array();
+
+			for (j = 0; j < n; j++) {
+				size_t got = 0;
+
+				for (k = 0; k < it->nmem; k++) {
+					m = json_object_get(json_object_get(s->raw[it->mem[k]].r, "attachments"), "matrix");
+					m = json_array_get(json_array_get(json_object_get(m, key), i), j);
+					if (json_is_number(m))
+						cell[got++] = json_number_value(m);
+				}
+				json_array_append_new(row, got ? json_real(median_sorted(cell, got)) : json_null());
+			}
+			json_array_append_new(out_rows, row);
+		}
+		json_object_set_new(it->matrix, key, out_rows);
+	}
+out:
+	free(cell);
+}
+
+/* The pooled figures of one item from its members: compare --group's median and spread. */
+static void pool_item(const struct set *s, struct item *it)
+{
+	double *med = malloc((it->nmem + 1) * sizeof(double)), best = INFINITY;
+	size_t k;
+
+	if (!med)
+		return;
+	for (k = 0; k < it->nmem; k++)
+		med[k] = s->raw[it->mem[k]].median;
+	it->median = median_sorted(med, it->nmem);
+	it->lo = med[0];
+	it->hi = med[it->nmem - 1];
+	for (k = 0; k < it->nmem; k++)
+		if (fabs(s->raw[it->mem[k]].median - it->median) < best) {
+			best = fabs(s->raw[it->mem[k]].median - it->median);
+			it->median_node = it->mem[k];
+		}
+	free(med);
+	pool_matrix(s, it);
+}
+
+/*
+ * --group: the results of a group's nodes that share (id, params, placement
+ * name, and repetition within the file) become one item, as `compare --group`
+ * pools a column: the median of the node medians, and as its error bar the
+ * lowest and the highest node median (the node-to-node spread, not an
+ * interval). The items keep their order; the members stay in s->raw.
+ */
+static int pool_groups(struct set *s)
+{
+	struct strs keys = { 0 }, occ = { 0 };
+	struct item *nv;
+	size_t *pos, *count, i, m = 0;
+	char params[1024], *base, *key;
+	int rc = -1;
+
+	if (s->nmach == s->nfiles)
+		return 0;
+	nv = calloc(s->n + 1, sizeof(*nv));
+	pos = calloc(s->n + 1, sizeof(size_t));
+	count = calloc(s->n + 1, sizeof(size_t));
+	if (!nv || !pos || !count)
+		goto out;
+	for (i = 0; i < s->n; i++) {
+		const struct item *it = &s->v[i];
+		size_t k, before, o;
+
+		if (!s->mach[it->mach].group) {
+			nv[m++] = *it;
+			continue;
+		}
+		ipcb_result_params(it->r, NULL, params, sizeof(params));
+		if (asprintf(&base, "%zu\x1f%s\x1f%s\x1f%s", it->mach, it->id, params, it->placement) < 0)
+			goto out;
+		if (asprintf(&key, "%zu\x1e%s", it->file, base) < 0) {
+			free(base);
+			goto out;
+		}
+		o = count[strs_index(&occ, key)]++; /* the o-th of its kind in its file meets the o-th elsewhere */
+		free(key);
+		key = NULL;
+		if (asprintf(&key, "%s\x1f%zu", base, o) < 0)
+			key = NULL;
+		free(base);
+		if (!key)
+			goto out;
+		before = keys.n;
+		k = strs_index(&keys, key);
+		free(key);
+		if (k == before) {
+			pos[k] = m;
+			nv[m] = *it;
+			nv[m].mem = calloc(s->mach[it->mach].count + 1, sizeof(size_t));
+			if (!nv[m++].mem)
+				goto out;
+		}
+		nv[pos[k]].mem[nv[pos[k]].nmem++] = i;
+	}
+	s->raw = s->v;
+	s->nraw = s->n;
+	s->v = nv;
+	s->n = m;
+	nv = NULL;
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].nmem)
+			pool_item(s, &s->v[i]);
+	rc = 0;
+out:
+	for (i = 0; nv && i < m; i++)
+		free(nv[i].mem);
+	free(nv);
+	free(pos);
+	free(count);
+	strs_free(&keys);
+	strs_free(&occ);
+	return rc;
+}
+
+/* The matrices an item draws: its own; a pooled item's cell medians, or the median node's. */
+static const json_t *item_matrix(const struct set *s, const struct item *it)
+{
+	if (it->matrix)
+		return it->matrix;
+	if (it->nmem)
+		return json_object_get(json_object_get(s->raw[it->median_node].r, "attachments"), "matrix");
+	return json_object_get(json_object_get(it->r, "attachments"), "matrix");
+}
+
 /* The files that hold each key, as a mask; keys found by hash. */
 struct file_masks {
 	struct strs keys;
@@ -1049,9 +1296,9 @@ static void assign_places(struct set *s)
 			key[i] = NULL;
 			continue;
 		}
-		masks_add(&by_place, key[i], it->file);
+		masks_add(&by_place, key[i], it->mach);
 		*strrchr(key[i], '\x1f') = '\0';
-		masks_add(&by_result, key[i], it->file);
+		masks_add(&by_result, key[i], it->mach);
 		key[i][strlen(key[i])] = '\x1f';
 	}
 	for (i = 0; i < s->n && key; i++) {
@@ -1063,7 +1310,7 @@ static void assign_places(struct set *s)
 		here = masks_get(&by_place, key[i]);
 		*strrchr(key[i], '\x1f') = '\0';
 		all = masks_get(&by_result, key[i]);
-		it->by_role = s->nfiles > 1 && it->role[0] && here != all;
+		it->by_role = s->nmach > 1 && it->role[0] && here != all;
 		k = strs_index(&s->places, it->by_role ? it->role : it->placement); /* may move places.v */
 		it->place = s->places.v[k];
 		free(key[i]);
@@ -1104,16 +1351,53 @@ static void file_labels(struct set *s, char *const *labels, int nlabels)
 		snprintf(s->label[f], sizeof(s->label[f]), "%.*s", (int)(len < 200 ? len : 200), name);
 		shorten(s->label[f], 24);
 	}
-	/* the same machine twice (two runs): the letter tells them apart */
-	dup = calloc(s->nfiles, 1);
-	for (f = 0; f < s->nfiles && dup; f++)
-		for (g = 0; g < s->nfiles; g++)
-			dup[f] |= g != f && strcmp(s->label[f], s->label[g]) == 0;
-	for (f = 0; f < s->nfiles && dup; f++)
+	/* the same machine twice (two runs): the letter tells them apart; a group is named by its name */
+	for (f = 0; f < s->nmach; f++)
+		snprintf(s->mach[f].label, sizeof(s->mach[f].label), "%s",
+			 s->mach[f].group ? s->mach[f].group : s->label[s->mach[f].first]);
+	for (f = 0; f < s->nmach; f++)
+		if (s->mach[f].group)
+			shorten(s->mach[f].label, 24);
+	dup = calloc(s->nmach + 1, 1);
+	for (f = 0; f < s->nmach && dup; f++)
+		for (g = 0; g < s->nmach; g++)
+			dup[f] |= g != f && !s->mach[f].group && strcmp(s->mach[f].label, s->mach[g].label) == 0;
+	for (f = 0; f < s->nmach && dup; f++)
 		if (dup[f])
-			snprintf(s->label[f] + strlen(s->label[f]), sizeof(s->label[f]) - strlen(s->label[f]), " [%c]",
-				 s->files[f].letter);
+			snprintf(s->mach[f].label + strlen(s->mach[f].label),
+				 sizeof(s->mach[f].label) - strlen(s->mach[f].label), " [%c]",
+				 s->files[s->mach[f].first].letter);
 	free(dup);
+}
+
+/*
+ * The machines of the figures: one per file, but the files of a --group
+ * (contiguous in files[], groups sorted by first) are one. 0, or -1.
+ */
+static int machs_init(struct set *s, const struct ipcb_compare_group *groups, size_t ngroups)
+{
+	size_t f = 0, g = 0, k;
+
+	s->mach = calloc(s->nfiles + 1, sizeof(*s->mach));
+	s->mach_of = calloc(s->nfiles + 1, sizeof(*s->mach_of));
+	if (!s->mach || !s->mach_of)
+		return -1;
+	while (f < s->nfiles) {
+		struct mach *m = &s->mach[s->nmach];
+
+		m->first = f;
+		m->count = 1;
+		if (g < ngroups && groups[g].first == f && groups[g].count) {
+			m->group = groups[g].name;
+			m->count = groups[g].count;
+			g++;
+		}
+		for (k = f; k < f + m->count && k < s->nfiles; k++)
+			s->mach_of[k] = s->nmach;
+		f += m->count;
+		s->nmach++;
+	}
+	return 0;
 }
 
 /* "ns per lock+unlock" when all items agree, else "ns per operation". */
@@ -1195,7 +1479,7 @@ static void naming_init(struct naming *nm, const struct set *s, const size_t *id
 	char first[128], cur[128];
 	const char *key;
 	json_t *v;
-	size_t i, k;
+	size_t i, k, used = 0;
 
 	memset(nm, 0, sizeof(*nm));
 	nm->except = except;
@@ -1207,18 +1491,28 @@ static void naming_init(struct naming *nm, const struct set *s, const size_t *id
 		qsort(nm->keys.v, nm->keys.n, sizeof(char *), cmp_name);
 		strs_rehash(&nm->keys); /* the order changed: find by hash again */
 	}
+	/*
+	 * A parameter varies when two results that have it differ in it; one
+	 * that lacks it (nop-uring beside write-uring's target) is told apart by
+	 * its name, so "size=64" is not repeated in every label.
+	 */
 	nm->varies = calloc(nm->keys.n + 1, 1);
 	for (k = 0; k < nm->keys.n; k++) {
-		param_text(&s->v[idx[0]], nm->keys.v[k], first, sizeof(first));
-		for (i = 1; i < n && !nm->varies[k]; i++) {
+		first[0] = '\0';
+		for (i = 0; i < n && !nm->varies[k]; i++) {
 			param_text(&s->v[idx[i]], nm->keys.v[k], cur, sizeof(cur));
-			nm->varies[k] = strcmp(cur, first) != 0;
+			if (!first[0])
+				snprintf(first, sizeof(first), "%s", cur);
+			else if (cur[0])
+				nm->varies[k] = strcmp(cur, first) != 0;
 		}
+		if (!nm->varies[k] && first[0] && used < sizeof(nm->common))
+			used += (size_t)snprintf(nm->common + used, sizeof(nm->common) - used, "%s%s=%s",
+						 used ? "," : "", nm->keys.v[k], first);
 	}
 	for (i = 1; i < n; i++)
 		nm->per |= strcmp(s->v[idx[i]].per, s->v[idx[0]].per) != 0;
 	nm->placement = count_distinct_places(s, idx, n) > 1;
-	params_join(&s->v[idx[0]], nm, 0, nm->common, sizeof(nm->common));
 }
 
 static void naming_free(struct naming *nm)
@@ -1240,7 +1534,8 @@ static void item_name(const struct item *it, const struct naming *nm, char *buf,
 
 /*
  * A legend entry: the benchmark (what), then the placement and the machine
- * where they vary. CPU ids only for one machine: across machines they differ.
+ * where they vary. CPU ids only for one machine (across machines they differ)
+ * and only in a bar key, which names nothing else: a line names its benchmark.
  */
 static void series_title(const struct set *s, const struct item *it, const char *what, int placement, char *buf,
 			 size_t len)
@@ -1249,10 +1544,10 @@ static void series_title(const struct set *s, const struct item *it, const char 
 
 	if (placement && used < len)
 		used += (size_t)snprintf(buf + used, len - used, "%s%.40s", used ? ", " : "", it->place);
-	if (placement && s->nfiles == 1 && used < len)
+	if (placement && !what[0] && s->nmach == 1 && !it->nmem && used < len)
 		used += (size_t)snprintf(buf + used, len - used, " (CPU %s)", it->cpus);
-	if (s->nfiles > 1 && used < len)
-		snprintf(buf + used, len - used, "%s%s", used ? ", " : "", s->label[it->file]);
+	if (s->nmach > 1 && used < len)
+		snprintf(buf + used, len - used, "%s%s", used ? ", " : "", s->mach[it->mach].label);
 	shorten(buf, MAX_LABEL + 28);
 }
 
@@ -1273,7 +1568,7 @@ static void subtitle_common(const struct set *s, const struct plot *p, const str
 
 		if (!it->by_role)
 			continue;
-		snprintf(what, sizeof(what), "%.40s: %.40s %.40s", it->role, s->label[it->file], it->placement);
+		snprintf(what, sizeof(what), "%.40s: %.40s %.40s", it->role, s->mach[it->mach].label, it->placement);
 		if (strs_index(&seen, what) != before || strlen(buf) + 2 >= len)
 			continue;
 		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", before ? ", " : "; matched by role: ", what);
@@ -1349,6 +1644,51 @@ static void part_suffix(const char *name, char *buf, size_t len)
 			*buf = '-';
 }
 
+/* What the error bars of a plot are, for its title: intervals, node spreads, or both. */
+static const char *error_bars(const struct set *s, const struct plot *p)
+{
+	size_t u, groups = 0, files = 0;
+
+	for (u = 0; u < s->nmach; u++)
+		if (p->machs & (1ull << u)) {
+			groups += s->mach[u].group != NULL;
+			files += s->mach[u].group == NULL;
+		}
+	if (!groups)
+		return "the 95% interval";
+	return files ? "the 95% interval (a group of nodes: their spread)" : "the node-to-node spread";
+}
+
+/*
+ * What a group's bar or point means, for the caption: not an interval but
+ * the spread of its nodes, so a reader does not take it for one.
+ */
+static void group_note(const struct set *s, struct plot *p, const char *mark)
+{
+	size_t u, f, groups = 0;
+	char names[600];
+	size_t used = 0;
+
+	names[0] = '\0';
+	for (u = 0; u < s->nmach; u++) {
+		const struct mach *mc = &s->mach[u];
+
+		if (!(p->machs & (1ull << u)) || !mc->group)
+			continue;
+		groups++;
+		used += (size_t)snprintf(names + used, used < sizeof(names) ? sizeof(names) - used : 0, "%s%.40s (%zu nodes:",
+					 used ? "; " : "", mc->label, mc->count);
+		for (f = mc->first; f < mc->first + mc->count && used < sizeof(names); f++)
+			used += (size_t)snprintf(names + used, sizeof(names) - used, " %.60s", s->label[f]);
+		if (used < sizeof(names))
+			used += (size_t)snprintf(names + used, sizeof(names) - used, ")");
+	}
+	if (groups)
+		note_add(p, "Pooled nodes: %s. For a group, the %s is the median of its node medians and the error "
+			    "bar the node-to-node spread (the lowest to the highest node median), not a 95%% interval",
+			 names, mark);
+}
+
 /* --- bars --------------------------------------------------------------------------- */
 
 static int not_swept(const struct item *it)
@@ -1402,12 +1742,12 @@ static int bars_table_fill(const struct set *s, const size_t *idx, size_t n, con
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < n; i++)
 		strs_index(&places, s->v[idx[i]].place);
-	rank = calloc(places.n * s->nfiles + 1, sizeof(size_t));
+	rank = calloc(places.n * s->nmach + 1, sizeof(size_t));
 	if (!rank || !ser_of || !cat_of)
 		goto out;
 	for (i = 0; i < n; i++)
-		rank[strs_find(&places, s->v[idx[i]].place) * s->nfiles + s->v[idx[i]].file] = 1;
-	for (i = 0; i < places.n * s->nfiles; i++)
+		rank[strs_find(&places, s->v[idx[i]].place) * s->nmach + s->v[idx[i]].mach] = 1;
+	for (i = 0; i < places.n * s->nmach; i++)
 		rank[i] = rank[i] ? ++t->nser : 0; /* 1 + the series of each (place, file) present */
 	t->titles = calloc(t->nser + 1, sizeof(char *));
 	t->place = calloc(t->nser + 1, sizeof(char *));
@@ -1416,7 +1756,7 @@ static int bars_table_fill(const struct set *s, const size_t *idx, size_t n, con
 		goto out;
 	for (i = 0; i < n; i++) {
 		const struct item *it = &s->v[idx[i]];
-		size_t k = rank[strs_find(&places, it->place) * s->nfiles + it->file] - 1;
+		size_t k = rank[strs_find(&places, it->place) * s->nmach + it->mach] - 1;
 
 		ser_of[i] = k;
 		item_name(it, nm, buf, sizeof(buf));
@@ -1424,7 +1764,7 @@ static int bars_table_fill(const struct set *s, const size_t *idx, size_t n, con
 		cat_of[i] = strs_index(&t->cats, buf);
 		if (t->titles[k])
 			continue;
-		series_title(s, it, "", nm->placement || s->nfiles == 1, buf, sizeof(buf));
+		series_title(s, it, "", nm->placement || s->nmach == 1, buf, sizeof(buf));
 		t->titles[k] = strdup(buf);
 		t->place[k] = it->place;
 		t->per[k] = ""; /* the unit of work varies along the axis: one figure holds them all */
@@ -1463,7 +1803,13 @@ static void bars_plot(struct set *s, const struct bars_fig *b, const struct nami
 	make_stem(stem, sizeof(stem), parts, 3);
 	if (!used || !titles || plot_open(&p, KIND_BARS, stem))
 		goto out;
-	fprintf(p.dat, "# benchmark, then for each series: median, interval95 lo, hi (NaN: not measured)\n");
+	fprintf(p.dat, "# benchmark, then for each series: median, interval95 lo, hi (NaN: not measured);\n"
+		       "# a group of nodes: the median of the node medians, the lowest and the highest node median\n");
+	for (k = 0; k < b->nser; k++) {
+		fprintf(p.dat, "# series %zu: ", k + 1);
+		one_line(p.dat, b->t->titles[b->ser[k]]);
+		fputc('\n', p.dat);
+	}
 	for (c = 0; c < b->ncat; c++) {
 		strs_index(&cats, b->t->cats.v[b->cat[c]]);
 		dat_label(p.dat, b->t->cats.v[b->cat[c]]);
@@ -1475,7 +1821,7 @@ static void bars_plot(struct set *s, const struct bars_fig *b, const struct nami
 			dat_num(p.dat, hit ? hit->hi : NAN);
 			if (!hit)
 				continue;
-			p.files |= 1ull << hit->file;
+			plot_uses(s, &p, hit);
 			lo = fmin(lo, hit->lo);
 			hi = fmax(hi, hit->hi);
 			used[nused++] = (size_t)(hit - s->v);
@@ -1485,14 +1831,15 @@ static void bars_plot(struct set *s, const struct bars_fig *b, const struct nami
 	for (k = 0; k < b->nser; k++)
 		titles[k] = b->t->titles[b->ser[k]];
 	per_text(s, used, nused, per, sizeof(per));
-	snprintf(title, sizeof(title), "%.100s: median %s, with the 95%% interval", b->family, per);
+	snprintf(title, sizeof(title), "%.100s: median %s, with %s", b->family, per, error_bars(s, &p));
 	subtitle_common(s, &p, nm, used, nused, buf, sizeof(buf));
 	if (b->nser == 1)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "; %s", titles[0]);
 	plot_titles(&p, title, buf);
+	group_note(s, &p, "bar");
 	var_str(&p, "xlabel_text", "benchmark (%.60s/...)", b->family);
 	var_str(&p, "ylabel_text", "%s", per);
-	var_titles(&p, titles, b->nser, &s->o->size);
+	var_titles(&p, titles, b->nser, 0, &s->o->size);
 	var_int(&p, "log_y", lo > 0 && hi / lo > LOG_SPAN);
 	var_num(&p, "ymin", lo > 0 ? pow(10, floor(log10(lo))) : 0);
 	var_int(&p, "rotate_xtics", cats.n > 4 || longest(&cats) > 14);
@@ -1656,7 +2003,7 @@ static struct point *sweep_points(struct set *s, const size_t *idx, size_t n, co
 		if (!int_param(it, param, &pts[m].x))
 			continue;
 		ipcb_result_params(it->r, param, rest, sizeof(rest));
-		if (asprintf(&key, "%s\x1f%s\x1f%zu\x1f%s", it->id, it->place, it->file, rest) < 0)
+		if (asprintf(&key, "%s\x1f%s\x1f%zu\x1f%s", it->id, it->place, it->mach, rest) < 0)
 			continue;
 		pts[m].line = strs_index(lines, key);
 		pts[m++].it = it;
@@ -1693,81 +2040,202 @@ static int log_base(const struct point *pts, size_t m)
 	return pow2 ? 2 : 10;
 }
 
+/* The number of leading '-'-separated words two names share: "write-writev" and "write-direct" 1. */
+static size_t shared_words(const char *a, const char *b)
+{
+	size_t words = 0, i;
+
+	for (i = 0; a[i] && a[i] == b[i]; i++)
+		if (a[i] == '-')
+			words++;
+	return words + (a[i] == b[i] || (!a[i] && b[i] == '-') || (!b[i] && a[i] == '-'));
+}
+
+/*
+ * How well result c (which lacks the swept parameter) serves as the reference
+ * of line l, or -1: the same machine, unit and unit of work; every parameter
+ * c has, l has with the same value (write-direct target=pipe serves the
+ * target=pipe lines); the same placement, or c runs on one CPU (a plain
+ * syscall is the reference wherever a helper thread sits). Twice the
+ * parameters matched, plus one for the same placement.
+ */
+static int ref_score(const struct item *l, const struct item *c)
+{
+	const json_t *lp = json_object_get(l->r, "params"), *v;
+	char a[256], b[256];
+	const char *key;
+	int score = 0;
+
+	if (l->mach != c->mach || strcmp(l->unit, c->unit) || strcmp(l->per, c->per))
+		return -1;
+	if (strcmp(l->place, c->place) == 0)
+		score = 1;
+	else if (json_array_size(json_object_get(json_object_get(c->r, "placement"), "cpus")) > 1)
+		return -1;
+	json_object_foreach(json_object_get(c->r, "params"), key, v) {
+		if (!json_object_get(lp, key))
+			return -1;
+		ipcb_scalar_text(v, a, sizeof(a));
+		ipcb_scalar_text(json_object_get(lp, key), b, sizeof(b));
+		if (strcmp(a, b))
+			return -1;
+		score += 2;
+	}
+	return score;
+}
+
+/*
+ * The reference lines of one sweep figure: for each of its lines, the
+ * results of the family without the swept parameter that serve it best
+ * (ref_score; among equals, the names sharing the most leading words), e.g.
+ * batch/getpid-direct, one syscall per call, for every batched getpid.
+ * refs[] gets indices into s->v in the order of the candidates; returns how
+ * many, at most max.
+ */
+static size_t sweep_refs(const struct set *s, const size_t *cand, size_t ncand, const struct point *pts,
+			 const size_t *first, const size_t *part, size_t nlines, size_t which, size_t *refs, size_t max)
+{
+	char *taken = calloc(ncand + 1, 1);
+	size_t l, c, n = 0;
+
+	for (l = 0; taken && l < nlines; l++) {
+		const struct item *li = pts[first[l]].it;
+		int best = -1, score;
+		size_t words = 0;
+
+		if (part[l] != which)
+			continue;
+		for (c = 0; c < ncand; c++) {
+			score = ref_score(li, &s->v[cand[c]]);
+			if (score > best || (score == best && shared_words(li->name, s->v[cand[c]].name) > words)) {
+				best = score;
+				words = shared_words(li->name, s->v[cand[c]].name);
+			}
+		}
+		for (c = 0; best >= 0 && c < ncand; c++)
+			taken[c] |= ref_score(li, &s->v[cand[c]]) == best &&
+				    shared_words(li->name, s->v[cand[c]].name) == words;
+	}
+	for (c = 0; taken && c < ncand; c++)
+		if (taken[c] && n < max)
+			refs[n++] = cand[c];
+	free(taken);
+	return n;
+}
+
+/* A sweep's line or reference line in the key. */
+static char *sweep_title(const struct set *s, const struct item *it, const struct naming *nm, int ref)
+{
+	char name[400], buf[600];
+
+	item_name(it, nm, name, sizeof(name));
+	/* a reference on one CPU serves every placement: naming its own says nothing */
+	series_title(s, it, name, nm->placement && !(ref && json_array_size(json_object_get(json_object_get(
+								  it->r, "placement"), "cpus")) <= 1),
+		     buf, sizeof(buf));
+	if (ref)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " (one %.40s each)", it->per);
+	return strdup(buf);
+}
+
+/* One sweep point or reference end: x, median, interval (a group's: its node spread). */
+static void sweep_row(struct plot *p, long long x, const struct item *it)
+{
+	fprintf(p->dat, "%lld", x);
+	dat_num(p->dat, it->median);
+	dat_num(p->dat, it->lo);
+	dat_num(p->dat, it->hi);
+	fputc('\n', p->dat);
+}
+
+/* The reference lines a sweep figure may hold: plots/common.gp has this many reference styles. */
+#define NREF_STYLES 6
+
 /* One figure of a sweep: the lines whose part is `which`. first[l]..first[l+1]: line l's points. */
 static void sweep_plot(struct set *s, const char *family, const char *param, struct point *pts, const size_t *first,
-		       const size_t *part, size_t nlines, size_t which, const char *suffix)
+		       const size_t *part, size_t nlines, size_t which, const char *suffix, const size_t *cand,
+		       size_t ncand)
 {
-	size_t *items = calloc(first[nlines] + 1, sizeof(size_t)), *sel = calloc(first[nlines] + 1, sizeof(size_t));
-	size_t l, i, nitems = 0, nsel = 0, k = 0;
-	char **titles = calloc(nlines + 1, sizeof(char *));
-	char buf[600], per[160], name[400], stem[MAX_STEM + 24], title[400];
+	size_t *items = calloc(first[nlines] + 1, sizeof(size_t)), refs[NREF_STYLES], nrefs;
+	size_t l, i, nitems = 0, k = 0;
+	char **titles = calloc(nlines + NREF_STYLES + 1, sizeof(char *));
+	char buf[600], per[160], stem[MAX_STEM + 24], title[400];
 	const char *unit = param_unit(param), *parts[] = { "sweep", family, param, suffix };
-	double ylo = INFINITY;
+	double ylo = INFINITY, xmin = INFINITY, xmax = -INFINITY;
+	struct point *sp = calloc(first[nlines] + 1, sizeof(*sp));
 	struct naming nm;
 	struct plot p;
 
 	make_stem(stem, sizeof(stem), parts, 4);
-	if (!items || !sel || !titles || plot_open(&p, KIND_SWEEP, stem))
+	if (!items || !titles || !sp || plot_open(&p, KIND_SWEEP, stem))
 		goto out;
 	for (l = 0; l < nlines; l++)
 		if (part[l] == which)
 			for (i = first[l]; i < first[l + 1]; i++) {
+				sp[nitems] = pts[i];
 				items[nitems++] = (size_t)(pts[i].it - s->v);
-				sel[nsel++] = i;
+				xmin = fmin(xmin, (double)pts[i].x);
+				xmax = fmax(xmax, (double)pts[i].x);
 			}
+	nrefs = sweep_refs(s, cand, ncand, pts, first, part, nlines, which, refs, NREF_STYLES);
 	naming_init(&nm, s, items, nitems, param);
-	fprintf(p.dat, "# one block per line (gnuplot index): %.100s, median, interval95 lo, hi\n", param);
+	fprintf(p.dat, "# one block per line (gnuplot index): %.100s, median, interval95 lo, hi; a group of nodes:\n"
+		       "# the median of the node medians, the lowest and the highest node median. After the lines,\n"
+		       "# the reference lines: a result without %.100s, drawn across the plot at its median\n",
+		param, param);
 	for (l = 0; l < nlines; l++) {
 		if (part[l] != which)
 			continue;
-		item_name(pts[first[l]].it, &nm, name, sizeof(name));
-		series_title(s, pts[first[l]].it, name, nm.placement, buf, sizeof(buf));
-		titles[k] = strdup(buf);
+		titles[k] = sweep_title(s, pts[first[l]].it, &nm, 0);
 		fprintf(p.dat, "%s# line %zu: ", k ? "\n\n" : "", k + 1);
-		one_line(p.dat, buf);
+		one_line(p.dat, titles[k] ? titles[k] : "");
 		fputc('\n', p.dat);
 		for (i = first[l]; i < first[l + 1]; i++) {
-			fprintf(p.dat, "%lld", pts[i].x);
-			dat_num(p.dat, pts[i].it->median);
-			dat_num(p.dat, pts[i].it->lo);
-			dat_num(p.dat, pts[i].it->hi);
-			fputc('\n', p.dat);
-			p.files |= 1ull << pts[i].it->file;
-			ylo = fmin(ylo, pts[i].it->lo);
+			sweep_row(&p, pts[i].x, pts[i].it);
+			plot_uses(s, &p, pts[i].it);
+			/* log y by the medians: an interval reaching 0 (a noisy VM) is drawn to the axis */
+			ylo = fmin(ylo, pts[i].it->median);
 		}
 		k++;
 	}
+	for (i = 0; i < nrefs; i++) {
+		struct item *r = &s->v[refs[i]];
+
+		titles[k + i] = sweep_title(s, r, &nm, 1);
+		fprintf(p.dat, "\n\n# reference %zu: ", i + 1);
+		one_line(p.dat, titles[k + i] ? titles[k + i] : "");
+		fputc('\n', p.dat);
+		sweep_row(&p, (long long)xmin, r);
+		sweep_row(&p, (long long)xmax, r);
+		plot_uses(s, &p, r);
+		ylo = fmin(ylo, r->median); /* drawn without its interval */
+		r->swept = 1; /* drawn here: not again as a lone bar */
+	}
 	per_text(s, items, nitems, per, sizeof(per));
-	snprintf(title, sizeof(title), "%.100s: median %s against %.60s, with the 95%% interval", family, per, param);
+	snprintf(title, sizeof(title), "%.100s: median %s against %.60s, with %s", family, per, param,
+		 error_bars(s, &p));
 	subtitle_common(s, &p, &nm, items, nitems, buf, sizeof(buf));
 	plot_titles(&p, title, buf);
+	if (nrefs)
+		note_add(&p, "Horizontal lines: for reference, the %.60s result%s without the parameter %.60s, each "
+			    "beside the lines whose parameters it shares",
+			 family, nrefs > 1 ? "s" : "", param);
+	group_note(s, &p, "point");
 	var_str(&p, "xlabel_text", "%.60s%s%s%s", param, unit ? " (" : "", unit ? unit : "", unit ? ")" : "");
 	var_str(&p, "ylabel_text", "%s", per);
-	var_titles(&p, titles, k, &s->o->size);
-	{
-		struct point *sp = calloc(nsel + 1, sizeof(*sp));
-		double xmin = INFINITY, xmax = -INFINITY;
-
-		for (i = 0; sp && i < nsel; i++)
-			sp[i] = pts[sel[i]];
-		for (i = 0; i < nsel; i++) {
-			xmin = fmin(xmin, (double)pts[sel[i]].x);
-			xmax = fmax(xmax, (double)pts[sel[i]].x);
-		}
-		var_int(&p, "logx", sp ? log_base(sp, nsel) : 0);
-		var_num(&p, "xmin", nsel ? xmin : 0);
-		var_num(&p, "xmax", nsel ? xmax : 1);
-		free(sp);
-	}
+	var_titles(&p, titles, k + nrefs, nrefs, &s->o->size);
+	var_int(&p, "logx", log_base(sp, nitems));
+	var_num(&p, "xmin", nitems ? xmin : 0);
+	var_num(&p, "xmax", nitems ? xmax : 1);
 	var_int(&p, "log_y", ylo > 0);
 	plot_close(s, &p);
 	naming_free(&nm);
 out:
-	for (l = 0; titles && l < k; l++)
+	for (l = 0; titles && l < k + NREF_STYLES; l++)
 		free(titles[l]);
 	free(titles);
 	free(items);
-	free(sel);
+	free(sp);
 }
 
 static void sweep_param(struct set *s, const char *family, const char *param, const size_t *idx, size_t n)
@@ -1776,10 +2244,14 @@ static void sweep_param(struct set *s, const char *family, const char *param, co
 	size_t npts, best, l, i, nparts, *first = NULL, *part = NULL;
 	struct point *pts = sweep_points(s, idx, n, param, &lines, &npts, &best);
 	const char **per = NULL, **place = NULL;
+	size_t *cand = calloc(n + 1, sizeof(size_t)), ncand = 0;
 	char suffix[200];
 
-	if (!pts || best < 3)
+	if (!pts || !cand || best < 3)
 		goto out;
+	for (i = 0; i < n; i++) /* the family's results without the parameter: reference lines */
+		if (!json_object_get(json_object_get(s->v[idx[i]].r, "params"), param))
+			cand[ncand++] = idx[i];
 	first = calloc(lines.n + 1, sizeof(size_t));
 	part = calloc(lines.n + 1, sizeof(size_t));
 	per = calloc(lines.n + 1, sizeof(char *));
@@ -1797,9 +2269,10 @@ static void sweep_param(struct set *s, const char *family, const char *param, co
 	nparts = split_series(per, place, lines.n, part, &names);
 	for (i = 0; i < nparts; i++) {
 		part_suffix(names.v[i], suffix, sizeof(suffix));
-		sweep_plot(s, family, param, pts, first, part, lines.n, i, suffix);
+		sweep_plot(s, family, param, pts, first, part, lines.n, i, suffix, cand, ncand);
 	}
 out:
+	free(cand);
 	strs_free(&lines);
 	strs_free(&names);
 	free(first);
@@ -1875,15 +2348,81 @@ static struct bucket *buckets_of(const struct item *it, size_t *n, double *total
 	return v;
 }
 
+/*
+ * The buckets of a pooled item's CDF: its nodes' histograms summed, bucket by
+ * bucket. Sound only where the nodes' buckets are the same intervals (the
+ * log-linear buckets of one tool version in one unit): where two differ and
+ * overlap, a sum would mix unlike buckets, so the median node's histogram is
+ * drawn instead (*node: that member; NULL when the sum is drawn).
+ */
+static struct bucket *pooled_buckets(const struct set *s, const struct item *it, size_t *n, double *total,
+				     const struct item **node)
+{
+	struct bucket *all = NULL, *one;
+	size_t k, i, m = 0, nb, cap = 0;
+	double t;
+
+	*node = NULL;
+	for (k = 0; k < it->nmem; k++) {
+		one = buckets_of(&s->raw[it->mem[k]], &nb, &t);
+		if (!one)
+			continue;
+		if (m + nb > cap) {
+			cap = 2 * (m + nb);
+			all = realloc(all, cap * sizeof(*all));
+		}
+		if (all)
+			memcpy(all + m, one, nb * sizeof(*one));
+		m += nb;
+		free(one);
+	}
+	*n = 0;
+	*total = 0;
+	if (!all)
+		return NULL;
+	qsort(all, m, sizeof(*all), cmp_bucket);
+	for (i = 0; i < m; i++) {
+		if (*n && all[i].lo == all[*n - 1].lo && all[i].hi == all[*n - 1].hi) {
+			all[*n - 1].count += all[i].count;
+		} else if (*n && all[i].lo < all[*n - 1].hi) {
+			free(all);
+			*node = &s->raw[it->median_node];
+			return buckets_of(*node, n, total);
+		} else {
+			all[(*n)++] = all[i];
+		}
+		*total += all[i].count;
+	}
+	return all;
+}
+
+/* The buckets a CDF line draws; *own: whose histogram figures (p99, p99.9) apply, NULL: none. */
+static struct bucket *line_buckets(const struct set *s, const struct item *it, size_t *n, double *total,
+				   const struct item **own, int *median_node)
+{
+	const struct item *node;
+	struct bucket *b;
+
+	*median_node = 0;
+	if (!it->nmem) {
+		*own = it;
+		return buckets_of(it, n, total);
+	}
+	b = pooled_buckets(s, it, n, total, &node);
+	*own = node;
+	*median_node = node != NULL;
+	return b;
+}
+
 /* A percentile: the histogram's own figure, or the upper bound of the bucket holding that rank. */
 static double hist_quantile(const struct item *it, const char *key, double q, const struct bucket *b, size_t n,
 			    double total)
 {
-	const json_t *v = json_object_get(json_object_get(it->r, "histogram"), key);
+	const json_t *v = it ? json_object_get(json_object_get(it->r, "histogram"), key) : NULL;
 	double cum = 0;
 	size_t i;
 
-	if (json_is_number(v))
+	if (it && json_is_number(v))
 		return json_number_value(v) * it->scale;
 	for (i = 0; i < n; i++) {
 		cum += b[i].count;
@@ -1945,10 +2484,11 @@ static void cdf_plot(struct set *s, const char *family, const char *place, const
 	naming_init(&nm, s, idx, n, NULL);
 	fprintf(p.dat, "# one block per line (gnuplot index): ns, F, -log10(1-F); the last block: line, p99, p99.9\n");
 	for (i = 0; i < n; i++) {
-		const struct item *it = &s->v[idx[i]];
+		const struct item *it = &s->v[idx[i]], *own;
 		size_t nb;
 		double total;
-		struct bucket *bk = buckets_of(it, &nb, &total);
+		int median_node;
+		struct bucket *bk = line_buckets(s, it, &nb, &total, &own, &median_node);
 
 		if (!bk)
 			continue;
@@ -1959,13 +2499,24 @@ static void cdf_plot(struct set *s, const char *family, const char *place, const
 		titles[k] = strdup(buf);
 		fprintf(p.dat, "%s# line %zu: ", k ? "\n\n" : "", k + 1);
 		one_line(p.dat, buf);
-		fprintf(p.dat, " (%.0f operations)\n", total);
+		fprintf(p.dat, " (%.0f operations", total);
+		if (it->nmem && !median_node)
+			fprintf(p.dat, "; the histograms of %zu nodes summed", it->nmem);
+		else if (it->nmem)
+			fprintf(p.dat, "; the median node's: %s", s->label[own->file]);
+		fputs(")\n", p.dat);
+		if (it->nmem && !median_node)
+			note_add(&p, "%s: the latency histograms of its %zu nodes pooled (bucket counts summed)", buf,
+				 it->nmem);
+		else if (it->nmem)
+			note_add(&p, "%s: its nodes' histogram buckets differ, so the median node's (%s) distribution is drawn",
+				 buf, s->label[own->file]);
 		cdf_block(&p, bk, nb, total);
-		p99[k] = hist_quantile(it, "p99", 0.99, bk, nb, total);
-		p999[k++] = hist_quantile(it, "p999", 0.999, bk, nb, total);
+		p99[k] = hist_quantile(own, "p99", 0.99, bk, nb, total);
+		p999[k++] = hist_quantile(own, "p999", 0.999, bk, nb, total);
 		xmin = fmin(xmin, bk[0].lo);
 		nines = fmax(nines, ceil(log10(2 * total)));
-		p.files |= 1ull << it->file;
+		plot_uses(s, &p, it);
 		free(bk);
 	}
 	fprintf(p.dat, "\n\n# marks: line, p99, p99.9 (ns)\n");
@@ -1981,7 +2532,7 @@ static void cdf_plot(struct set *s, const char *family, const char *place, const
 	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "; each operation timed alone (includes one timer read)");
 	plot_titles(&p, title, buf);
 	var_str(&p, "xlabel_text", "latency per %.60s (%.20s)", nm.per ? "operation" : first->per, first->unit);
-	var_titles(&p, titles, k, &s->o->size);
+	var_titles(&p, titles, k, 0, &s->o->size);
 	var_int(&p, "logx", xmin > 0);
 	var_num(&p, "ymax_nines", fmin(nines, 9));
 	plot_close(s, &p);
@@ -2191,7 +2742,7 @@ static void heat_ranges(struct set *s)
 	size_t i, j, k, q, before;
 
 	for (i = 0; i < s->n; i++)
-		json_object_foreach((json_t *)matrix_of(s->v[i].r), key, rows) {
+		json_object_foreach((json_t *)item_matrix(s, &s->v[i]), key, rows) {
 			if (!json_is_array(rows) || strcmp(key, "cpus") == 0)
 				continue;
 			before = s->heat_keys.n;
@@ -2211,12 +2762,25 @@ static void heat_ranges(struct set *s)
 		}
 }
 
+/* What a group's heatmap shows: the median over its nodes per cell, or the median node's. */
+static void heatmap_note(const struct set *s, struct plot *p, const struct item *it)
+{
+	const struct mach *mc = &s->mach[it->mach];
+
+	if (it->matrix)
+		note_add(p, "Group %s (%zu nodes): each cell is the median over the nodes that measured it", mc->label,
+			 it->nmem);
+	else
+		note_add(p, "Group %s: its nodes measured different CPU sets, so the cells are the median node's (%s)",
+			 mc->label, s->label[s->raw[it->median_node].file]);
+}
+
 static void heatmap_plot(struct set *s, const struct item *it, const char *key, const json_t *rows)
 {
-	const json_t *cpus = json_object_get(matrix_of(it->r), "cpus");
+	const json_t *cpus = json_object_get(item_matrix(s, it), "cpus");
 	char stem[MAX_STEM + 24], what[128], buf[600], params[512], title[600];
 	const char *parts[] = { "heatmap", it->id, params, it->placement,
-				strcmp(key, "round_trip_ns") ? key : NULL, s->nfiles > 1 ? s->label[it->file] : NULL };
+				strcmp(key, "round_trip_ns") ? key : NULL, s->nmach > 1 ? s->mach[it->mach].label : NULL };
 	size_t n = json_array_size(cpus), q = strs_find(&s->heat_keys, key), blank, nb, k;
 	size_t *pos = calloc(n + 1, sizeof(size_t)), *bound = calloc(n + 1, sizeof(size_t));
 	struct plot p;
@@ -2228,15 +2792,18 @@ static void heatmap_plot(struct set *s, const struct item *it, const char *key, 
 		free(bound);
 		return;
 	}
-	p.files = 1ull << it->file;
+	plot_uses(s, &p, it);
 	nb = cpu_order(json_object_get(s->files[it->file].doc, "machine"), cpus, pos, bound);
 	blank = heatmap_data(&p, cpus, rows, pos);
 	matrix_label(key, what, sizeof(what));
 	snprintf(title, sizeof(title), "%.200s%s%.200s: %s between CPUs", it->id, params[0] ? " " : "", params, what);
 	subtitle(s, &p, buf, sizeof(buf));
-	if (s->o->shared_scale && s->nfiles > 1)
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "; colour scale shared by the %zu files", s->nfiles);
+	if (s->o->shared_scale && s->nmach > 1)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "; colour scale shared by the %zu %s", s->nmach,
+			 s->nmach == s->nfiles ? "files" : "machines");
 	plot_titles(&p, title, buf);
+	if (it->nmem)
+		heatmap_note(s, &p, it);
 	var_str(&p, "cb_label_text", "%s", what);
 	var_int(&p, "ncpu", (long long)n);
 	cpu_tics(&p, cpus, pos);
@@ -2266,7 +2833,7 @@ static void plot_heatmaps(struct set *s)
 
 	heat_ranges(s);
 	for (i = 0; i < s->n; i++) {
-		m = matrix_of(s->v[i].r);
+		m = item_matrix(s, &s->v[i]);
 		json_object_foreach((json_t *)m, key, rows)
 			if (json_is_array(rows) && strcmp(key, "cpus"))
 				heatmap_plot(s, &s->v[i], key, rows);
@@ -2285,7 +2852,16 @@ static void plot_all(struct set *s)
 
 static void set_free(struct set *s)
 {
+	size_t i;
+
+	for (i = 0; s->v && i < s->n; i++) {
+		free(s->v[i].mem);
+		json_decref(s->v[i].matrix);
+	}
 	free(s->v);
+	free(s->raw);
+	free(s->mach);
+	free(s->mach_of);
 	free(s->label);
 	free(s->cb_lo);
 	free(s->cb_hi);
@@ -2307,8 +2883,10 @@ int ipcb_plot_dry(const struct ipcb_rfile *files, size_t n, char *err, size_t er
 	int rc;
 
 	s.label = calloc(s.nfiles + 1, sizeof(*s.label));
-	if (!s.label)
+	if (!s.label || machs_init(&s, NULL, 0)) {
+		set_free(&s);
 		return 0;
+	}
 	file_labels(&s, NULL, 0);
 	rc = collect(&s, NULL, err, errlen);
 	if (rc == 0)
@@ -2410,21 +2988,30 @@ static int mkdir_p(const char *path)
 	return rc;
 }
 
-/* plots/<name of the first file>, and -vs-<second> when there are several. */
-static char *default_dir(char **paths, size_t n)
+/* A machine's name in a directory name: a group's name, or its file's name without .json. */
+static void mach_dir_name(const struct set *s, size_t u, char *buf, size_t len)
 {
-	char a[200], b[200], *dir;
-	const char *base;
+	const char *base = base_name(s->files[s->mach[u].first].path);
+	size_t n = strlen(base);
 
-	base = base_name(paths[0]);
-	snprintf(a, sizeof(a), "%.*s", (int)(strlen(base) > 5 && !strcmp(base + strlen(base) - 5, ".json") ?
-						     strlen(base) - 5 : strlen(base)), base);
-	if (n > 1) {
-		base = base_name(paths[1]);
-		snprintf(b, sizeof(b), "%.*s", (int)(strlen(base) > 5 && !strcmp(base + strlen(base) - 5, ".json") ?
-							     strlen(base) - 5 : strlen(base)), base);
-	}
-	if (asprintf(&dir, "plots/%s%s%s%s", a, n > 1 ? "-vs-" : "", n > 1 ? b : "", n > 2 ? "-and-more" : "") < 0)
+	if (s->mach[u].group)
+		snprintf(buf, len, "%s", s->mach[u].group);
+	else
+		snprintf(buf, len, "%.*s", (int)(n > 5 && !strcmp(base + n - 5, ".json") ? n - 5 : n), base);
+}
+
+/* plots/<name of the first machine>, and -vs-<second> when there are several. */
+static char *default_dir(const struct set *s)
+{
+	char a[420], b[200], ab[420], *dir;
+
+	mach_dir_name(s, 0, a, sizeof(a));
+	if (s->nmach > 1)
+		mach_dir_name(s, 1, b, sizeof(b));
+	snprintf(ab, sizeof(ab), "%.190s%s%.190s%s", a, s->nmach > 1 ? "-vs-" : "", s->nmach > 1 ? b : "",
+		 s->nmach > 2 ? "-and-more" : "");
+	slug(a, sizeof(a), ab);
+	if (asprintf(&dir, "plots/%s", a) < 0)
 		return NULL;
 	return dir;
 }
@@ -2433,7 +3020,7 @@ static const char plot_help[] =
 	"usage: ipcbench plot RESULT.json... [-o DIR] [--format png,pdf,svg] [--size column|wide|page|WxH]\n"
 	"                     [--title none|short|full] [--only PATTERN] [--placement NAME] [--role ROLE]\n"
 	"                     [--param K=V] [--label FILE=NAME] [--scale shared|own]\n"
-	"                     [--unit ns|cycles] [--baseline ID]\n"
+	"                     [--unit ns|cycles] [--baseline ID] [--group NAME=FILE,FILE,...]\n"
 	"\n"
 	"Figures for papers, drawn by gnuplot from results files. The plot kind follows the\n"
 	"shape of the results:\n"
@@ -2444,6 +3031,9 @@ static const char plot_help[] =
 	"With several files, the same plots show every machine (the key names them); results\n"
 	"meet by placement name where both files have it, else by placement role, so machine\n"
 	"A's same-cache and machine B's cross-cache nearest-core pairs sit side by side.\n"
+	"A sweep draws its family's results that lack the swept parameter as horizontal\n"
+	"reference lines, with the lines whose parameters they share (batch/getpid-direct\n"
+	"in the batch sweep), and they leave the bars.\n"
 	"A figure never repeats a series style (colour, dash, marker: distinct in greyscale):\n"
 	"one with more series than styles is split (-per-UNIT, -PLACE, -1, -2 ... in its name).\n"
 	"Each plot is written as DIR/STEM.dat (the numbers), DIR/STEM.gp (a gnuplot script:\n"
@@ -2472,6 +3062,14 @@ static const char plot_help[] =
 	"  --unit cycles          draw ns figures in TSC cycles (each file's machine.tsc_hz)\n"
 	"  --baseline ID          draw ns figures as multiples of result ID's median in the same\n"
 	"                         file (e.g. modeswitch/funcall): machines of other speeds compare\n"
+	"  --group NAME=FILE,FILE,...\n"
+	"                         pool several files (nodes of one machine type) as one machine,\n"
+	"                         as compare --group does: a bar or point is the median of the\n"
+	"                         node medians, its error bar the node-to-node min-max spread; a\n"
+	"                         heatmap cell the median over the nodes; a CDF the nodes'\n"
+	"                         histograms summed (the median node's where their buckets\n"
+	"                         differ). A file also given alone belongs to the group; repeat\n"
+	"                         for several groups; other files stay their own machine\n"
 	"  --templates DIR        the gnuplot templates (default: plots/ beside the binary)\n"
 	"  -h, --help\n"
 	"\n"
@@ -2550,6 +3148,12 @@ bad:
 	return plot_usage("--size '%s': expected column, wide, page or WxH (inches; 9x6cm for centimetres)", arg);
 }
 
+/* A file named on the command line: alone, or in --group number group. */
+struct arg_file {
+	char *path;
+	size_t group; /* SIZE_MAX: not in a group */
+};
+
 struct plot_args {
 	const char *dir, *templates;
 	unsigned formats;
@@ -2560,12 +3164,56 @@ struct plot_args {
 	enum title_mode title;
 	int scale; /* -1: the default (shared), 0 own, 1 shared */
 	struct units units;
+	struct arg_file *args; /* the files and the groups' files, in the order given */
+	size_t nargs;
+	char **group_name;     /* --group NAME=..., in the order given */
+	size_t ngroup_names;
+	char **paths;	       /* what is loaded: each file once, a group's files together */
+	size_t npaths;
+	struct ipcb_compare_group *groups; /* sorted by first, as compare takes them */
+	size_t ngroups;
 };
 
 static void push(char ***v, int *n, char *s)
 {
 	*v = realloc(*v, (size_t)(*n + 1) * sizeof(char *));
 	(*v)[(*n)++] = s;
+}
+
+static int add_arg(struct plot_args *a, char *path, size_t group)
+{
+	struct arg_file *grown = realloc(a->args, (a->nargs + 1) * sizeof(*a->args));
+
+	if (!grown)
+		return EXIT_FAILED;
+	a->args = grown;
+	a->args[a->nargs++] = (struct arg_file){ .path = path, .group = group };
+	return 0;
+}
+
+/* --group NAME=FILE,FILE,... (compare's syntax): NAME and the files are cut out of arg in place. */
+static int add_group(struct plot_args *a, char *arg)
+{
+	char *eq = strchr(arg, '='), *file, *save = NULL, **grown;
+	size_t g = a->ngroup_names, count = 0, k;
+
+	if (!eq || eq == arg || !eq[1])
+		return plot_usage("--group '%s': expected NAME=FILE,FILE,...", arg);
+	*eq = '\0';
+	for (k = 0; k < g; k++)
+		if (strcmp(a->group_name[k], arg) == 0)
+			return plot_usage("--group %s: the name %s is given twice", arg, arg);
+	grown = realloc(a->group_name, (g + 1) * sizeof(char *));
+	if (!grown)
+		return EXIT_FAILED;
+	a->group_name = grown;
+	a->group_name[a->ngroup_names++] = arg;
+	for (file = strtok_r(eq + 1, ",", &save); file; file = strtok_r(NULL, ",", &save), count++)
+		if (add_arg(a, file, g))
+			return EXIT_FAILED;
+	if (!count)
+		return plot_usage("--group %s: no files", arg);
+	return 0;
 }
 
 static int parse_opt(int c, struct plot_args *a)
@@ -2608,9 +3256,79 @@ static int parse_opt(int c, struct plot_args *a)
 		return 0;
 	case 'B': a->units.baseline = optarg; return 0;
 	case 'T': a->templates = optarg; return 0;
+	case 1: return add_arg(a, optarg, SIZE_MAX);
+	case 'G': return add_group(a, optarg);
 	case 'h': fputs(plot_help, stdout); return -1;
 	default: fputs(plot_help, stderr); return EXIT_USAGE;
 	}
+}
+
+/* The same file: the same path, or the same inode. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (strcmp(a, b) == 0)
+		return 1;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* The group of the file at args[i] (its own, or the group that also names it), or SIZE_MAX. */
+static size_t group_of(const struct plot_args *a, size_t i)
+{
+	size_t k;
+
+	if (a->args[i].group != SIZE_MAX)
+		return a->args[i].group;
+	for (k = 0; k < a->nargs; k++)
+		if (a->args[k].group != SIZE_MAX && same_file(a->args[k].path, a->args[i].path))
+			return a->args[k].group;
+	return SIZE_MAX;
+}
+
+/*
+ * The files to load, each once: a file also named plainly in a group's list
+ * is that group's; a group's files come together, where the group or its
+ * first file is named. A file in two groups, or twice in one, is an error.
+ */
+static int order_files(struct plot_args *a)
+{
+	size_t i, k, g, *done = calloc(a->ngroup_names + 1, sizeof(size_t));
+
+	a->paths = calloc(a->nargs + 1, sizeof(char *));
+	a->groups = calloc(a->ngroup_names + 1, sizeof(*a->groups));
+	if (!done || !a->paths || !a->groups) {
+		free(done);
+		return EXIT_FAILED;
+	}
+	for (i = 0; i < a->nargs; i++)
+		for (k = i + 1; k < a->nargs; k++)
+			if (a->args[i].group != SIZE_MAX && a->args[k].group != SIZE_MAX &&
+			    same_file(a->args[i].path, a->args[k].path)) {
+				free(done);
+				return a->args[i].group == a->args[k].group ?
+					       plot_usage("--group %s: %s is named twice", a->group_name[a->args[i].group],
+							  a->args[k].path) :
+					       plot_usage("--group: %s is in group %s and in group %s", a->args[k].path,
+							  a->group_name[a->args[i].group], a->group_name[a->args[k].group]);
+			}
+	for (i = 0; i < a->nargs; i++) {
+		g = group_of(a, i);
+		if (g == SIZE_MAX) {
+			a->paths[a->npaths++] = a->args[i].path;
+			continue;
+		}
+		if (done[g]++)
+			continue;
+		a->groups[a->ngroups] = (struct ipcb_compare_group){ .name = a->group_name[g], .first = a->npaths };
+		for (k = 0; k < a->nargs; k++)
+			if (a->args[k].group == g)
+				a->paths[a->npaths++] = a->args[k].path;
+		a->groups[a->ngroups].count = a->npaths - a->groups[a->ngroups].first;
+		a->ngroups++;
+	}
+	free(done);
+	return 0;
 }
 
 static int parse_plot_args(int argc, char **argv, struct plot_args *a)
@@ -2628,6 +3346,7 @@ static int parse_plot_args(int argc, char **argv, struct plot_args *a)
 					      { "unit", required_argument, NULL, 'U' },
 					      { "baseline", required_argument, NULL, 'B' },
 					      { "templates", required_argument, NULL, 'T' },
+					      { "group", required_argument, NULL, 'G' },
 					      { "help", no_argument, NULL, 'h' },
 					      { 0 } };
 	int c, rc;
@@ -2635,15 +3354,22 @@ static int parse_plot_args(int argc, char **argv, struct plot_args *a)
 	a->formats = OUT_PNG | OUT_PDF | OUT_SVG;
 	a->size = size_presets[1];
 	a->scale = -1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1)
+	/* "-": files come back in order (as 1), so that a group keeps its place among them */
+	while ((c = getopt_long(argc, argv, "-o:h", opts, NULL)) != -1)
 		if ((rc = parse_opt(c, a)) != 0)
 			return rc;
-	if (optind >= argc)
+	for (; optind < argc; optind++) /* after "--" */
+		if (add_arg(a, argv[optind], SIZE_MAX))
+			return EXIT_FAILED;
+	if (!a->nargs)
 		return plot_usage("expected one or more results files (see --help)");
 	if (a->units.cycles && a->units.baseline)
 		return plot_usage("--unit cycles and --baseline: choose one (a ratio has no unit)");
-	if (argc - optind > MAX_FILES)
-		return plot_usage("at most %d files, not %d", MAX_FILES, argc - optind);
+	rc = order_files(a);
+	if (rc)
+		return rc;
+	if (a->npaths > MAX_FILES)
+		return plot_usage("at most %d files, not %zu", MAX_FILES, a->npaths);
 	return 0;
 }
 
@@ -2651,7 +3377,7 @@ static void write_index(struct set *s)
 {
 	struct plot_opts *o = s->o;
 	char *text = NULL;
-	size_t len = 0, f;
+	size_t len = 0, f, u;
 	FILE *m;
 
 	if (!o->index)
@@ -2662,14 +3388,22 @@ static void write_index(struct set *s)
 	if (!m)
 		return;
 	fprintf(m, "# Figures\n\nWritten by `ipcbench plot` (size %s: %.2f in wide, %d pt text; titles: %s). "
-		   "Each figure's caption text follows it; error bars and marks are the reported 95%% interval.\n\n"
+		   "Each figure's caption text follows it; error bars and marks are the reported 95%% interval,\n"
+		   "but for a group of nodes the node-to-node spread (the lowest to the highest node median).\n\n"
 		   "Machines:",
 		o->size.name, o->size.width_in, o->size.font_pt, title_mode_name[o->title]);
-	for (f = 0; f < s->nfiles; f++) {
-		fprintf(m, "%s %s (", f ? ";" : "", s->label[f]);
-		one_line(m, base_name(s->files[f].path));
+	for (u = 0; u < s->nmach; u++) {
+		const struct mach *mc = &s->mach[u];
+
+		fprintf(m, "%s %s (", u ? ";" : "", mc->label);
+		if (mc->group)
+			fprintf(m, "a group of %zu nodes pooled:", mc->count);
+		for (f = mc->first; f < mc->first + mc->count; f++) {
+			fputs(f > mc->first ? ", " : mc->group ? " " : "", m);
+			one_line(m, base_name(s->files[f].path));
+		}
 		fputs(", ", m);
-		one_line(m, ipcb_jstr(json_object_get(s->files[f].doc, "machine"), "cpu_model"));
+		one_line(m, ipcb_jstr(json_object_get(s->files[mc->first].doc, "machine"), "cpu_model"));
 		fputc(')', m);
 	}
 	fputs(".\n\n", m);
@@ -2684,7 +3418,8 @@ static int run_plots(struct set *s, struct plot_args *a)
 {
 	char err[768], *p;
 
-	if (collect(s, &a->sel, err, sizeof(err)) || apply_units(s, &a->units, err, sizeof(err))) {
+	if (collect(s, &a->sel, err, sizeof(err)) || apply_units(s, &a->units, err, sizeof(err)) ||
+	    (pool_groups(s) && snprintf(err, sizeof(err), "out of memory pooling --group") > 0)) {
 		for (p = err; *p; p++)
 			if ((unsigned char)*p < 0x20)
 				*p = ' ';
@@ -2720,9 +3455,9 @@ int ipcb_cmd_plot(int argc, char **argv)
 	rc = parse_plot_args(argc, argv, &a);
 	if (rc)
 		goto out;
-	n = (size_t)(argc - optind);
+	n = a.npaths;
 	files = calloc(n, sizeof(*files));
-	if (ipcb_rfiles_load(files, argv + optind, n, err, sizeof(err))) {
+	if (ipcb_rfiles_load(files, a.paths, n, err, sizeof(err))) {
 		char *p;
 
 		for (p = err; *p; p++)
@@ -2736,19 +3471,19 @@ int ipcb_cmd_plot(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out_files;
 	}
-	dir = a.dir ? strdup(a.dir) : default_dir(argv + optind, n);
+	s = (struct set){ .files = files, .nfiles = n, .o = &o };
+	s.label = calloc(n + 1, sizeof(*s.label));
+	if (!s.label || machs_init(&s, a.groups, a.ngroups)) {
+		rc = EXIT_FAILED;
+		goto out_files;
+	}
+	dir = a.dir ? strdup(a.dir) : default_dir(&s);
 	o.dir = dir;
 	o.gnuplot = getenv("IPCB_GNUPLOT") ? getenv("IPCB_GNUPLOT") : "gnuplot";
 	o.draw = a.formats && pick_terminals(&o, a.formats) == 0 && o.outputs[0];
 	o.size = a.size;
 	o.title = a.title;
 	o.shared_scale = a.scale != 0;
-	s = (struct set){ .files = files, .nfiles = n, .o = &o };
-	s.label = calloc(n + 1, sizeof(*s.label));
-	if (!s.label) {
-		rc = EXIT_FAILED;
-		goto out_files;
-	}
 	file_labels(&s, a.labels, a.nlabels);
 	rc = run_plots(&s, &a);
 	if (rc == 0 && a.formats && !o.draw && o.nplots)
@@ -2767,5 +3502,9 @@ out:
 	free(a.sel.role);
 	free(a.sel.param);
 	free(a.labels);
+	free(a.args);
+	free(a.group_name);
+	free(a.paths);
+	free(a.groups);
 	return rc < 0 ? 0 : rc;
 }

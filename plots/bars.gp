@@ -1,6 +1,8 @@
 # bars.gp - the median of each benchmark with its reported 95% interval as error bars:
 # one cluster per benchmark, one bar per series (placement, or machine and placement).
 # datafile: one row per benchmark: "label", then median lo hi for each series.
+# A group of nodes (ipcbench plot --group): the bar is the median of the node medians and the
+# error bar the node-to-node spread (lowest to highest node median), not a 95% interval.
 # Variables: nseries, series_title[], log_y (and ymin), rotate_xtics, ncats, cat_label[], xlabel_text,
 # ylabel_text.
 

@@ -30,7 +30,7 @@ key_cols = int((width_in - 0.2) / key_col_in)
 key_cols = key_cols < 1 ? 1 : key_cols
 key_rows = key_entries > 0 ? int((key_entries + key_cols - 1) / key_cols) : 0
 title_lines = title_mode eq 'full' ? 2 : title_mode eq 'short' ? 1 : 0
-if (!exists("height_in")) height_in = plot_in + extra_in + (key_rows > 0 ? key_rows * line_in + 0.12 : 0) + \
+if (!exists("height_in")) height_in = plot_in + extra_in + (key_rows > 0 ? (key_rows + 0.6) * line_in + 0.12 : 0) + \
 	title_lines * line_in * 1.1
 
 # What to write: `outputs` lists "extension:terminal" pairs (ipcbench picks those this gnuplot
@@ -89,6 +89,15 @@ do for [i = 1:nstyles] {
 	}
 }
 set linetype cycle nstyles
+# Reference lines (a sweep's results without the swept parameter, e.g. one syscall per call in a
+# batch sweep): horizontal, dark, no marker, and a dash of their own, so that they read as a
+# yardstick rather than as one more series; they differ from each other in grey and dash.
+nref_styles = 6
+array ref_colour[6] = ['#000000', '#5a5a5a', '#000000', '#5a5a5a', '#000000', '#5a5a5a']
+array ref_dash[6] = ['20,5', '20,5', '20,4,3,4', '20,4,3,4', '3,6', '3,6']
+do for [i = 1:nref_styles] {
+	eval sprintf("set style line %d lc rgb '%s' lw 1.2 dt (%s) pt -1", 100 + i, ref_colour[i], ref_dash[i])
+}
 
 if (title_mode eq 'full') {
 	set title sprintf("%s\n%s", title_text, subtitle_text)
@@ -105,4 +114,4 @@ set tics nomirror out scale 0.5
 set grid ytics lc rgb '#e0e0e0' lw 0.5 dt 1
 set key noautotitle
 set rmargin 4   # the key is below: the right margin holds only half of the last tic label
-set key outside below center horizontal Left reverse samplen 2.5 spacing 1 width 1 maxcols key_cols
+set key outside below center horizontal Left reverse samplen 2.5 spacing 1 width 1 height 0.6 maxcols key_cols

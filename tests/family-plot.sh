@@ -146,6 +146,68 @@ check 'grep -q "^if (!exists(\"width_in\")) width_in = 3.54330708" cm/bars-lock.
 expect 2 "--size 'huge'" -- "$IPCB" plot "$FX/lab-a.json" $T --size huge
 expect 2 "outside 1..40 in" -- "$IPCB" plot "$FX/lab-a.json" $T --size 0.2x3
 
+# --group NAME=FILE,...: three nodes of one machine type are one machine, pooled as compare --group
+# pools a column; a file outside the group stays its own machine
+NODES="$PF/node1.json $PF/node2.json $PF/node3.json"
+expect 0 "wrote 9 plots to grp" -- "$IPCB" plot --group "c6525=$PF/node1.json,$PF/node2.json,$PF/node3.json" \
+	"$PF/topo-b.json" $T -o grp --format none
+# the bar is the median of the three node medians; its error columns the lowest and the highest
+node_medians() { jq -s -r "[.[] | .results[] | select(.id == \"$1\" and .placement.name == \"$2\") | .stats.median] | sort | .[]" $NODES; }
+# the N-th number of a .dat row after its label: bar_col FILE LABEL N
+bar_col() { sed -En "s/^\"$2( [^\"]*)?\" *//p" "$1" | cut -d" " -f"$3"; }
+check 'same_num "$(node_medians modeswitch/syscall-getpid single | sed -n 2p)" "$(bar_col grp/bars-modeswitch.dat syscall-getpid 1)"'
+check 'same_num "$(node_medians modeswitch/syscall-getpid single | sed -n 1p)" "$(bar_col grp/bars-modeswitch.dat syscall-getpid 2)"'
+check 'same_num "$(node_medians modeswitch/syscall-getpid single | sed -n 3p)" "$(bar_col grp/bars-modeswitch.dat syscall-getpid 3)"'
+check 'same_num "$(node_medians handoff/futex same-cpu | sed -n 3p)" "$(bar_col grp/bars-handoff.dat futex 3)"'
+# the ungrouped file keeps its own median and interval; the legend names the group and the machine
+check 'same_num "$(jq -r ".results[] | select(.id == \"modeswitch/funcall\") | .interval95[1]" "$PF/topo-b.json")" "$(bar_col grp/bars-modeswitch.dat funcall 6)"'
+check 'grep -q "^array series_title\[2\] = \[.c6525., .skylake.\]$" grp/bars-modeswitch.gp'
+# the caption (figures.md and the .gp) says the error bar is the node-to-node spread
+check 'grep -q "^# caption: .*Pooled nodes: c6525 (3 nodes: node1 node2 node3). For a group, the bar is the median of its node medians and the error bar the node-to-node spread" grp/bars-modeswitch.gp'
+check 'grep -A4 "^## bars-handoff$" grp/figures.md | grep -q "the error bar the node-to-node spread"'
+check 'grep -q "^Machines: c6525 (a group of 3 nodes pooled: node1.json, node2.json, node3.json" grp/figures.md'
+# one heatmap for the group: a cell is the median over the nodes that measured it (node2 did not
+# measure CPU 0 -> 3: the median of the other two)
+check '[ -s grp/heatmap-c2c-cache-line-spread-c6525.dat ] && ! ls grp | grep -q "node[123]"'
+cell() { jq -s "[.[] | .results[] | select(.id == \"c2c/cache-line\") | .attachments.matrix.round_trip_ns[$1][$2] | numbers] | sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end" $NODES; }
+check 'same_num "$(cell 0 1)" "$(awk "\$1 == 1 && \$2 == 0 {print \$3}" grp/heatmap-c2c-cache-line-spread-c6525.dat)"'
+check 'same_num "$(cell 0 3)" "$(awk "\$1 == 3 && \$2 == 0 {print \$3}" grp/heatmap-c2c-cache-line-spread-c6525.dat)"'
+# CDFs: the nodes' histograms summed where their buckets are the same; node3's spin histogram has
+# other edges, so the median node's is drawn, and the caption says so
+ops=$(jq -s "[.[] | .results[] | select(.id == \"handoff/futex\" and .placement.name == \"same-cache\") | .histogram.buckets[][2]] | add" $NODES)
+check 'grep -q "^# line 1: futex, c6525 same-cache ($ops operations; the histograms of 3 nodes summed)$" grp/cdf-handoff-nearest-core.dat'
+check 'grep -q "^# line 3: spin, c6525 same-cache (.* operations; the median node.s: node1)$" grp/cdf-handoff-nearest-core.dat'
+check 'grep -q "^# caption: .*spin, c6525 same-cache: its nodes. histogram buckets differ, so the median node.s (node1) distribution is drawn" grp/cdf-handoff-nearest-core.gp'
+# a group's files also named alone are the group's: the same figures
+expect 0 "wrote 9 plots" -- "$IPCB" plot $NODES "$PF/topo-b.json" --group "c6525=$PF/node1.json,$PF/node2.json,$PF/node3.json" \
+	$T -o grp2 --format none
+check 'same_dirs grp grp2'
+# bad groups: exit 2 with a message, nothing written
+expect 2 "nosuch.json" -- "$IPCB" plot --group "c6525=$PF/node1.json,$PF/nosuch.json" $T -o badgrp --format none
+expect 2 "--group 'c6525=': expected NAME=FILE,FILE,..." -- "$IPCB" plot --group c6525= "$PF/topo-b.json" $T -o badgrp
+expect 2 "--group 'c6525': expected NAME=FILE,FILE,..." -- "$IPCB" plot --group c6525 "$PF/topo-b.json" $T -o badgrp
+expect 2 "--group c6525: no files" -- "$IPCB" plot --group c6525=,, "$PF/topo-b.json" $T -o badgrp
+expect 2 "--group x: the name x is given twice" -- "$IPCB" plot --group "x=$PF/node1.json" --group "x=$PF/node2.json" $T -o badgrp
+expect 2 "node2.json is in group x and in group y" -- "$IPCB" plot --group "x=$PF/node1.json,$PF/node2.json" \
+	--group "y=$PF/node2.json,$PF/node3.json" $T -o badgrp
+check '[ ! -e badgrp ]'
+
+# batch: the per-call results (getpid-direct, write-direct: no batch parameter) are the batch
+# sweep's reference lines, each with the lines that have its params (target, size), and no lone bars
+expect 0 "wrote 1 plot to batch" -- "$IPCB" plot "$PF/batch-sweep.json" $T -o batch --format none
+check '[ -s batch/sweep-batch-batch.gp ] && [ ! -e batch/bars-batch.dat ]'
+check 'grep -q "^nseries = 7$" batch/sweep-batch-batch.gp && grep -q "^nrefs = 3$" batch/sweep-batch-batch.gp'
+check 'grep -q "^array series_title\[10\] = \[.*, .getpid-direct (one call each)., .write-direct target=devnull (one call each)., .write-direct target=pipe (one call each).\]$" batch/sweep-batch-batch.gp'
+check 'grep -q "datafile index (nseries + j - 1) using 1:2 with lines" batch/sweep-batch-batch.gp'
+check 'same_num "$(jq -r ".results[] | select(.id == \"batch/write-direct\" and .params.target == \"pipe\") | .stats.median" "$PF/batch-sweep.json")" "$(awk "/^# reference/ {r++} r == 3 && /^[0-9]/ {print \$2; exit}" batch/sweep-batch-batch.dat)"'
+check '[ "$(awk "/^# reference/ {r++} r == 1 && /^[0-9]/ {print \$1}" batch/sweep-batch-batch.dat | tr "\n" " ")" = "1 16 " ]'
+check 'grep -q "^# caption: .*Horizontal lines: for reference, the batch results without the parameter batch, each beside" batch/sweep-batch-batch.gp'
+# write-direct has target and size, which nop-uring lacks: it is no reference for it and stays a bar
+expect 0 "wrote 2 plots" -- "$IPCB" plot "$PF/batch-sweep.json" $T -o batch1 --format none \
+	--only batch/nop-uring --only batch/getpid-direct --only batch/write-direct
+check 'grep -q "^nrefs = 1$" batch1/sweep-batch-batch.gp && grep -q "getpid-direct (one call each)" batch1/sweep-batch-batch.gp'
+check '[ "$(grep -c "^\"write-direct" batch1/bars-batch.dat)" = 2 ] && ! grep -q getpid batch1/bars-batch.dat'
+
 # many series: a 31-line sweep (two files) and a 24-line CDF are split, never more series than
 # styles in one figure (so no style repeats), every line drawn exactly once, a key in every figure
 if command -v python3 >/dev/null; then
@@ -216,6 +278,10 @@ if [ -s many-a.json ]; then
 	"$IPCB" plot long.json $T -o longimg --format png >/dev/null 2>longimg.err
 	check '[ $? = 0 ] && ! grep -qi "warning" longimg.err && [ "$(ls longimg/*.png | wc -l)" -ge 3 ]'
 fi
+# a pooled group and a batch sweep with its reference lines draw without a gnuplot warning
+"$IPCB" plot --group "c6525=$PF/node1.json,$PF/node2.json,$PF/node3.json" "$PF/topo-b.json" "$PF/batch-sweep.json" \
+	$T -o grpimg --format png,pdf --size column >/dev/null 2>grpimg.err
+check '[ $? = 0 ] && ! grep -qi "warning" grpimg.err && [ -s grpimg/sweep-batch-batch.png ] && [ -s grpimg/bars-handoff.pdf ]'
 # a gnuplot without cairo: PNG through libgd, PDF through EPS (and ps2pdf when present)
 expect 0 "no pdfcairo terminal" -- env IPCB_PLOT_TERMINALS="png svg postscript" "$IPCB" plot "$FX/lab-a.json" $T -o gd --only lock
 check '[ -s gd/bars-lock.png ] && [ -s gd/bars-lock.eps ]'
