@@ -866,13 +866,20 @@ static int run_jobs(struct run_opts *ro, struct ipcb_job *jobs, size_t njobs, js
 {
 	struct progress pg = { isatty(2) && !ro->quiet, ro->quiet, ipcb_clock_ns() };
 	size_t failed, workers;
-	double startup_ms;
+	double startup_ms, spread;
+	json_t *speed;
 
 	ro->cfg.measure.stop = &ipcb_interrupted;
 	ro->cfg.measure.counter_list = ro->counters;
 	failed = ipcb_run_jobs(jobs, njobs, &ro->cfg.measure, progress, &pg, json_object_get(doc, "results"));
 	if (pg.tty)
 		fprintf(stderr, "\r\033[K");
+	speed = ipcb_round_speed(json_object_get(doc, "results"), ro->cfg.measure.rounds);
+	spread = json_number_value(json_object_get(speed, "spread"));
+	if (spread > 1.1 && !ro->quiet)
+		fprintf(stderr, "warning: the machine's speed changed by %.2fx between rounds, every job at once (machine_speed in the file): figures from another run may differ by as much\n",
+			spread);
+	json_object_set_new(doc, "machine_speed", speed);
 	ipcb_worker_overhead(&startup_ms, &workers);
 	json_object_set_new(doc, "workers",
 			    json_pack("{s:I, s:f, s:s}", "count", (json_int_t)workers, "startup_ms_median", startup_ms,

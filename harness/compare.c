@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "report.h"
+#include "stats.h"
 
 #define EXIT_USAGE 2
 #define BAD(...) (snprintf(err, errlen, __VA_ARGS__), -1)
@@ -1892,6 +1893,53 @@ static struct unit *make_units(size_t n, const struct ipcb_compare_opts *o, size
 	return units;
 }
 
+/*
+ * When nearly every row moves the same way by a similar ratio, the cause is
+ * the machine (its clock, a busy SMT sibling or another VM on the host, a
+ * kernel), not one benchmark: a host that changes speed in phases longer
+ * than a run makes two runs of one binary differ everywhere, each row
+ * "significant". Say so once, above the rows, with the size of the shift.
+ */
+#define SHIFT_MIN 0.05	      /* a median ratio this far from 1 */
+#define SHIFT_AGREE 0.75      /* with this share of the rows on its side */
+#define SHIFT_MIN_ROWS 5
+
+static void print_shift(const struct rows *rs, const struct cmp *c, FILE *out)
+{
+	double *ratios = malloc(rs->n * sizeof(double)), med, q1, q3;
+	size_t i, u, n, same;
+
+	if (!ratios)
+		return;
+	for (u = 1; u < c->nunits; u++) {
+		for (i = n = 0; i < rs->n; i++) {
+			struct verdict v;
+
+			if (rs->v[i].absorbed)
+				continue;
+			judge(&rs->v[i], &c->units[0], &c->units[u], &v);
+			if (!isnan(v.ratio) && v.ratio > 0)
+				ratios[n++] = v.ratio;
+		}
+		if (n < SHIFT_MIN_ROWS)
+			continue;
+		qsort(ratios, n, sizeof(double), cmp_double);
+		med = ipcb_quantile_sorted(ratios, n, 0.5);
+		q1 = ipcb_quantile_sorted(ratios, n, 0.25);
+		q3 = ipcb_quantile_sorted(ratios, n, 0.75);
+		for (i = same = 0; i < n; i++)
+			same += (ratios[i] < 1) == (med < 1);
+		if (fabs(med - 1) < SHIFT_MIN || (double)same < SHIFT_AGREE * (double)n)
+			continue;
+		fprintf(out, "\nmachine-wide shift: %c/%c is %.3f over %zu rows (middle half %.3f-%.3f; %zu of %zu the same way).\n"
+			     "When nearly every row moves together the cause is the machine (clock, a busy SMT sibling or\n"
+			     "a neighbour VM on the host, the kernel), not one benchmark: on one machine, rerun both, or\n"
+			     "read each row against this shift.\n\n",
+			c->units[u].letter, c->units[0].letter, med, n, q1, q3, same, n);
+	}
+	free(ratios);
+}
+
 int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ipcb_compare_opts *o, FILE *out)
 {
 	struct rows rs = { .nfiles = n };
@@ -1933,8 +1981,10 @@ int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ip
 			outliers |= v.outlier != SIZE_MAX;
 		}
 	}
-	if (!c.raw && !c.latex)
+	if (!c.raw && !c.latex) {
 		print_header(files, n, units, c.nunits, o->format, out);
+		print_shift(&rs, &c, out);
+	}
 	table_print(&t, o->format, out);
 	if (c.latex) {
 		left_out = print_left_out(&rs, &c, out, 0);

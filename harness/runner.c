@@ -853,6 +853,40 @@ static void run_free(struct ipcb_run *run)
 	memset(run, 0, sizeof(*run));
 }
 
+/* --- the machine's speed, round by round -------------------------------------- */
+
+json_t *ipcb_round_speed(const json_t *results, int rounds)
+{
+	double *ratios, *speed, lo = 0, hi = 0;
+	json_t *r, *by = json_array();
+	size_t i, n;
+	int k;
+
+	ratios = malloc((json_array_size(results) + 1) * sizeof(double));
+	speed = calloc((size_t)(rounds > 0 ? rounds : 1), sizeof(double));
+	for (k = 0; ratios && speed && k < rounds; k++) {
+		struct ipcb_stats s;
+
+		n = 0;
+		json_array_foreach(results, i, r) {
+			json_t *meds = json_object_get(r, "round_medians");
+			double median = json_number_value(json_object_get(json_object_get(r, "stats"), "median"));
+
+			if (json_array_size(meds) == (size_t)rounds && median > 0)
+				ratios[n++] = json_number_value(json_array_get(meds, (size_t)k)) / median;
+		}
+		ipcb_stats_compute(ratios, n, &s);
+		speed[k] = s.median;
+		json_array_append_new(by, json_real(s.median));
+		lo = k == 0 || s.median < lo ? s.median : lo;
+		hi = k == 0 || s.median > hi ? s.median : hi;
+	}
+	free(ratios);
+	free(speed);
+	return json_pack("{s:o, s:f, s:s}", "by_round", by, "spread", lo > 0 ? hi / lo : 1.0, "what",
+			 "per round, the median over jobs of (that round's median / the job's median): every job moving together is the machine, not a benchmark");
+}
+
 /* --- the schedule ------------------------------------------------------------ */
 
 /* The options of one round: the budget, the minimum time and min_samples are shared out among the rounds. */

@@ -47,6 +47,15 @@ json_t *ipcb_job_result(const struct ipcb_job *job, const char *status, const ch
 json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_opts *o, int last);
 
 /*
+ * The machine's speed round by round: for each round, the median over the
+ * results that ran every round of (that round's median / the result's
+ * median). Jobs of one round run close in time, so a round where all of
+ * them are slow is the machine slowing down. {"by_round": [...], "spread":
+ * max/min}.
+ */
+json_t *ipcb_round_speed(const json_t *results, int rounds);
+
+/*
  * Progress of the schedule: before a round (result NULL; i counts rounds of
  * n in all) and when a job is done (result set; i is the job's index of n).
  */

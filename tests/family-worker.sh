@@ -19,6 +19,9 @@ check '[ "$(jq ".results[0] | .ci95_runs[0] <= .stats.median and .stats.median <
 check '[ "$(jq ".results[0] | (.ci95_rel == ([.ci95_rel_samples, .ci95_rel_runs] | max))" small.json.out)" = true ]'
 check '[ "$(jq -r ".results[0] | if .interval_basis == \"rounds\" then .interval95 == .ci95_runs else .interval95 == .stats.ci95 end" small.json.out)" = true ]'
 check '[ "$(jq ".workers.count" small.json.out)" = 3 ]'
+# the machine's speed, round by round: one figure per round, near 1 unless every job moved at once
+check '[ "$(jq ".machine_speed.by_round | length" small.json.out)" = 3 ]'
+check '[ "$(jq ".machine_speed.spread >= 1" small.json.out)" = true ]'
 
 # one round: no between-process interval, and a note says the interval may not hold for a rerun
 expect 0 "" -- "$IPCB" run modeswitch/funcall -t 0.05 --rounds 1 --out one.json
