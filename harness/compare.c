@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "group.h"
 #include "report.h"
 #include "strmap.h"
 
@@ -852,20 +853,6 @@ struct view {
 	double outlier_dev;	/* its median over the group's, minus 1 */
 };
 
-static int cmp_double(const void *pa, const void *pb)
-{
-	double a = *(const double *)pa, b = *(const double *)pb;
-
-	return (a > b) - (a < b);
-}
-
-/* The median of x[0..n), n >= 1; x is sorted in place. */
-static double median_of(double *x, size_t n)
-{
-	qsort(x, n, sizeof(*x), cmp_double);
-	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
-}
-
 /* How many replicates a result has: its round medians, or 1 (a file from before rounds were stored). */
 static size_t rounds_of(const json_t *r)
 {
@@ -890,7 +877,7 @@ static void find_outlier(const double *meds, const size_t *file, size_t n, struc
 	}
 	for (i = 0; i < n; i++)
 		dev[i] = fabs(meds[i] - v->median);
-	mad = median_of(dev, n);
+	mad = ipcb_group_median(dev, n);
 	for (i = 0; i < n; i++) {
 		double d = fabs(meds[i] - v->median);
 
@@ -937,9 +924,7 @@ static void unit_view(const struct row *row, const struct unit *u, struct view *
 
 		if (sorted) {
 			memcpy(sorted, meds, v->ok * sizeof(*sorted));
-			v->median = median_of(sorted, v->ok);
-			v->lo = sorted[0];
-			v->hi = sorted[v->ok - 1];
+			ipcb_group_pool(sorted, v->ok, &v->median, &v->lo, &v->hi);
 			free(sorted);
 			find_outlier(meds, file, v->ok, v);
 		}
@@ -2159,29 +2144,27 @@ static int add_path(struct table_opts *to, char *path)
 	return 0;
 }
 
-/* --group NAME=FILE,FILE,...: NAME and the files are cut out of arg in place. */
+/* --group NAME=FILE,FILE,...: one column of the files, which keep their place among the others. */
 static int add_group(const char *cmd, struct table_opts *to, char *arg)
 {
-	char *eq = strchr(arg, '='), *file, *save = NULL;
-	struct ipcb_compare_group *g;
+	struct ipcb_group_arg ga;
+	char err[4096];
+	size_t i;
 
-	if (!eq || eq == arg || !eq[1])
-		return usage(cmd, "--group '%s': expected NAME=FILE,FILE,...", arg);
+	if (ipcb_group_parse(arg, &ga, err, sizeof(err)))
+		return usage(cmd, "%s", err);
 	if (push(&to->groups, &to->ngroups, sizeof(*to->groups)))
-		return EXIT_USAGE;
-	g = &to->groups[to->ngroups - 1];
-	*eq = '\0';
-	g->name = arg;
-	g->first = to->npaths;
-	g->count = 0;
-	for (file = strtok_r(eq + 1, ",", &save); file; file = strtok_r(NULL, ",", &save)) {
-		if (add_path(to, file))
-			return EXIT_USAGE;
-		g->count++;
-	}
-	if (!g->count)
-		return usage(cmd, "--group '%s': no files", arg);
+		goto nomem;
+	to->groups[to->ngroups - 1] =
+		(struct ipcb_compare_group){ .name = ga.name, .first = to->npaths, .count = ga.nfiles };
+	for (i = 0; i < ga.nfiles; i++)
+		if (add_path(to, ga.files[i]))
+			goto nomem;
+	free(ga.files);
 	return 0;
+nomem:
+	free(ga.files);
+	return usage(cmd, "--group %s: out of memory", ga.name);
 }
 
 static int parse_percent(const char *cmd, const char *arg, double *pct)

@@ -46,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "group.h"
 #include "strmap.h"
 
 #define EXIT_FAILED 1
@@ -995,20 +996,6 @@ static int apply_units(struct set *s, struct units *u, char *err, size_t errlen)
 
 /* --- groups of nodes pooled (--group) ------------------------------------------------ */
 
-static int cmp_double(const void *pa, const void *pb)
-{
-	double a = *(const double *)pa, b = *(const double *)pb;
-
-	return (a > b) - (a < b);
-}
-
-/* The median of x[0..n), n >= 1, sorted in place: compare --group's rule for a column. */
-static double median_sorted(double *x, size_t n)
-{
-	qsort(x, n, sizeof(*x), cmp_double);
-	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
-}
-
 /*
  * Each cell of a pooled item's matrices: the median over the nodes that
  * measured it. Only where every node measured the same CPUs (the same ids in
@@ -1050,7 +1037,7 @@ static void pool_matrix(const struct set *s, struct item *it)
 					if (json_is_number(m))
 						cell[got++] = json_number_value(m);
 				}
-				json_array_append_new(row, got ? json_real(median_sorted(cell, got)) : json_null());
+				json_array_append_new(row, got ? json_real(ipcb_group_median(cell, got)) : json_null());
 			}
 			json_array_append_new(out_rows, row);
 		}
@@ -1070,9 +1057,7 @@ static void pool_item(const struct set *s, struct item *it)
 		return;
 	for (k = 0; k < it->nmem; k++)
 		med[k] = s->raw[it->mem[k]].median;
-	it->median = median_sorted(med, it->nmem);
-	it->lo = med[0];
-	it->hi = med[it->nmem - 1];
+	ipcb_group_pool(med, it->nmem, &it->median, &it->lo, &it->hi);
 	for (k = 0; k < it->nmem; k++)
 		if (fabs(s->raw[it->mem[k]].median - it->median) < best) {
 			best = fabs(s->raw[it->mem[k]].median - it->median);
@@ -3109,29 +3094,38 @@ static int add_arg(struct plot_args *a, char *path, size_t group)
 	return 0;
 }
 
-/* --group NAME=FILE,FILE,... (compare's syntax): NAME and the files are cut out of arg in place. */
+/* --group NAME=FILE,FILE,... (compare's syntax; a name once): NAME and the files are cut out of arg. */
 static int add_group(struct plot_args *a, char *arg)
 {
-	char *eq = strchr(arg, '='), *file, *save = NULL, **grown;
-	size_t g = a->ngroup_names, count = 0, k;
+	struct ipcb_group_arg ga;
+	char err[4096], **grown;
+	size_t g = a->ngroup_names, k;
+	int rc = ipcb_group_parse(arg, &ga, err, sizeof(err));
 
-	if (!eq || eq == arg || !eq[1])
-		return plot_usage("--group '%s': expected NAME=FILE,FILE,...", arg);
-	*eq = '\0';
+	if (rc == -ENOMEM) {
+		fprintf(stderr, "ipcbench plot: %s\n", err);
+		return EXIT_FAILED;
+	}
+	if (rc)
+		return plot_usage("%s", err);
 	for (k = 0; k < g; k++)
-		if (strcmp(a->group_name[k], arg) == 0)
-			return plot_usage("--group %s: the name %s is given twice", arg, arg);
+		if (strcmp(a->group_name[k], ga.name) == 0) {
+			rc = plot_usage("--group %s: the name %s is given twice", ga.name, ga.name);
+			goto out;
+		}
+	rc = EXIT_FAILED;
 	grown = realloc(a->group_name, (g + 1) * sizeof(char *));
 	if (!grown)
-		return EXIT_FAILED;
+		goto out;
 	a->group_name = grown;
-	a->group_name[a->ngroup_names++] = arg;
-	for (file = strtok_r(eq + 1, ",", &save); file; file = strtok_r(NULL, ",", &save), count++)
-		if (add_arg(a, file, g))
-			return EXIT_FAILED;
-	if (!count)
-		return plot_usage("--group %s: no files", arg);
-	return 0;
+	a->group_name[a->ngroup_names++] = ga.name;
+	for (k = 0; k < ga.nfiles; k++)
+		if (add_arg(a, ga.files[k], g))
+			goto out;
+	rc = 0;
+out:
+	free(ga.files);
+	return rc;
 }
 
 static int parse_opt(int c, struct plot_args *a)
