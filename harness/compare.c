@@ -23,8 +23,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "group.h"
 #include "report.h"
 #include "stats.h"
+#include "strmap.h"
 
 #define EXIT_USAGE 2
 #define BAD(...) (snprintf(err, errlen, __VA_ARGS__), -1)
@@ -604,103 +606,6 @@ double ipcb_mann_whitney_p(const double *a, size_t na, const double *b, size_t n
 	return z > 0 ? erfc(z / sqrt(2)) : 1;
 }
 
-/* --- a string-keyed hash map: matching stays linear in the number of results ---- */
-
-/*
- * Open addressing with linear probing, keys owned by the map, a size_t per
- * key. Looking rows up by scanning them made a 10,000-result file take two
- * minutes when keys repeat (every repeat rescanned all rows per occurrence).
- */
-struct strmap {
-	size_t cap, n;
-	char **keys;
-	size_t *vals;
-};
-
-static size_t str_hash(const char *s)
-{
-	size_t h = (size_t)14695981039346656037ULL; /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * (size_t)1099511628211ULL;
-	return h;
-}
-
-static size_t strmap_find(const struct strmap *m, const char *key)
-{
-	size_t i = str_hash(key) & (m->cap - 1);
-
-	while (m->keys[i] && strcmp(m->keys[i], key))
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
-
-static int strmap_grow(struct strmap *m)
-{
-	struct strmap bigger = { .cap = m->cap ? m->cap * 2 : 64 };
-	size_t i, at;
-
-	bigger.keys = calloc(bigger.cap, sizeof(*bigger.keys));
-	bigger.vals = calloc(bigger.cap, sizeof(*bigger.vals));
-	if (!bigger.keys || !bigger.vals) {
-		free(bigger.keys);
-		free(bigger.vals);
-		return -1;
-	}
-	for (i = 0; i < m->cap; i++) {
-		if (!m->keys[i])
-			continue;
-		at = strmap_find(&bigger, m->keys[i]);
-		bigger.keys[at] = m->keys[i];
-		bigger.vals[at] = m->vals[i];
-	}
-	bigger.n = m->n;
-	free(m->keys);
-	free(m->vals);
-	*m = bigger;
-	return 0;
-}
-
-/* The value of key, or NULL when absent. */
-static size_t *strmap_get(const struct strmap *m, const char *key)
-{
-	size_t i;
-
-	if (!m->cap)
-		return NULL;
-	i = strmap_find(m, key);
-	return m->keys[i] ? &m->vals[i] : NULL;
-}
-
-/* The value of key, added as 0 when absent; NULL when out of memory. */
-static size_t *strmap_put(struct strmap *m, const char *key)
-{
-	size_t i;
-
-	if (2 * (m->n + 1) > m->cap && strmap_grow(m))
-		return NULL;
-	i = strmap_find(m, key);
-	if (!m->keys[i]) {
-		m->keys[i] = strdup(key);
-		if (!m->keys[i])
-			return NULL;
-		m->vals[i] = 0;
-		m->n++;
-	}
-	return &m->vals[i];
-}
-
-static void strmap_free(struct strmap *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->cap; i++)
-		free(m->keys[i]);
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof(*m));
-}
-
 /* --- compare: matching ----------------------------------------------------- */
 
 struct row {
@@ -719,10 +624,11 @@ struct row {
 struct rows {
 	struct row *v;
 	size_t n, cap, nfiles;
-	struct strmap keys;   /* row key -> row index */
-	struct strmap counts; /* "file id params placement|role" -> occurrences so far */
-	struct strmap roles;  /* "file id params role occurrence" -> row index */
-	struct strmap seen;   /* "file placement": placements a file without topology.placements used */
+	/* hashed, so that matching stays linear in the number of results */
+	struct ipcb_strmap keys;   /* the row keys, in row order: a key's index is its row's */
+	struct ipcb_strmap counts; /* "file id params placement|role" -> occurrences so far */
+	struct ipcb_strmap roles;  /* "file id params role occurrence" -> row index */
+	struct ipcb_strmap seen;   /* "file placement": placements a file without topology.placements used */
 };
 
 static struct row *row_add(struct rows *rs, const json_t *r, const char *params, char *key)
@@ -761,15 +667,15 @@ static struct row *row_add(struct rows *rs, const json_t *r, const char *params,
 static int next_occurrence(struct rows *rs, size_t f, const char *what, size_t *occ)
 {
 	char *k;
-	size_t *cnt;
+	size_t i;
 
 	if (asprintf(&k, "%zu\x1e%s", f, what) < 0)
 		return -1;
-	cnt = strmap_put(&rs->counts, k);
+	i = ipcb_strmap_add(&rs->counts, k);
 	free(k);
-	if (!cnt)
+	if (i == SIZE_MAX)
 		return -1;
-	*occ = (*cnt)++;
+	*occ = rs->counts.val[i]++;
 	return 0;
 }
 
@@ -779,14 +685,14 @@ static void note_role(struct rows *rs, size_t f, size_t idx, const json_t *r, co
 	const char *role = ipcb_jstr(json_object_get(r, "placement"), "role");
 	struct row *row = &rs->v[idx];
 	char *base, *k;
-	size_t occ, *slot;
+	size_t occ, i;
 
 	if (!role[0] || asprintf(&base, "%s\x1f%s\x1f%s", ipcb_jstr(r, "id"), params, role) < 0)
 		return;
 	if (next_occurrence(rs, f, base, &occ) == 0 && asprintf(&k, "%zu\x1e%s\x1f%zu", f, base, occ) >= 0) {
-		slot = strmap_put(&rs->roles, k);
-		if (slot)
-			*slot = idx;
+		i = ipcb_strmap_add(&rs->roles, k);
+		if (i != SIZE_MAX)
+			rs->roles.val[i] = idx;
 		free(k);
 	}
 	free(base);
@@ -805,12 +711,12 @@ static int match_file(struct rows *rs, size_t f, const json_t *doc, const struct
 	json_array_foreach(json_object_get(doc, "results"), i, r) {
 		const char *pl = ipcb_jstr(json_object_get(r, "placement"), "name");
 		char params[256], *base, *key, *seen;
-		size_t occ, *idx;
+		size_t occ, idx;
 		int rc;
 
 		if (asprintf(&seen, "%zu\x1e%s", f, pl) < 0)
 			return -1;
-		rc = strmap_put(&rs->seen, seen) ? 0 : -1;
+		rc = ipcb_strmap_add(&rs->seen, seen) == SIZE_MAX ? -1 : 0;
 		free(seen);
 		if (rc)
 			return -1;
@@ -825,20 +731,19 @@ static int match_file(struct rows *rs, size_t f, const json_t *doc, const struct
 		free(base);
 		if (rc)
 			return -1;
-		idx = strmap_get(&rs->keys, key);
-		if (idx) {
+		idx = ipcb_strmap_find(&rs->keys, key);
+		if (idx != SIZE_MAX) {
 			free(key);
 		} else {
-			idx = strmap_put(&rs->keys, key);
-			if (!idx || !row_add(rs, r, params, key)) {
+			idx = ipcb_strmap_add(&rs->keys, key);
+			if (idx == SIZE_MAX || !row_add(rs, r, params, key)) {
 				free(key);
 				return -1;
 			}
-			*idx = rs->n - 1;
 		}
-		rs->v[*idx].res[f] = r;
-		rs->v[*idx].own[f] = 1;
-		note_role(rs, f, *idx, r, params);
+		rs->v[idx].res[f] = r;
+		rs->v[idx].own[f] = 1;
+		note_role(rs, f, idx, r, params);
 	}
 	return 0;
 }
@@ -858,7 +763,7 @@ static int has_placement(const struct rows *rs, const struct ipcb_rfile *file, s
 		return !json_is_null(json_object_get(pl, name));
 	if (asprintf(&k, "%zu\x1e%s", f, name) < 0)
 		return 1;
-	has = strmap_get(&rs->seen, k) != NULL;
+	has = ipcb_strmap_find(&rs->seen, k) != SIZE_MAX;
 	free(k);
 	return has;
 }
@@ -887,7 +792,7 @@ static void lend(struct row *to, struct row *from, size_t f, size_t nfiles)
  */
 static void match_roles(struct rows *rs, const struct ipcb_rfile *files)
 {
-	size_t i, f, *j;
+	size_t i, f, j;
 	char *k;
 
 	for (i = 0; i < rs->n; i++) {
@@ -901,10 +806,13 @@ static void match_roles(struct rows *rs, const struct ipcb_rfile *files)
 			if (asprintf(&k, "%zu\x1e%s\x1f%s\x1f%s\x1f%zu", f, row->id, row->params, row->role,
 				     row->role_occ) < 0)
 				continue;
-			j = strmap_get(&rs->roles, k);
+			j = ipcb_strmap_find(&rs->roles, k);
 			free(k);
-			if (j && *j != i && rs->v[*j].own[f] && !rs->v[*j].absorbed)
-				lend(row, &rs->v[*j], f, rs->nfiles);
+			if (j == SIZE_MAX)
+				continue;
+			j = rs->roles.val[j];
+			if (j != i && rs->v[j].own[f] && !rs->v[j].absorbed)
+				lend(row, &rs->v[j], f, rs->nfiles);
 		}
 	}
 }
@@ -920,10 +828,10 @@ static void rows_free(struct rows *rs)
 		free(rs->v[i].lent);
 	}
 	free(rs->v);
-	strmap_free(&rs->keys);
-	strmap_free(&rs->counts);
-	strmap_free(&rs->roles);
-	strmap_free(&rs->seen);
+	ipcb_strmap_free(&rs->keys);
+	ipcb_strmap_free(&rs->counts);
+	ipcb_strmap_free(&rs->roles);
+	ipcb_strmap_free(&rs->seen);
 }
 
 /* --- compare: columns (one file, or a group of files pooled) and significance --- */
@@ -945,20 +853,6 @@ struct view {
 	size_t outlier;		/* a group: the file whose median stands apart, or SIZE_MAX */
 	double outlier_dev;	/* its median over the group's, minus 1 */
 };
-
-static int cmp_double(const void *pa, const void *pb)
-{
-	double a = *(const double *)pa, b = *(const double *)pb;
-
-	return (a > b) - (a < b);
-}
-
-/* The median of x[0..n), n >= 1; x is sorted in place. */
-static double median_of(double *x, size_t n)
-{
-	qsort(x, n, sizeof(*x), cmp_double);
-	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
-}
 
 /* How many replicates a result has: its round medians, or 1 (a file from before rounds were stored). */
 static size_t rounds_of(const json_t *r)
@@ -984,7 +878,7 @@ static void find_outlier(const double *meds, const size_t *file, size_t n, struc
 	}
 	for (i = 0; i < n; i++)
 		dev[i] = fabs(meds[i] - v->median);
-	mad = median_of(dev, n);
+	mad = ipcb_group_median(dev, n);
 	for (i = 0; i < n; i++) {
 		double d = fabs(meds[i] - v->median);
 
@@ -1031,9 +925,7 @@ static void unit_view(const struct row *row, const struct unit *u, struct view *
 
 		if (sorted) {
 			memcpy(sorted, meds, v->ok * sizeof(*sorted));
-			v->median = median_of(sorted, v->ok);
-			v->lo = sorted[0];
-			v->hi = sorted[v->ok - 1];
+			ipcb_group_pool(sorted, v->ok, &v->median, &v->lo, &v->hi);
 			free(sorted);
 			find_outlier(meds, file, v->ok, v);
 		}
@@ -1923,7 +1815,7 @@ static void print_shift(const struct rows *rs, const struct cmp *c, FILE *out)
 		}
 		if (n < SHIFT_MIN_ROWS)
 			continue;
-		qsort(ratios, n, sizeof(double), cmp_double);
+		ipcb_sort_doubles(ratios, n);
 		med = ipcb_quantile_sorted(ratios, n, 0.5);
 		q1 = ipcb_quantile_sorted(ratios, n, 0.25);
 		q3 = ipcb_quantile_sorted(ratios, n, 0.75);
@@ -2302,29 +2194,27 @@ static int add_path(struct table_opts *to, char *path)
 	return 0;
 }
 
-/* --group NAME=FILE,FILE,...: NAME and the files are cut out of arg in place. */
+/* --group NAME=FILE,FILE,...: one column of the files, which keep their place among the others. */
 static int add_group(const char *cmd, struct table_opts *to, char *arg)
 {
-	char *eq = strchr(arg, '='), *file, *save = NULL;
-	struct ipcb_compare_group *g;
+	struct ipcb_group_arg ga;
+	char err[4096];
+	size_t i;
 
-	if (!eq || eq == arg || !eq[1])
-		return usage(cmd, "--group '%s': expected NAME=FILE,FILE,...", arg);
+	if (ipcb_group_parse(arg, &ga, err, sizeof(err)))
+		return usage(cmd, "%s", err);
 	if (push(&to->groups, &to->ngroups, sizeof(*to->groups)))
-		return EXIT_USAGE;
-	g = &to->groups[to->ngroups - 1];
-	*eq = '\0';
-	g->name = arg;
-	g->first = to->npaths;
-	g->count = 0;
-	for (file = strtok_r(eq + 1, ",", &save); file; file = strtok_r(NULL, ",", &save)) {
-		if (add_path(to, file))
-			return EXIT_USAGE;
-		g->count++;
-	}
-	if (!g->count)
-		return usage(cmd, "--group '%s': no files", arg);
+		goto nomem;
+	to->groups[to->ngroups - 1] =
+		(struct ipcb_compare_group){ .name = ga.name, .first = to->npaths, .count = ga.nfiles };
+	for (i = 0; i < ga.nfiles; i++)
+		if (add_path(to, ga.files[i]))
+			goto nomem;
+	free(ga.files);
 	return 0;
+nomem:
+	free(ga.files);
+	return usage(cmd, "--group %s: out of memory", ga.name);
 }
 
 static int parse_percent(const char *cmd, const char *arg, double *pct)

@@ -46,6 +46,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "group.h"
+#include "strmap.h"
+
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
 #define MAX_FILES 64	     /* a plot records its files in a 64-bit mask */
@@ -116,14 +119,6 @@ struct mach {
 	char label[64];	     /* its name in keys and file names */
 };
 
-/* A list of distinct strings in first-seen order, found by hash: categories, series, lines. */
-struct strs {
-	char **v;
-	size_t n;
-	size_t *slot; /* open addressing: index + 1, 0 free */
-	size_t cap;
-};
-
 struct set {
 	const struct ipcb_rfile *files;
 	size_t nfiles;
@@ -136,10 +131,10 @@ struct set {
 	struct mach *mach; /* the series machines: the files, a group's files counted once */
 	size_t nmach;
 	size_t *mach_of;   /* per file: its machine */
-	struct strs fams;
-	struct strs places; /* the places, owning the strings item.place points to */
+	struct ipcb_strmap fams;
+	struct ipcb_strmap places; /* the places, owning the strings item.place points to */
 	double *cb_lo, *cb_hi; /* per matrix quantity (heat_keys): the shared colour range */
-	struct strs heat_keys;
+	struct ipcb_strmap heat_keys;
 };
 
 /* One plot being built: its numbers and its variables, in memory until written. */
@@ -154,74 +149,6 @@ struct plot {
 	char *title, *subtitle;	  /* for the caption in figures.md */
 	char *note;		  /* appended to the caption: what a group's bars and lines mean */
 };
-
-/* --- lists of strings ------------------------------------------------------------- */
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 14695981039346656037ull; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-static void strs_rehash(struct strs *l)
-{
-	size_t i, cap = l->cap ? l->cap * 2 : 64;
-
-	free(l->slot);
-	l->slot = calloc(cap, sizeof(*l->slot));
-	l->cap = cap;
-	for (i = 0; i < l->n; i++) {
-		size_t h = (size_t)hash_str(l->v[i]) & (cap - 1);
-
-		while (l->slot[h])
-			h = (h + 1) & (cap - 1);
-		l->slot[h] = i + 1;
-	}
-}
-
-/* The index of s, or SIZE_MAX. */
-static size_t strs_find(const struct strs *l, const char *s)
-{
-	size_t h;
-
-	if (!l->cap)
-		return SIZE_MAX;
-	for (h = (size_t)hash_str(s) & (l->cap - 1); l->slot[h]; h = (h + 1) & (l->cap - 1))
-		if (strcmp(l->v[l->slot[h] - 1], s) == 0)
-			return l->slot[h] - 1;
-	return SIZE_MAX;
-}
-
-/* The index of s, added at the end when new. */
-static size_t strs_index(struct strs *l, const char *s)
-{
-	size_t i = strs_find(l, s), h;
-
-	if (i != SIZE_MAX)
-		return i;
-	if (2 * (l->n + 1) > l->cap)
-		strs_rehash(l);
-	l->v = realloc(l->v, (l->n + 1) * sizeof(char *));
-	l->v[l->n] = strdup(s);
-	for (h = (size_t)hash_str(s) & (l->cap - 1); l->slot[h]; h = (h + 1) & (l->cap - 1))
-		;
-	l->slot[h] = l->n + 1;
-	return l->n++;
-}
-
-static void strs_free(struct strs *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	free(l->slot);
-	memset(l, 0, sizeof(*l));
-}
 
 /* --- quoting: nothing from a results file can break out of a string ---------- */
 
@@ -326,7 +253,7 @@ static void make_stem(char *out, size_t len, const char *const *parts, size_t np
 		uint64_t h = 0;
 
 		for (i = 0; i < nparts; i++)
-			h = h * 31 + (parts[i] ? hash_str(parts[i]) : 0);
+			h = h * 31 + (parts[i] ? ipcb_strmap_hash(parts[i]) : 0);
 		snprintf(out, len, "%.*s-%08llx", MAX_STEM - 9, full, (unsigned long long)(h & 0xffffffffull));
 	}
 }
@@ -1003,7 +930,7 @@ static int collect(struct set *s, const struct selection *sel, char *err, size_t
 	if (s->n)
 		qsort(s->v, s->n, sizeof(*s->v), cmp_item);
 	for (i = 0; i < s->n; i++)
-		s->v[i].fam = strs_index(&s->fams, s->v[i].family);
+		s->v[i].fam = ipcb_strmap_add(&s->fams, s->v[i].family);
 	return 0;
 }
 
@@ -1069,20 +996,6 @@ static int apply_units(struct set *s, struct units *u, char *err, size_t errlen)
 
 /* --- groups of nodes pooled (--group) ------------------------------------------------ */
 
-static int cmp_double(const void *pa, const void *pb)
-{
-	double a = *(const double *)pa, b = *(const double *)pb;
-
-	return (a > b) - (a < b);
-}
-
-/* The median of x[0..n), n >= 1, sorted in place: compare --group's rule for a column. */
-static double median_sorted(double *x, size_t n)
-{
-	qsort(x, n, sizeof(*x), cmp_double);
-	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
-}
-
 /*
  * Each cell of a pooled item's matrices: the median over the nodes that
  * measured it. Only where every node measured the same CPUs (the same ids in
@@ -1124,7 +1037,7 @@ static void pool_matrix(const struct set *s, struct item *it)
 					if (json_is_number(m))
 						cell[got++] = json_number_value(m);
 				}
-				json_array_append_new(row, got ? json_real(median_sorted(cell, got)) : json_null());
+				json_array_append_new(row, got ? json_real(ipcb_group_median(cell, got)) : json_null());
 			}
 			json_array_append_new(out_rows, row);
 		}
@@ -1144,9 +1057,7 @@ static void pool_item(const struct set *s, struct item *it)
 		return;
 	for (k = 0; k < it->nmem; k++)
 		med[k] = s->raw[it->mem[k]].median;
-	it->median = median_sorted(med, it->nmem);
-	it->lo = med[0];
-	it->hi = med[it->nmem - 1];
+	ipcb_group_pool(med, it->nmem, &it->median, &it->lo, &it->hi);
 	for (k = 0; k < it->nmem; k++)
 		if (fabs(s->raw[it->mem[k]].median - it->median) < best) {
 			best = fabs(s->raw[it->mem[k]].median - it->median);
@@ -1165,7 +1076,7 @@ static void pool_item(const struct set *s, struct item *it)
  */
 static int pool_groups(struct set *s)
 {
-	struct strs keys = { 0 }, occ = { 0 };
+	struct ipcb_strmap keys = { 0 }, occ = { 0 };
 	struct item *nv;
 	size_t *pos, *count, i, m = 0;
 	char params[1024], *base, *key;
@@ -1193,7 +1104,7 @@ static int pool_groups(struct set *s)
 			free(base);
 			goto out;
 		}
-		o = count[strs_index(&occ, key)]++; /* the o-th of its kind in its file meets the o-th elsewhere */
+		o = count[ipcb_strmap_add(&occ, key)]++; /* the o-th of its kind in its file meets the o-th elsewhere */
 		free(key);
 		key = NULL;
 		if (asprintf(&key, "%s\x1f%zu", base, o) < 0)
@@ -1202,7 +1113,7 @@ static int pool_groups(struct set *s)
 		if (!key)
 			goto out;
 		before = keys.n;
-		k = strs_index(&keys, key);
+		k = ipcb_strmap_add(&keys, key);
 		free(key);
 		if (k == before) {
 			pos[k] = m;
@@ -1228,8 +1139,8 @@ out:
 	free(nv);
 	free(pos);
 	free(count);
-	strs_free(&keys);
-	strs_free(&occ);
+	ipcb_strmap_free(&keys);
+	ipcb_strmap_free(&occ);
 	return rc;
 }
 
@@ -1245,14 +1156,14 @@ static const json_t *item_matrix(const struct set *s, const struct item *it)
 
 /* The files that hold each key, as a mask; keys found by hash. */
 struct file_masks {
-	struct strs keys;
+	struct ipcb_strmap keys;
 	unsigned long long *mask;
 	size_t cap;
 };
 
 static void masks_add(struct file_masks *m, const char *key, size_t file)
 {
-	size_t n = m->keys.n, k = strs_index(&m->keys, key);
+	size_t n = m->keys.n, k = ipcb_strmap_add(&m->keys, key);
 
 	if (k >= m->cap) {
 		m->cap = m->cap ? 2 * m->cap : 64;
@@ -1265,14 +1176,14 @@ static void masks_add(struct file_masks *m, const char *key, size_t file)
 
 static unsigned long long masks_get(const struct file_masks *m, const char *key)
 {
-	size_t k = strs_find(&m->keys, key);
+	size_t k = ipcb_strmap_find(&m->keys, key);
 
 	return k == SIZE_MAX ? 0 : m->mask[k];
 }
 
 static void masks_free(struct file_masks *m)
 {
-	strs_free(&m->keys);
+	ipcb_strmap_free(&m->keys);
 	free(m->mask);
 }
 
@@ -1311,8 +1222,8 @@ static void assign_places(struct set *s)
 		*strrchr(key[i], '\x1f') = '\0';
 		all = masks_get(&by_result, key[i]);
 		it->by_role = s->nmach > 1 && it->role[0] && here != all;
-		k = strs_index(&s->places, it->by_role ? it->role : it->placement); /* may move places.v */
-		it->place = s->places.v[k];
+		k = ipcb_strmap_add(&s->places, it->by_role ? it->role : it->placement); /* may move places.v */
+		it->place = s->places.str[k];
 		free(key[i]);
 	}
 	free(key);
@@ -1424,30 +1335,25 @@ static size_t family_items(const struct set *s, size_t fam, int (*keep)(const st
 
 static size_t count_distinct_places(const struct set *s, const size_t *idx, size_t n)
 {
-	struct strs pl = { 0 };
+	struct ipcb_strmap pl = { 0 };
 	size_t i, count;
 
 	for (i = 0; i < n; i++)
-		strs_index(&pl, s->v[idx[i]].place);
+		ipcb_strmap_add(&pl, s->v[idx[i]].place);
 	count = pl.n;
-	strs_free(&pl);
+	ipcb_strmap_free(&pl);
 	return count;
 }
 
 /* What the labels of one plot must say: only what varies between its results. */
 struct naming {
 	const char *except;  /* the swept parameter: the x axis says it */
-	struct strs keys;    /* the other parameter names, sorted */
+	struct ipcb_strmap keys;    /* the other parameter names, sorted */
 	char *varies;	     /* per key: its value differs between results, so labels name it */
 	int per;	     /* the units of work differ: labels name them */
 	int placement;	     /* several placements: legends name them */
 	char common[256];    /* the params all results share, for the subtitle */
 };
-
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 static void param_text(const struct item *it, const char *key, char *buf, size_t len)
 {
@@ -1468,9 +1374,9 @@ static void params_join(const struct item *it, const struct naming *nm, int want
 	for (k = 0; k < nm->keys.n && used < len; k++) {
 		if (nm->varies[k] != want)
 			continue;
-		param_text(it, nm->keys.v[k], val, sizeof(val));
+		param_text(it, nm->keys.str[k], val, sizeof(val));
 		if (val[0])
-			used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", used ? "," : "", nm->keys.v[k], val);
+			used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", used ? "," : "", nm->keys.str[k], val);
 	}
 }
 
@@ -1486,11 +1392,8 @@ static void naming_init(struct naming *nm, const struct set *s, const size_t *id
 	for (i = 0; i < n; i++)
 		json_object_foreach(json_object_get(s->v[idx[i]].r, "params"), key, v)
 			if (!except || strcmp(key, except))
-				strs_index(&nm->keys, key);
-	if (nm->keys.n) {
-		qsort(nm->keys.v, nm->keys.n, sizeof(char *), cmp_name);
-		strs_rehash(&nm->keys); /* the order changed: find by hash again */
-	}
+				ipcb_strmap_add(&nm->keys, key);
+	ipcb_strmap_sort(&nm->keys);
 	/*
 	 * A parameter varies when two results that have it differ in it; one
 	 * that lacks it (nop-uring beside write-uring's target) is told apart by
@@ -1500,7 +1403,7 @@ static void naming_init(struct naming *nm, const struct set *s, const size_t *id
 	for (k = 0; k < nm->keys.n; k++) {
 		first[0] = '\0';
 		for (i = 0; i < n && !nm->varies[k]; i++) {
-			param_text(&s->v[idx[i]], nm->keys.v[k], cur, sizeof(cur));
+			param_text(&s->v[idx[i]], nm->keys.str[k], cur, sizeof(cur));
 			if (!first[0])
 				snprintf(first, sizeof(first), "%s", cur);
 			else if (cur[0])
@@ -1508,7 +1411,7 @@ static void naming_init(struct naming *nm, const struct set *s, const size_t *id
 		}
 		if (!nm->varies[k] && first[0] && used < sizeof(nm->common))
 			used += (size_t)snprintf(nm->common + used, sizeof(nm->common) - used, "%s%s=%s",
-						 used ? "," : "", nm->keys.v[k], first);
+						 used ? "," : "", nm->keys.str[k], first);
 	}
 	for (i = 1; i < n; i++)
 		nm->per |= strcmp(s->v[idx[i]].per, s->v[idx[0]].per) != 0;
@@ -1517,7 +1420,7 @@ static void naming_init(struct naming *nm, const struct set *s, const size_t *id
 
 static void naming_free(struct naming *nm)
 {
-	strs_free(&nm->keys);
+	ipcb_strmap_free(&nm->keys);
 	free(nm->varies);
 }
 
@@ -1555,7 +1458,7 @@ static void series_title(const struct set *s, const struct item *it, const char 
 static void subtitle_common(const struct set *s, const struct plot *p, const struct naming *nm, const size_t *idx,
 			    size_t n, char *buf, size_t len)
 {
-	struct strs seen = { 0 };
+	struct ipcb_strmap seen = { 0 };
 	size_t i;
 
 	subtitle(s, p, buf, len);
@@ -1569,11 +1472,11 @@ static void subtitle_common(const struct set *s, const struct plot *p, const str
 		if (!it->by_role)
 			continue;
 		snprintf(what, sizeof(what), "%.40s: %.40s %.40s", it->role, s->mach[it->mach].label, it->placement);
-		if (strs_index(&seen, what) != before || strlen(buf) + 2 >= len)
+		if (ipcb_strmap_add(&seen, what) != before || strlen(buf) + 2 >= len)
 			continue;
 		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", before ? ", " : "; matched by role: ", what);
 	}
-	strs_free(&seen);
+	ipcb_strmap_free(&seen);
 }
 
 /*
@@ -1582,9 +1485,9 @@ static void subtitle_common(const struct set *s, const struct plot *p, const str
  * figure of series i; names gets one name per figure ("" when one).
  */
 static size_t split_series(const char *const *per, const char *const *place, size_t n, size_t *part,
-			   struct strs *names)
+			   struct ipcb_strmap *names)
 {
-	struct strs keys = { 0 };
+	struct ipcb_strmap keys = { 0 };
 	size_t *count = calloc(n + 1, sizeof(size_t)), *pos = calloc(n + 1, sizeof(size_t)), i, step;
 	char **key = calloc(n + 1, sizeof(char *));
 	int multi_per = 0;
@@ -1596,21 +1499,21 @@ static size_t split_series(const char *const *per, const char *const *place, siz
 			key[i] = strdup("");
 	/* step 1 joins the place where a part is too big; step 2 numbers what still is */
 	for (step = 1; step <= 2 && count && pos && key; step++) {
-		strs_free(&keys);
+		ipcb_strmap_free(&keys);
 		memset(count, 0, (n + 1) * sizeof(size_t));
 		for (i = 0; i < n; i++)
-			count[strs_index(&keys, key[i])]++;
+			count[ipcb_strmap_add(&keys, key[i])]++;
 		for (i = 0; i < n; i++) /* pos[k]: the first series of part k, to see if its places differ */
-			pos[strs_find(&keys, key[i])] = i;
+			pos[ipcb_strmap_find(&keys, key[i])] = i;
 		for (i = 0; i < n; i++) {
-			size_t k = strs_find(&keys, key[i]);
+			size_t k = ipcb_strmap_find(&keys, key[i]);
 
 			if (strcmp(place[i], place[pos[k]]))
 				count[k] |= (size_t)1 << (sizeof(size_t) * 8 - 1);
 		}
 		memset(pos, 0, (n + 1) * sizeof(size_t)); /* now: how many of part k were numbered */
 		for (i = 0; i < n; i++) {
-			size_t k = strs_find(&keys, key[i]);
+			size_t k = ipcb_strmap_find(&keys, key[i]);
 			int places_differ = (count[k] >> (sizeof(size_t) * 8 - 1)) != 0;
 			size_t many = count[k] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
 			char *longer = NULL;
@@ -1624,9 +1527,9 @@ static size_t split_series(const char *const *per, const char *const *place, siz
 			key[i] = longer;
 		}
 	}
-	strs_free(&keys);
+	ipcb_strmap_free(&keys);
 	for (i = 0; i < n; i++)
-		part[i] = strs_index(names, key && key[i] ? key[i] : "");
+		part[i] = ipcb_strmap_add(names, key && key[i] ? key[i] : "");
 	for (i = 0; i < n && key; i++)
 		free(key[i]);
 	free(key);
@@ -1696,12 +1599,12 @@ static int not_swept(const struct item *it)
 	return !it->swept;
 }
 
-static size_t longest(const struct strs *l)
+static size_t longest(const struct ipcb_strmap *l)
 {
 	size_t i, max = 0;
 
 	for (i = 0; i < l->n; i++)
-		max = strlen(l->v[i]) > max ? strlen(l->v[i]) : max;
+		max = strlen(l->str[i]) > max ? strlen(l->str[i]) : max;
 	return max;
 }
 
@@ -1710,9 +1613,9 @@ static size_t longest(const struct strs *l)
 
 /* A family's bars: benchmarks (categories) x series (a place and a machine), one pass over its items. */
 struct bars_table {
-	struct strs cats;
+	struct ipcb_strmap cats;
 	size_t nser;
-	char **titles;		  /* per series; titles may repeat, so not a strs */
+	char **titles;		  /* per series; titles may repeat, so not a strmap */
 	const char **place, **per;
 	const struct item **cell; /* [cat * nser + series] */
 };
@@ -1727,26 +1630,26 @@ static void bars_table_free(struct bars_table *t)
 	free(t->place);
 	free(t->per);
 	free(t->cell);
-	strs_free(&t->cats);
+	ipcb_strmap_free(&t->cats);
 }
 
 /* Series are ranked by place, then file: the machines of one place stand side by side. */
 static int bars_table_fill(const struct set *s, const size_t *idx, size_t n, const struct naming *nm,
 			   struct bars_table *t)
 {
-	struct strs places = { 0 };
+	struct ipcb_strmap places = { 0 };
 	size_t i, *rank = NULL, *ser_of = calloc(n + 1, sizeof(size_t)), *cat_of = calloc(n + 1, sizeof(size_t));
 	char buf[600];
 	int rc = -1;
 
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < n; i++)
-		strs_index(&places, s->v[idx[i]].place);
+		ipcb_strmap_add(&places, s->v[idx[i]].place);
 	rank = calloc(places.n * s->nmach + 1, sizeof(size_t));
 	if (!rank || !ser_of || !cat_of)
 		goto out;
 	for (i = 0; i < n; i++)
-		rank[strs_find(&places, s->v[idx[i]].place) * s->nmach + s->v[idx[i]].mach] = 1;
+		rank[ipcb_strmap_find(&places, s->v[idx[i]].place) * s->nmach + s->v[idx[i]].mach] = 1;
 	for (i = 0; i < places.n * s->nmach; i++)
 		rank[i] = rank[i] ? ++t->nser : 0; /* 1 + the series of each (place, file) present */
 	t->titles = calloc(t->nser + 1, sizeof(char *));
@@ -1756,12 +1659,12 @@ static int bars_table_fill(const struct set *s, const size_t *idx, size_t n, con
 		goto out;
 	for (i = 0; i < n; i++) {
 		const struct item *it = &s->v[idx[i]];
-		size_t k = rank[strs_find(&places, it->place) * s->nmach + it->mach] - 1;
+		size_t k = rank[ipcb_strmap_find(&places, it->place) * s->nmach + it->mach] - 1;
 
 		ser_of[i] = k;
 		item_name(it, nm, buf, sizeof(buf));
 		shorten(buf, MAX_TIC); /* upright under the axis: each character is height */
-		cat_of[i] = strs_index(&t->cats, buf);
+		cat_of[i] = ipcb_strmap_add(&t->cats, buf);
 		if (t->titles[k])
 			continue;
 		series_title(s, it, "", nm->placement || s->nmach == 1, buf, sizeof(buf));
@@ -1775,7 +1678,7 @@ static int bars_table_fill(const struct set *s, const size_t *idx, size_t n, con
 			t->cell[cat_of[i] * t->nser + ser_of[i]] = &s->v[idx[i]];
 	rc = t->cell ? 0 : -1;
 out:
-	strs_free(&places);
+	ipcb_strmap_free(&places);
 	free(rank);
 	free(ser_of);
 	free(cat_of);
@@ -1792,7 +1695,7 @@ struct bars_fig {
 
 static void bars_plot(struct set *s, const struct bars_fig *b, const struct naming *nm, size_t n)
 {
-	struct strs cats = { 0 };
+	struct ipcb_strmap cats = { 0 };
 	char **titles = calloc(b->nser + 1, sizeof(char *));
 	double lo = INFINITY, hi = 0;
 	char stem[MAX_STEM + 24], buf[600], per[160], title[400];
@@ -1811,8 +1714,8 @@ static void bars_plot(struct set *s, const struct bars_fig *b, const struct nami
 		fputc('\n', p.dat);
 	}
 	for (c = 0; c < b->ncat; c++) {
-		strs_index(&cats, b->t->cats.v[b->cat[c]]);
-		dat_label(p.dat, b->t->cats.v[b->cat[c]]);
+		ipcb_strmap_add(&cats, b->t->cats.str[b->cat[c]]);
+		dat_label(p.dat, b->t->cats.str[b->cat[c]]);
 		for (k = 0; k < b->nser; k++) {
 			const struct item *hit = b->t->cell[b->cat[c] * b->t->nser + b->ser[k]];
 
@@ -1848,12 +1751,12 @@ static void bars_plot(struct set *s, const struct bars_fig *b, const struct nami
 	fprintf(p.vars, "array cat_label[%zu] = [", cats.n ? cats.n : 1);
 	for (c = 0; c < cats.n; c++) {
 		fputs(c ? ", " : "", p.vars);
-		gp_quoted(p.vars, cats.v[c]);
+		gp_quoted(p.vars, cats.str[c]);
 	}
 	fputs(cats.n ? "]\n" : "'']\n", p.vars);
 	plot_close(s, &p);
 out:
-	strs_free(&cats);
+	ipcb_strmap_free(&cats);
 	free(titles);
 	free(used);
 }
@@ -1880,7 +1783,7 @@ static void bars_part(struct set *s, size_t fam, const struct bars_table *t, con
 			sel[ncat++] = c;
 	}
 	for (c = 0; sel && c < ncat; c += chunk) {
-		struct bars_fig b = { .family = s->fams.v[fam], .t = t, .ser = ser, .nser = nser, .cat = sel + c,
+		struct bars_fig b = { .family = s->fams.str[fam], .t = t, .ser = ser, .nser = nser, .cat = sel + c,
 				      .ncat = ncat - c < chunk ? ncat - c : chunk, .suffix = suffix };
 
 		part_suffix(name, suffix, sizeof(suffix));
@@ -1895,7 +1798,7 @@ static void bars_part(struct set *s, size_t fam, const struct bars_table *t, con
 static void bars_family(struct set *s, size_t fam)
 {
 	size_t *idx = calloc(s->n + 1, sizeof(*idx)), *part = NULL, *ser = NULL, n, i, k, nparts;
-	struct strs names = { 0 };
+	struct ipcb_strmap names = { 0 };
 	struct bars_table t;
 	struct naming nm;
 
@@ -1918,12 +1821,12 @@ static void bars_family(struct set *s, size_t fam)
 		for (i = 0; i < t.nser; i++)
 			if (part[i] == k)
 				ser[nser++] = i;
-		bars_part(s, fam, &t, ser, nser, names.v[k], &nm, n);
+		bars_part(s, fam, &t, ser, nser, names.str[k], &nm, n);
 	}
 out:
 	bars_table_free(&t);
 	naming_free(&nm);
-	strs_free(&names);
+	ipcb_strmap_free(&names);
 	free(part);
 	free(ser);
 	free(idx);
@@ -1989,8 +1892,8 @@ static int cmp_point(const void *pa, const void *pb)
  * lines (the same benchmark, other params, placement and file) and sorted by
  * line, then x. Returns the points; *best: the most distinct x on one line.
  */
-static struct point *sweep_points(struct set *s, const size_t *idx, size_t n, const char *param, struct strs *lines,
-				  size_t *npts, size_t *best)
+static struct point *sweep_points(struct set *s, const size_t *idx, size_t n, const char *param,
+				  struct ipcb_strmap *lines, size_t *npts, size_t *best)
 {
 	struct point *pts = calloc(n + 1, sizeof(*pts));
 	char rest[512], *key;
@@ -2005,7 +1908,7 @@ static struct point *sweep_points(struct set *s, const size_t *idx, size_t n, co
 		ipcb_result_params(it->r, param, rest, sizeof(rest));
 		if (asprintf(&key, "%s\x1f%s\x1f%zu\x1f%s", it->id, it->place, it->mach, rest) < 0)
 			continue;
-		pts[m].line = strs_index(lines, key);
+		pts[m].line = ipcb_strmap_add(lines, key);
 		pts[m++].it = it;
 		free(key);
 	}
@@ -2240,7 +2143,7 @@ out:
 
 static void sweep_param(struct set *s, const char *family, const char *param, const size_t *idx, size_t n)
 {
-	struct strs lines = { 0 }, names = { 0 };
+	struct ipcb_strmap lines = { 0 }, names = { 0 };
 	size_t npts, best, l, i, nparts, *first = NULL, *part = NULL;
 	struct point *pts = sweep_points(s, idx, n, param, &lines, &npts, &best);
 	const char **per = NULL, **place = NULL;
@@ -2268,13 +2171,13 @@ static void sweep_param(struct set *s, const char *family, const char *param, co
 	first[lines.n] = npts;
 	nparts = split_series(per, place, lines.n, part, &names);
 	for (i = 0; i < nparts; i++) {
-		part_suffix(names.v[i], suffix, sizeof(suffix));
+		part_suffix(names.str[i], suffix, sizeof(suffix));
 		sweep_plot(s, family, param, pts, first, part, lines.n, i, suffix, cand, ncand);
 	}
 out:
 	free(cand);
-	strs_free(&lines);
-	strs_free(&names);
+	ipcb_strmap_free(&lines);
+	ipcb_strmap_free(&names);
 	free(first);
 	free(part);
 	free(per);
@@ -2285,7 +2188,7 @@ out:
 static void sweep_family(struct set *s, size_t fam)
 {
 	size_t *idx = calloc(s->n + 1, sizeof(*idx)), n, i;
-	struct strs params = { 0 };
+	struct ipcb_strmap params = { 0 };
 	const char *key;
 	json_t *v;
 
@@ -2293,10 +2196,10 @@ static void sweep_family(struct set *s, size_t fam)
 	for (i = 0; i < n; i++)
 		json_object_foreach(json_object_get(s->v[idx[i]].r, "params"), key, v)
 			if (json_is_integer(v))
-				strs_index(&params, key);
+				ipcb_strmap_add(&params, key);
 	for (i = 0; i < params.n; i++)
-		sweep_param(s, s->fams.v[fam], params.v[i], idx, n);
-	strs_free(&params);
+		sweep_param(s, s->fams.str[fam], params.str[i], idx, n);
+	ipcb_strmap_free(&params);
 	free(idx);
 }
 
@@ -2549,7 +2452,7 @@ out:
 /* One CDF per family and place (machines meet there), split when it holds too many lines. */
 static void plot_cdfs(struct set *s)
 {
-	struct strs groups = { 0 }, names = { 0 };
+	struct ipcb_strmap groups = { 0 }, names = { 0 };
 	size_t *group = calloc(s->n + 1, sizeof(size_t)), *first, *members, *fill, *part, g, i;
 	const char **per, **place;
 	char key[600], suffix[200];
@@ -2559,7 +2462,7 @@ static void plot_cdfs(struct set *s)
 		if (!has_histogram(&s->v[i]))
 			continue;
 		snprintf(key, sizeof(key), "%.300s\x1f%.200s", s->v[i].family, s->v[i].place);
-		group[i] = strs_index(&groups, key);
+		group[i] = ipcb_strmap_add(&groups, key);
 	}
 	first = calloc(groups.n + 2, sizeof(size_t));
 	fill = calloc(groups.n + 2, sizeof(size_t));
@@ -2587,16 +2490,16 @@ static void plot_cdfs(struct set *s)
 			per[i] = s->v[mem[i]].per;
 			place[i] = s->v[mem[i]].place;
 		}
-		strs_free(&names);
+		ipcb_strmap_free(&names);
 		np = split_series(per, place, m, part, &names);
 		for (k = 0; k < np; k++) {
-			part_suffix(names.v[k], suffix, sizeof(suffix));
+			part_suffix(names.str[k], suffix, sizeof(suffix));
 			cdf_plot(s, s->v[mem[0]].family, s->v[mem[0]].place, mem, part, m, k, suffix);
 		}
 	}
 out:
-	strs_free(&groups);
-	strs_free(&names);
+	ipcb_strmap_free(&groups);
+	ipcb_strmap_free(&names);
 	free(group);
 	free(first);
 	free(fill);
@@ -2746,7 +2649,7 @@ static void heat_ranges(struct set *s)
 			if (!json_is_array(rows) || strcmp(key, "cpus") == 0)
 				continue;
 			before = s->heat_keys.n;
-			q = strs_index(&s->heat_keys, key);
+			q = ipcb_strmap_add(&s->heat_keys, key);
 			if (q == before) {
 				s->cb_lo = realloc(s->cb_lo, (q + 1) * sizeof(double));
 				s->cb_hi = realloc(s->cb_hi, (q + 1) * sizeof(double));
@@ -2781,7 +2684,7 @@ static void heatmap_plot(struct set *s, const struct item *it, const char *key, 
 	char stem[MAX_STEM + 24], what[128], buf[600], params[512], title[600];
 	const char *parts[] = { "heatmap", it->id, params, it->placement,
 				strcmp(key, "round_trip_ns") ? key : NULL, s->nmach > 1 ? s->mach[it->mach].label : NULL };
-	size_t n = json_array_size(cpus), q = strs_find(&s->heat_keys, key), blank, nb, k;
+	size_t n = json_array_size(cpus), q = ipcb_strmap_find(&s->heat_keys, key), blank, nb, k;
 	size_t *pos = calloc(n + 1, sizeof(size_t)), *bound = calloc(n + 1, sizeof(size_t));
 	struct plot p;
 
@@ -2865,9 +2768,9 @@ static void set_free(struct set *s)
 	free(s->label);
 	free(s->cb_lo);
 	free(s->cb_hi);
-	strs_free(&s->fams);
-	strs_free(&s->places);
-	strs_free(&s->heat_keys);
+	ipcb_strmap_free(&s->fams);
+	ipcb_strmap_free(&s->places);
+	ipcb_strmap_free(&s->heat_keys);
 }
 
 static const struct fig_size size_presets[] = {
@@ -3191,29 +3094,38 @@ static int add_arg(struct plot_args *a, char *path, size_t group)
 	return 0;
 }
 
-/* --group NAME=FILE,FILE,... (compare's syntax): NAME and the files are cut out of arg in place. */
+/* --group NAME=FILE,FILE,... (compare's syntax; a name once): NAME and the files are cut out of arg. */
 static int add_group(struct plot_args *a, char *arg)
 {
-	char *eq = strchr(arg, '='), *file, *save = NULL, **grown;
-	size_t g = a->ngroup_names, count = 0, k;
+	struct ipcb_group_arg ga;
+	char err[4096], **grown;
+	size_t g = a->ngroup_names, k;
+	int rc = ipcb_group_parse(arg, &ga, err, sizeof(err));
 
-	if (!eq || eq == arg || !eq[1])
-		return plot_usage("--group '%s': expected NAME=FILE,FILE,...", arg);
-	*eq = '\0';
+	if (rc == -ENOMEM) {
+		fprintf(stderr, "ipcbench plot: %s\n", err);
+		return EXIT_FAILED;
+	}
+	if (rc)
+		return plot_usage("%s", err);
 	for (k = 0; k < g; k++)
-		if (strcmp(a->group_name[k], arg) == 0)
-			return plot_usage("--group %s: the name %s is given twice", arg, arg);
+		if (strcmp(a->group_name[k], ga.name) == 0) {
+			rc = plot_usage("--group %s: the name %s is given twice", ga.name, ga.name);
+			goto out;
+		}
+	rc = EXIT_FAILED;
 	grown = realloc(a->group_name, (g + 1) * sizeof(char *));
 	if (!grown)
-		return EXIT_FAILED;
+		goto out;
 	a->group_name = grown;
-	a->group_name[a->ngroup_names++] = arg;
-	for (file = strtok_r(eq + 1, ",", &save); file; file = strtok_r(NULL, ",", &save), count++)
-		if (add_arg(a, file, g))
-			return EXIT_FAILED;
-	if (!count)
-		return plot_usage("--group %s: no files", arg);
-	return 0;
+	a->group_name[a->ngroup_names++] = ga.name;
+	for (k = 0; k < ga.nfiles; k++)
+		if (add_arg(a, ga.files[k], g))
+			goto out;
+	rc = 0;
+out:
+	free(ga.files);
+	return rc;
 }
 
 static int parse_opt(int c, struct plot_args *a)

@@ -27,6 +27,12 @@ static int cmp_double(const void *pa, const void *pb)
 	return (a > b) - (a < b);
 }
 
+void ipcb_sort_doubles(double *x, size_t n)
+{
+	if (n > 1)
+		qsort(x, n, sizeof(*x), cmp_double);
+}
+
 double ipcb_quantile_sorted(const double *sorted, size_t n, double q)
 {
 	double h, frac;
@@ -123,7 +129,7 @@ void ipcb_stats_compute(const double *x, size_t n, struct ipcb_stats *s)
 	dev = sorted + n;
 
 	memcpy(sorted, x, n * sizeof(double));
-	qsort(sorted, n, sizeof(double), cmp_double);
+	ipcb_sort_doubles(sorted, n);
 
 	s->n = n;
 	s->min = sorted[0];
@@ -136,7 +142,7 @@ void ipcb_stats_compute(const double *x, size_t n, struct ipcb_stats *s)
 
 	for (i = 0; i < n; i++)
 		dev[i] = fabs(sorted[i] - s->median);
-	qsort(dev, n, sizeof(double), cmp_double);
+	ipcb_sort_doubles(dev, n);
 	s->mad = ipcb_quantile_sorted(dev, n, 0.5);
 
 	free(sorted);

@@ -23,6 +23,9 @@ struct ipcb_stats {
  */
 void ipcb_stats_compute(const double *x, size_t n, struct ipcb_stats *s);
 
+/* Sort ascending in place. */
+void ipcb_sort_doubles(double *x, size_t n);
+
 /* The q-quantile (0..1) of sorted[0..n), linear interpolation. */
 double ipcb_quantile_sorted(const double *sorted, size_t n, double q);
 

@@ -39,13 +39,6 @@ static double tsc_rate(uint64_t window_ns)
 	return (double)(c1 - c0) / (double)(t1 - t0);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void calibrate_tsc(struct ipcb_timer_info *info)
 {
 	double r[5];
@@ -54,7 +47,7 @@ static void calibrate_tsc(struct ipcb_timer_info *info)
 	/* the median of five 4 ms windows rejects one preempted window */
 	for (i = 0; i < 5; i++)
 		r[i] = tsc_rate(4000000);
-	qsort(r, 5, sizeof(r[0]), cmp_double);
+	ipcb_sort_doubles(r, 5);
 	info->ticks_per_ns = r[2];
 	info->tsc_hz = r[2] * 1e9;
 }
