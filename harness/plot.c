@@ -1349,7 +1349,7 @@ static size_t count_distinct_places(const struct set *s, const size_t *idx, size
 struct naming {
 	const char *except;  /* the swept parameter: the x axis says it */
 	struct ipcb_strmap keys;    /* the other parameter names, sorted */
-	char *varies;	     /* per key: its value differs between results, so labels name it */
+	struct ipcb_strmap *varies; /* per key: the benchmarks (names) whose results differ in it: their labels name it */
 	int per;	     /* the units of work differ: labels name them */
 	int placement;	     /* several placements: legends name them */
 	char common[256];    /* the params all results share, for the subtitle */
@@ -1364,15 +1364,15 @@ static void param_text(const struct item *it, const char *key, char *buf, size_t
 		ipcb_scalar_text(v, buf, len);
 }
 
-/* "k=v,k=v" of the keys whose varies[] flag equals want; values missing from it are skipped. */
-static void params_join(const struct item *it, const struct naming *nm, int want, char *buf, size_t len)
+/* "k=v,k=v" of the keys in which its benchmark has results that differ. */
+static void params_join(const struct item *it, const struct naming *nm, char *buf, size_t len)
 {
 	char val[128];
 	size_t k, used = 0;
 
 	buf[0] = '\0';
 	for (k = 0; k < nm->keys.n && used < len; k++) {
-		if (nm->varies[k] != want)
+		if (ipcb_strmap_find(&nm->varies[k], it->name) == SIZE_MAX)
 			continue;
 		param_text(it, nm->keys.str[k], val, sizeof(val));
 		if (val[0])
@@ -1380,9 +1380,49 @@ static void params_join(const struct item *it, const struct naming *nm, int want
 	}
 }
 
+/* Does any result that has key hold another value than value? */
+static int differs(const struct set *s, const size_t *idx, size_t n, const char *key, const char *value)
+{
+	char cur[128];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		param_text(&s->v[idx[i]], key, cur, sizeof(cur));
+		if (cur[0] && strcmp(cur, value))
+			return 1;
+	}
+	return 0;
+}
+
+/* Into out, the benchmarks (names) with two results that hold different values of key; out's size. */
+static size_t varying_benchmarks(const struct set *s, const size_t *idx, size_t n, const char *key,
+				 struct ipcb_strmap *out)
+{
+	struct ipcb_strmap names = { 0 }, values = { 0 };
+	char cur[128];
+	size_t i, b;
+
+	for (i = 0; i < n; i++) {
+		param_text(&s->v[idx[i]], key, cur, sizeof(cur));
+		if (!cur[0])
+			continue;
+		b = ipcb_strmap_add(&names, s->v[idx[i]].name);
+		if (b == SIZE_MAX)
+			break;
+		/* the first value seen for this benchmark, by its index among all values, plus one */
+		if (!names.val[b])
+			names.val[b] = ipcb_strmap_add(&values, cur) + 1;
+		else if (strcmp(values.str[names.val[b] - 1], cur))
+			ipcb_strmap_add(out, s->v[idx[i]].name);
+	}
+	ipcb_strmap_free(&names);
+	ipcb_strmap_free(&values);
+	return out->n;
+}
+
 static void naming_init(struct naming *nm, const struct set *s, const size_t *idx, size_t n, const char *except)
 {
-	char first[128], cur[128];
+	char first[128];
 	const char *key;
 	json_t *v;
 	size_t i, k, used = 0;
@@ -1395,21 +1435,19 @@ static void naming_init(struct naming *nm, const struct set *s, const size_t *id
 				ipcb_strmap_add(&nm->keys, key);
 	ipcb_strmap_sort(&nm->keys);
 	/*
-	 * A parameter varies when two results that have it differ in it; one
-	 * that lacks it (nop-uring beside write-uring's target) is told apart by
-	 * its name, so "size=64" is not repeated in every label.
+	 * A label names a parameter when two results of one benchmark differ in
+	 * it: lock/pthread-mutex's two threading values, not the "multi" every
+	 * other lock shares, and not "size=64" beside a result that lacks size
+	 * (nop-uring beside write-uring): names tell those apart.
 	 */
-	nm->varies = calloc(nm->keys.n + 1, 1);
-	for (k = 0; k < nm->keys.n; k++) {
+	nm->varies = calloc(nm->keys.n + 1, sizeof(*nm->varies));
+	for (k = 0; nm->varies && k < nm->keys.n; k++) {
 		first[0] = '\0';
-		for (i = 0; i < n && !nm->varies[k]; i++) {
-			param_text(&s->v[idx[i]], nm->keys.str[k], cur, sizeof(cur));
-			if (!first[0])
-				snprintf(first, sizeof(first), "%s", cur);
-			else if (cur[0])
-				nm->varies[k] = strcmp(cur, first) != 0;
-		}
-		if (!nm->varies[k] && first[0] && used < sizeof(nm->common))
+		for (i = 0; i < n && !first[0]; i++)
+			param_text(&s->v[idx[i]], nm->keys.str[k], first, sizeof(first));
+		/* a value every result that has the key shares goes in the subtitle instead */
+		if (!varying_benchmarks(s, idx, n, nm->keys.str[k], &nm->varies[k]) && first[0] &&
+		    !differs(s, idx, n, nm->keys.str[k], first) && used < sizeof(nm->common))
 			used += (size_t)snprintf(nm->common + used, sizeof(nm->common) - used, "%s%s=%s",
 						 used ? "," : "", nm->keys.str[k], first);
 	}
@@ -1420,6 +1458,10 @@ static void naming_init(struct naming *nm, const struct set *s, const size_t *id
 
 static void naming_free(struct naming *nm)
 {
+	size_t k;
+
+	for (k = 0; nm->varies && k < nm->keys.n; k++)
+		ipcb_strmap_free(&nm->varies[k]);
 	ipcb_strmap_free(&nm->keys);
 	free(nm->varies);
 }
@@ -1429,7 +1471,7 @@ static void item_name(const struct item *it, const struct naming *nm, char *buf,
 {
 	char params[256];
 
-	params_join(it, nm, 1, params, sizeof(params));
+	params_join(it, nm, params, sizeof(params));
 	snprintf(buf, len, "%.200s%s%s%s%.60s%s", it->name, params[0] ? " " : "", params, nm->per ? " (per " : "",
 		 nm->per ? it->per : "", nm->per ? ")" : "");
 	shorten(buf, MAX_LABEL);
@@ -2059,7 +2101,7 @@ static void sweep_plot(struct set *s, const char *family, const char *param, str
 		       const size_t *part, size_t nlines, size_t which, const char *suffix, const size_t *cand,
 		       size_t ncand)
 {
-	size_t *items = calloc(first[nlines] + 1, sizeof(size_t)), refs[NREF_STYLES], nrefs;
+	size_t *items = calloc(first[nlines] + NREF_STYLES + 1, sizeof(size_t)), refs[NREF_STYLES], nrefs;
 	size_t l, i, nitems = 0, k = 0;
 	char **titles = calloc(nlines + NREF_STYLES + 1, sizeof(char *));
 	char buf[600], per[160], stem[MAX_STEM + 24], title[400];
@@ -2081,7 +2123,9 @@ static void sweep_plot(struct set *s, const char *family, const char *param, str
 				xmax = fmax(xmax, (double)pts[i].x);
 			}
 	nrefs = sweep_refs(s, cand, ncand, pts, first, part, nlines, which, refs, NREF_STYLES);
-	naming_init(&nm, s, items, nitems, param);
+	/* the reference lines are named among the lines: write-direct's two targets tell themselves apart */
+	memcpy(items + nitems, refs, nrefs * sizeof(size_t));
+	naming_init(&nm, s, items, nitems + nrefs, param);
 	fprintf(p.dat, "# one block per line (gnuplot index): %.100s, median, interval95 lo, hi; a group of nodes:\n"
 		       "# the median of the node medians, the lowest and the highest node median. After the lines,\n"
 		       "# the reference lines: a result without %.100s, drawn across the plot at its median\n",

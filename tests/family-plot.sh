@@ -298,4 +298,12 @@ if [ -e "$(dirname "$IPCB")/../plots/bars.gp" ]; then
 	expect 0 "wrote 2 plots to plots/run" -- "$IPCB" plot run.json --format none
 fi
 
+# a label names a parameter only for the benchmark whose results differ in it: tas run both ways
+# says threading=, ticket and ttas (multi like every other) do not
+jq '.results |= (map(.params.threading = "multi") + [.[0] | .params.threading = "single"])' \
+	"$SRC/tests/fixtures/tiny-a.json" >"$TMP/threads.json"
+"$IPCB" plot "$TMP/threads.json" -o "$TMP/threads" --format none >/dev/null 2>&1
+check 'grep -q "^\"tas threading=single\" " "$TMP/threads/bars-lock.dat" && grep -q "^\"tas threading=multi\" " "$TMP/threads/bars-lock.dat"'
+check 'grep -q "^\"ticket\" " "$TMP/threads/bars-lock.dat" && ! grep -q "ticket threading" "$TMP/threads/bars-lock.dat"'
+
 summary family-plot
