@@ -22,6 +22,9 @@ check '"$IPCB" validate int.json >/dev/null'
 check '[ "$(jq .interrupted int.json)" = true ]'
 check '[ "$(jq ".results | length" int.json)" -ge 1 ]'
 check '[ "$(jq ".results | length" int.json)" -lt "$njobs" ]'
+# the job the signal cut short says so ("stop": "interrupted"), not "time budget"
+check '[ "$(jq "[.results[] | select(.status == \"ok\" and .stop == \"interrupted\")] | length" int.json)" -ge 1 ]'
+check '[ "$(jq "[.results[] | select(.stop == \"time budget\")] | length" int.json)" = 0 ]'
 check '[ -z "$(ls -A | grep -e "^\.ipcbench-")" ]'
 
 # interrupted in the first of several rounds: results come from the samples so far, labelled
