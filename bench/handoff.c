@@ -102,6 +102,7 @@ struct handoff {
 	int ready; /* the peer has taken its initial state */
 	struct ipcb_peer peer;
 	int peer_started;
+	int qos_fd; /* futex with idle_hold: the PM QoS request held for the job, or -1 */
 	struct watchdog wd;
 	/* the mechanism's own state */
 	union {
@@ -684,6 +685,8 @@ static void handoff_teardown(struct ipcb_ctx *ctx)
 	}
 	if (h->ops->destroy)
 		h->ops->destroy(h);
+	if (h->qos_fd >= 0)
+		close(h->qos_fd);
 	free(h);
 }
 
@@ -709,6 +712,7 @@ static int handoff_start(struct ipcb_ctx *ctx, const struct handoff_ops *ops, vo
 	memset(h, 0, sizeof(*h));
 	h->ops = ops;
 	h->ctx = ctx;
+	h->qos_fd = -1;
 	h->spins = (int)ipcb_param(ctx, "spins");
 	/* the peer's until it starts: a kick before then signals this thread, which is harmless */
 	h->side[SIDE_MAIN].tid = h->side[SIDE_PEER].tid = pthread_self();
@@ -775,6 +779,29 @@ HANDOFF(condvar)
 HANDOFF(signal)
 HANDOFF(sighandler)
 HANDOFF(futex)
+
+/*
+ * futex with idle_hold >= 0: the same, with every CPU kept out of idle
+ * states that exit slower than idle_hold us for the job (its worker holds
+ * the PM QoS request), so the same run shows what the idle exit costs.
+ */
+static int futex_hold_setup(struct ipcb_ctx *ctx)
+{
+	int64_t us = ipcb_param(ctx, "idle_hold");
+	struct handoff *h;
+	int fd = -1;
+
+	if (us >= 0 && (fd = ipcb_hold_idle_latency(ctx, (int)us)) < 0)
+		return -1;
+	if (futex_setup(ctx)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	h = ctx->state;
+	h->qos_fd = fd;
+	return 0;
+}
 HANDOFF(eventfd)
 HANDOFF(pipe)
 HANDOFF(sem)
@@ -782,8 +809,6 @@ HANDOFF(spin)
 HANDOFF(stf)
 
 /* ---- handoff/matrix: the spin round trip for every ordered pair of CPUs ---- */
-
-/* Per pair: enough for the harness's 30 samples and a CI; at most this much. */
 
 /* The sub-benchmark the harness's sampler drives for each pair. */
 static const struct ipcb_bench matrix_pair = {
@@ -1052,6 +1077,15 @@ static void wakeup_cause(const json_t *machine, char *buf, size_t len)
 		snprintf(buf, len, "the wake-up is an IPI to the other CPU, plus its exit from an idle state if it was idle");
 }
 
+/*
+ * The results a note compares: for handoff/futex the free ones (idle_hold
+ * -1); those held out of idle states have a note of their own.
+ */
+static const char *free_of(const char *id)
+{
+	return strcmp(id, "handoff/futex") ? NULL : "idle_hold=-1";
+}
+
 /* The nearest placement of two distinct cores this run measured id on: the role nearest-core. */
 static double nearest_core_median(struct ipcb_results *rs, const char *id, const char **placement)
 {
@@ -1060,7 +1094,7 @@ static double nearest_core_median(struct ipcb_results *rs, const char *id, const
 	int i;
 
 	for (i = 0; nearest[i]; i++) {
-		m = ipcb_result_median(rs, id, nearest[i]);
+		m = ipcb_result_median_where(rs, id, nearest[i], free_of(id));
 		if (m > 0) {
 			*placement = nearest[i];
 			return m;
@@ -1076,11 +1110,12 @@ static void explain_same_cpu(struct ipcb_results *rs, const char *id, double m)
 	double cross = nearest_core_median(rs, id, &where);
 
 	if (cross > 0)
-		ipcb_result_note(rs, id, "same-cpu",
-				 "one CPU: no CPU to wake, a round trip is two context switches plus the calls; on the nearest two cores measured (%s) it takes %.0f ns, %.1fx this",
-				 where, cross, cross / m);
+		ipcb_result_note_where(rs, id, "same-cpu", free_of(id),
+				       "one CPU: no CPU to wake, a round trip is two context switches plus the calls; on the nearest two cores measured (%s) it takes %.0f ns, %.1fx this",
+				       where, cross, cross / m);
 	else
-		ipcb_result_note(rs, id, "same-cpu", "one CPU: no CPU to wake, a round trip is two context switches plus the calls");
+		ipcb_result_note_where(rs, id, "same-cpu", free_of(id),
+				       "one CPU: no CPU to wake, a round trip is two context switches plus the calls");
 }
 
 static void explain_placement(struct ipcb_results *rs, const char *p, const char *cause)
@@ -1093,15 +1128,17 @@ static void explain_placement(struct ipcb_results *rs, const char *p, const char
 	if (stf > 0)
 		snprintf(stf_text, sizeof(stf_text), "%.0f ns", stf);
 	for (i = 0; blocking_ids[i]; i++) {
-		m = ipcb_result_median(rs, blocking_ids[i], p);
+		const char *id = blocking_ids[i];
+
+		m = ipcb_result_median_where(rs, id, p, free_of(id));
 		if (m > 0 && one_cpu)
-			explain_same_cpu(rs, blocking_ids[i], m);
+			explain_same_cpu(rs, id, m);
 		if (m <= 0 || spin <= 0 || m <= WAKEUP_RATIO * spin)
 			continue;
-		ipcb_result_note(rs, blocking_ids[i], p,
-				 "%.0fx the spin floor of this placement (%.0f ns): dominated by waking the sleeping side on its CPU, not by the call itself; spin-then-futex, whose waiter is still polling when the answer comes: %s",
-				 m / spin, spin, stf_text);
-		ipcb_result_note(rs, blocking_ids[i], p, "what a cross-CPU wake-up costs: %s", cause);
+		ipcb_result_note_where(rs, id, p, free_of(id),
+				       "%.0fx the spin floor of this placement (%.0f ns): dominated by waking the sleeping side on its CPU, not by the call itself; spin-then-futex, whose waiter is still polling when the answer comes: %s",
+				       m / spin, spin, stf_text);
+		ipcb_result_note_where(rs, id, p, free_of(id), "what a cross-CPU wake-up costs: %s", cause);
 	}
 	if (spin > 0 && stf > 0)
 		ipcb_result_note(rs, "handoff/spin-then-futex", p, "%.2fx the spin floor (%.0f ns): %s", stf / spin, spin,
@@ -1112,17 +1149,53 @@ static void explain_placement(struct ipcb_results *rs, const char *p, const char
 				 "one CPU: each wait polls its whole spin window while the other side cannot run, then sleeps");
 }
 
+/* Held off, the idle states cost nothing: a big drop names the idle exit as the wake-up's cost. */
+#define IDLE_HOLD_MATTERS 0.9
+
+/* handoff/futex measured with and without idle states held off (idle_hold 0 and -1): what the idle exit costs. */
+static void explain_idle_hold(struct ipcb_results *rs, const char *p)
+{
+	const json_t *deep = deepest_state(json_object_get(run_machine(rs), "system"));
+	double free_ = ipcb_result_median_where(rs, "handoff/futex", p, "idle_hold=-1");
+	double held = ipcb_result_median_where(rs, "handoff/futex", p, "idle_hold=0");
+	char state[96] = "the deepest idle state it may enter";
+
+	if (free_ <= 0 || held <= 0)
+		return;
+	if (deep)
+		snprintf(state, sizeof(state), "%.40s (%lld us exit latency), the deepest enabled",
+			 json_string_value(json_object_get(deep, "name")) ?: "?", (long long)exit_us(deep));
+	if (held < IDLE_HOLD_MATTERS * free_)
+		ipcb_result_note_where(rs, "handoff/futex", p, NULL,
+				       "idle states held off (idle_hold=0): %.0f ns against %.0f ns free: the waiter's CPU leaving %s is %.0f ns of the round trip",
+				       held, free_, state, free_ - held);
+	else
+		ipcb_result_note_where(rs, "handoff/futex", p, NULL,
+				       "idle states held off (idle_hold=0): %.0f ns against %.0f ns free, no drop: the wake-up here is not an idle-state exit%s",
+				       held, free_,
+				       deep ? "" : " (no cpuidle states: in a guest an idle vCPU halts and the host wakes it, which PM QoS does not steer)");
+}
+
 static void handoff_explain(struct ipcb_results *rs)
 {
 	char cause[IPCB_NOTE_LEN - 32];
 	int i;
 
 	wakeup_cause(run_machine(rs), cause, sizeof(cause));
-	for (i = 0; ipcb_placement_names[i]; i++)
+	for (i = 0; ipcb_placement_names[i]; i++) {
 		explain_placement(rs, ipcb_placement_names[i], cause);
+		if (strcmp(ipcb_placement_names[i], "same-cpu"))
+			explain_idle_hold(rs, ipcb_placement_names[i]);
+	}
 }
 
 /* ---- the table ---- */
+
+static const struct ipcb_param futex_params[] = {
+	{ .name = "idle_hold", .def = -1, .min = -1, .max = 100000000,
+	  .what = "hold every CPU out of idle states that exit slower than this many us during the job (PM QoS, root); -1: no hold" },
+	{ .name = NULL },
+};
 
 static const struct ipcb_param stf_params[] = {
 	{ .name = "spins", .def = 256, .what = "polls (each with a pause) before a waiter sleeps on the futex",
@@ -1160,8 +1233,19 @@ static const struct ipcb_bench handoff_benches[] = {
 		    "tgkill, then the target dequeues the signal in rt_sigtimedwait: no handler frame"),
 	HANDOFF_ROW("signal-handler", sighandler, 0, "pthread_kill to a thread in sigsuspend; an empty handler runs",
 		    "as signal, plus building the handler frame and rt_sigreturn"),
-	HANDOFF_ROW("futex", futex, 0, "raw FUTEX_WAKE after every post, FUTEX_WAIT until the turn word changes",
-		    "the kernel's minimum for a sleeping hand-off: one wake syscall per post, one wait per turn not yet come"),
+	{
+		.id = "handoff/futex",
+		.what = "raw FUTEX_WAKE after every post, FUTEX_WAIT until the turn word changes",
+		.unit_of_work = "round trip",
+		.nthreads = 2,
+		.latency = 1,
+		.params = futex_params,
+		.setup = futex_hold_setup,
+		.body = futex_body,
+		.check = handoff_check,
+		.teardown = handoff_teardown,
+		.note = "the kernel's minimum for a sleeping hand-off: one wake syscall per post, one wait per turn not yet come",
+	},
 	HANDOFF_ROW("eventfd", eventfd, 0, "write/blocking read of an eventfd, one per direction",
 		    "two syscalls per direction on an 8-byte counter, the waiter sleeping in read"),
 	HANDOFF_ROW("pipe", pipe, 0, "1 byte write/blocking read, one pipe per direction (lmbench lat_pipe, perf bench sched pipe)",

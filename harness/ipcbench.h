@@ -144,6 +144,12 @@ int ipcb_ncpus(void);
  * return. The harness records the result as failed with that reason.
  */
 int ipcb_abort(struct ipcb_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Keep every CPU out of idle states that exit slower than us microseconds
+ * (a PM QoS request on /dev/cpu_dma_latency; root) for as long as the
+ * returned fd is open: close it to release. -1 with ctx->why when it cannot.
+ */
+int ipcb_hold_idle_latency(struct ipcb_ctx *ctx, int us);
 /* A monotonic clock for deadlines (never for measuring). */
 uint64_t ipcb_now_ns(void);
 

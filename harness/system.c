@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipcbench.h"
+
 #define TEXT_LEN 4096
 #define MAX_CPU_ID 65535
 #define IRQ_EXAMPLES 8
@@ -1221,33 +1223,56 @@ int ipcb_system_request_idle_latency(const char *arg, char *why, size_t len)
 	return 0;
 }
 
-int ipcb_system_hold_idle_latency(char *why, size_t len)
+/*
+ * A PM QoS request: the CPUs stay out of idle states that exit slower than
+ * us while the fd is open. Close-on-exec: a request belongs to its process.
+ */
+static int qos_hold(int us, char *why, size_t len)
 {
 	char path[PATH_MAX];
-	int32_t v = want_us;
+	int32_t v = us;
 	ssize_t n;
-	int err;
+	int fd, err;
+
+	path_of(path, sizeof(path), "/dev/cpu_dma_latency");
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		snprintf(why, len, "%.200s: %s%s", path, strerror(err), err == EACCES || err == EPERM ? " (it needs root)" : "");
+		return -1;
+	}
+	n = write(fd, &v, sizeof(v));
+	if (n != (ssize_t)sizeof(v)) {
+		snprintf(why, len, "writing %d to %.200s: %s", us, path, n < 0 ? strerror(errno) : "short write");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int ipcb_system_hold_idle_latency(char *why, size_t len)
+{
+	char err[IPCB_WHY_LEN];
 
 	if (want_us < 0 || hold_fd >= 0)
 		return 0;
-	path_of(path, sizeof(path), "/dev/cpu_dma_latency");
-	/* close-on-exec: the request is the manager's; a worker holding a copy would outlive nothing useful */
-	hold_fd = open(path, O_WRONLY | O_CLOEXEC);
+	hold_fd = qos_hold(want_us, err, sizeof(err));
 	if (hold_fd < 0) {
-		err = errno;
-		snprintf(why, len, "--idle-latency: %s: %s%s", path, strerror(err),
-			 err == EACCES || err == EPERM ? " (it needs root)" : "");
-		return -1;
-	}
-	n = write(hold_fd, &v, sizeof(v));
-	if (n != (ssize_t)sizeof(v)) {
-		snprintf(why, len, "--idle-latency: writing %d to %s: %s", want_us, path,
-			 n < 0 ? strerror(errno) : "short write");
-		ipcb_system_release_idle_latency();
+		snprintf(why, len, "--idle-latency: %s", err);
 		return -1;
 	}
 	hold_us = want_us;
 	return 0;
+}
+
+int ipcb_hold_idle_latency(struct ipcb_ctx *ctx, int us)
+{
+	char err[IPCB_WHY_LEN];
+	int fd = qos_hold(us, err, sizeof(err));
+
+	if (fd < 0)
+		ipcb_fail(ctx, "holding idle states off (PM QoS %d us): %s", us, err);
+	return fd;
 }
 
 void ipcb_system_release_idle_latency(void)

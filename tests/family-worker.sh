@@ -55,7 +55,7 @@ check '[ "$(jq -r ".results[] | select(.id == \"lock/pthread-mutex\" and .params
 check '[ "$(jq -r ".results[] | select(.id == \"lock/pthread-mutex\" and .params.threading == \"multi\") | .status" fresh.json)" = ok ]'
 
 # two-party results say their role; one-thread results have none
-expect 0 "" -- "$IPCB" run handoff/futex -t 0.05 --out roles.json
+expect 0 "" -- "$IPCB" run handoff/futex --param idle_hold=-1 -t 0.05 --out roles.json
 check '[ "$(jq -r ".results[] | select(.placement.name == \"same-cpu\") | .placement.role" roles.json)" = same-cpu ]'
 nearest=$("$IPCB" info --json | jq -r '.topology.placements | to_entries | map(select(.value != null and .key != "same-cpu" and .key != "smt-sibling")) | .[0].key // empty')
 if [ -n "$nearest" ]; then
