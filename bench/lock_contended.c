@@ -377,12 +377,12 @@ static struct team *team_alloc(struct ipcb_ctx *ctx, const struct contended_kind
 	t->cs_work = ipcb_param(ctx, "cs_work");
 	t->delay_work = ipcb_param(ctx, "delay_work");
 	cpus = malloc((size_t)nthreads * sizeof(int));
-	if (!cpus) {
+	if (!cpus || ipcb_team_cpus(ctx, cpus, nthreads) != nthreads) {
+		free(cpus);
 		free(t);
-		ipcb_fail(ctx, "out of memory for %d CPU ids", nthreads);
+		ipcb_fail(ctx, "no CPUs to place %d threads on (out of memory, or no allowed CPU known)", nthreads);
 		return NULL;
 	}
-	ipcb_team_cpus(ctx, cpus, nthreads);
 	for (i = 0; i < nthreads; i++) {
 		t->m[i].team = t;
 		t->m[i].cpu = cpus[i];

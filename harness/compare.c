@@ -1805,13 +1805,14 @@ static void print_shift(const struct rows *rs, const struct cmp *c, FILE *out)
 		return;
 	for (u = 1; u < c->nunits; u++) {
 		for (i = n = 0; i < rs->n; i++) {
-			struct verdict v;
+			struct view va, vb;
 
 			if (rs->v[i].absorbed)
 				continue;
-			judge(&rs->v[i], &c->units[0], &c->units[u], &v);
-			if (!isnan(v.ratio) && v.ratio > 0)
-				ratios[n++] = v.ratio;
+			unit_view(&rs->v[i], &c->units[0], &va);
+			unit_view(&rs->v[i], &c->units[u], &vb);
+			if (va.ok && vb.ok && va.median > 0 && vb.median > 0)
+				ratios[n++] = vb.median / va.median;
 		}
 		if (n < SHIFT_MIN_ROWS)
 			continue;
@@ -1820,7 +1821,7 @@ static void print_shift(const struct rows *rs, const struct cmp *c, FILE *out)
 		q1 = ipcb_quantile_sorted(ratios, n, 0.25);
 		q3 = ipcb_quantile_sorted(ratios, n, 0.75);
 		for (i = same = 0; i < n; i++)
-			same += (ratios[i] < 1) == (med < 1);
+			same += med < 1 ? ratios[i] < 1 : ratios[i] > 1;
 		if (fabs(med - 1) < SHIFT_MIN || (double)same < SHIFT_AGREE * (double)n)
 			continue;
 		fprintf(out, "\nmachine-wide shift: %c/%c is %.3f over %zu rows (middle half %.3f-%.3f; %zu of %zu the same way).\n"

@@ -45,8 +45,10 @@ int ipcb_group_parse(char *arg, struct ipcb_group_arg *g, char *err, size_t errl
 
 double ipcb_group_median(double *x, size_t n)
 {
+	if (!n)
+		return NAN;
 	ipcb_sort_doubles(x, n);
-	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+	return ipcb_quantile_sorted(x, n, 0.5);
 }
 
 void ipcb_group_pool(double *meds, size_t n, double *median, double *lo, double *hi)

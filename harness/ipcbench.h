@@ -132,7 +132,8 @@ int ipcb_cpu_for_thread(int i);
  * The CPUs of the n threads of a team (an N-thread benchmark; thread 0 is
  * the measuring thread), placed by the benchmark's `fill` parameter when it
  * declares one (core: one per physical core, package by package; socket;
- * spread), CPU 0 last where there is a choice. Returns n.
+ * spread), CPU 0 last within its package. Returns n, or 0 when no CPU is
+ * known (cpus[] then untouched).
  */
 int ipcb_team_cpus(const struct ipcb_ctx *ctx, int *cpus, int n);
 /* How many CPUs this process may run on (the affinity mask, not nproc). */

@@ -436,7 +436,7 @@ json_t *ipcb_job_cpus(const struct ipcb_job *job)
 			json_array_append_new(cpus, json_integer(job->cpus[i]));
 		return cpus;
 	}
-	ipcb_topo_team(ipcb_choice_name(job->bench, job->params, "fill"), team, n);
+	n = ipcb_topo_team(ipcb_choice_name(job->bench, job->params, "fill"), team, n);
 	for (i = 0; i < n; i++)
 		json_array_append_new(cpus, json_integer(team[i]));
 	free(team);
@@ -506,6 +506,7 @@ struct ipcb_run {
 	uint64_t iters;
 	double sample_ns, elapsed_s;
 	int interrupted, hit_budget, hit_max;
+	int pair_sweep; /* one round per run by design */
 	json_t *result; /* set once the job is done: skipped, failed, or after the last round */
 };
 
@@ -582,8 +583,10 @@ static void add_intervals(json_t *r, const struct ipcb_measurement *m, const str
 	if (runs_rel > UNSTABLE_RUNS)
 		record_note(r, "unstable: the medians of the %d rounds (each a fresh process) put the 95%% interval at +/-%.1f%%, over %.0f%%: reruns disagree more than one process's samples suggest",
 			    run->nrounds, 100 * runs_rel, 100 * UNSTABLE_RUNS);
-	else if (run->nrounds < 2)
+	else if (run->nrounds < 2 && !run->pair_sweep)
 		record_note(r, "one round: the interval is from one process's samples and may not hold for a rerun; --rounds 5 gives the between-process interval");
+	else if (run->nrounds < 2)
+		record_note(r, "measured once per run by design (its setup measures every pair): the interval is from one process's samples");
 }
 
 static void add_measurement(json_t *r, const struct ipcb_measurement *m, const struct ipcb_run *run,
@@ -728,6 +731,8 @@ json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_
 	if (b->teardown)
 		b->teardown(&ctx);
 	failed |= ctx.aborted;
+	if (failed && !ctx.why[0])
+		snprintf(ctx.why, sizeof(ctx.why), "the measurement failed without a reason (a benchmark bug)");
 	result_status(r, failed ? "failed" : "ok", failed ? ctx.why : NULL);
 	if (failed)
 		json_object_del(r, "round");
@@ -814,6 +819,14 @@ static void run_add_round(struct ipcb_run *run, const struct ipcb_measure_opts *
 		json_object_del(rec, "round");
 		if (!status || !strcmp(status, "ok"))
 			result_status(rec, "failed", "the worker returned no samples");
+		/* a job that ran before and cannot now is a failure, whatever the round says; its rounds are named */
+		if (run->nrounds > 0) {
+			char why[IPCB_WHY_LEN + 64];
+
+			snprintf(why, sizeof(why), "round %d (after %d measured, dropped): %s", run->nrounds + 1,
+				 run->nrounds, json_string_value(json_object_get(rec, "reason")) ?: "no reason given");
+			result_status(rec, "failed", why);
+		}
 		run->result = rec;
 		return;
 	}
@@ -919,6 +932,7 @@ size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipc
 
 			if (runs[i].result)
 				continue;
+			runs[i].pair_sweep = once;
 			if (progress)
 				progress(&jobs[i], step++, njobs * (size_t)rounds, NULL, arg);
 			if (jobs[i].skip[0])

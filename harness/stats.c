@@ -180,7 +180,8 @@ void ipcb_stats_replicate_ci(const double *x, size_t n, double center, double *l
 	if (n < 2)
 		return;
 	mean_stddev(x, n, &mean, &sd);
-	half = t975(n - 1) * sd / sqrt((double)n);
+	/* the spread is the replicates' about their mean: a center elsewhere widens it by the gap */
+	half = t975(n - 1) * sd / sqrt((double)n) + fabs(center - mean);
 	*lo = center - half;
 	*hi = center + half;
 }

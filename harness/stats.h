@@ -34,9 +34,11 @@ double ipcb_stats_ci_rel(const struct ipcb_stats *s);
 
 /*
  * A 95% interval for a figure from n independent replicates x[0..n) (the
- * medians of rounds, each measured in its own process): center +/- t(0.975,
- * n-1) * s / sqrt(n), s the replicates' standard deviation. Few replicates
- * give a wide interval, as they should. n < 2: lo = hi = center.
+ * medians of rounds, each measured in its own process): center +/- (t(0.975,
+ * n-1) * s / sqrt(n) + |center - mean|), s the replicates' standard
+ * deviation: the interval of their mean, widened by how far the figure
+ * reported (the pooled median) sits from that mean. Few replicates give a
+ * wide interval, as they should. n < 2: lo = hi = center.
  */
 void ipcb_stats_replicate_ci(const double *x, size_t n, double center, double *lo, double *hi);
 

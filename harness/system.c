@@ -1550,7 +1550,8 @@ static void default_state_path(char *buf, size_t len)
 
 	if (!real_root())
 		path_of(buf, len, "/var/lib/ipcbench/system-saved.json");
-	else if (xdg && xdg[0])
+	/* root on the real machine: one place, whatever sudo kept of the environment */
+	else if (xdg && xdg[0] && geteuid() != 0)
 		snprintf(buf, len, "%s/ipcbench/system-saved.json", xdg);
 	else
 		snprintf(buf, len, "/var/lib/ipcbench/system-saved.json");
@@ -1721,6 +1722,24 @@ out:
 	return rc;
 }
 
+/*
+ * Reset writes as root what a file tells it: only the files tune writes
+ * (CPU frequency, turbo, idle states, IRQ affinity), never a path that
+ * climbs out of them.
+ */
+static int restorable(const char *rel)
+{
+	static const char *const prefixes[] = { CPU_DIR "/", "/proc/irq/", NULL };
+	int i;
+
+	if (strstr(rel, "/../") || strstr(rel, "/./"))
+		return 0;
+	for (i = 0; prefixes[i]; i++)
+		if (strncmp(rel, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
 static int restore_file(const json_t *f, int dry_run)
 {
 	const char *rel = json_string_value(json_object_get(f, "path"));
@@ -1732,12 +1751,22 @@ static int restore_file(const json_t *f, int dry_run)
 		printf("  malformed entry skipped\n");
 		return -1;
 	}
+	if (!restorable(rel)) {
+		printf("  %s: not a file tune writes (%s/..., /proc/irq/...): refused\n", rel, CPU_DIR);
+		return -1;
+	}
 	trim_copy(json_string_value(old), cur, sizeof(cur));
 	printf("  %-28s -> %s   (%s)\n", json_string_value(json_object_get(f, "what")) ?: rel, cur, rel);
 	if (dry_run)
 		return 0;
 	path_of(path, sizeof(path), "%s", rel);
 	rc = write_exact(path, json_string_value(old), json_string_length(old));
+	/* as tune: an IRQ gone since (a driver reloaded) or kernel-managed now is nothing to restore */
+	if (rc && strncmp(rel, "/proc/irq/", 10) == 0 &&
+	    (rc == -ENOENT || rc == -EPERM || rc == -EIO || rc == -EINVAL)) {
+		printf("  %-28s skipped: %s: %s\n", "", path, strerror(-rc));
+		return 0;
+	}
 	if (rc)
 		printf("  %-28s failed: %s: %s\n", "", path, strerror(-rc));
 	return rc;
@@ -1842,8 +1871,8 @@ static const char system_help[] =
 	"  --cpus LIST            the benchmark CPUs, e.g. 2-7 (default: the CPUs a run may use)\n"
 	"  --max-exit-latency US  idle states that exit slower than this count as deep (default 10)\n"
 	"  --irqs                 tune: route IRQs to the online CPUs outside --cpus\n"
-	"  --state FILE           the saved state (default $XDG_STATE_HOME/ipcbench/system-saved.json,\n"
-	"                         else /var/lib/ipcbench/system-saved.json)\n"
+	"  --state FILE           the saved state (default /var/lib/ipcbench/system-saved.json as root,\n"
+	"                         whatever sudo kept of the environment; else $XDG_STATE_HOME/ipcbench/...)\n"
 	"  -n, --dry-run          say what would change, write nothing\n"
 	"  -f, --force            tune although a saved state exists (it is replaced)\n"
 	"  --json                 show: print machine.system as JSON\n"

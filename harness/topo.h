@@ -70,8 +70,10 @@ const char *ipcb_topo_role(const char *placement);
  * The CPUs of a team of max threads, in order, by fill: "core" (default: one
  * thread per physical core, package by package, SMT siblings only once
  * every core has one), "socket" (every hardware thread of a package before
- * the next), "spread" (the packages in turn). CPU 0's core comes last where
- * there is a choice; past the allowed CPUs the order repeats. Returns max.
+ * the next), "spread" (the packages in turn). CPU 0's core comes last within
+ * its package (a team that fits in that package's other cores never uses
+ * it); past the allowed CPUs the order repeats. Returns max, or 0 when no
+ * CPU is known (out[] then untouched).
  */
 int ipcb_topo_team(const char *fill, int *out, int max);
 

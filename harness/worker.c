@@ -70,7 +70,7 @@ static json_t *job_json(const struct ipcb_job *job)
 /* job->placement must outlive the job: the harness's own names where it can, else a copy. */
 static const char *placement_name(const char *name)
 {
-	static const char *const others[] = { "single", "spread", NULL };
+	static const char *const others[] = { "single", "team", "cpus", NULL };
 	static char *copy;
 	int i;
 
@@ -192,7 +192,7 @@ static double deadline_s(const struct ipcb_job *job, const struct ipcb_measure_o
 	struct ipcb_pair_plan pp;
 
 	if (d > 0)
-		return d;
+		return d < 1e6 ? d : 1e6;
 	d = 60 + 12 * o->budget_s + o->warmup_s + 4 * (double)job->timeout_ns / 1e9;
 	if (!job->bench->pair_sweep)
 		return d;
@@ -250,7 +250,7 @@ static void exec_worker(int req_fd, int res_fd, pid_t manager, char *arg0)
 {
 	static char arg1[] = IPCB_WORKER_ARG;
 	char *argv[] = { arg0, arg1, NULL };
-	sigset_t none;
+	sigset_t held;
 
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -264,8 +264,11 @@ static void exec_worker(int req_fd, int res_fd, pid_t manager, char *arg0)
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* a Ctrl-C forwarded before the worker's handler exists waits, blocked, instead of killing it */
+	sigemptyset(&held);
+	sigaddset(&held, SIGINT);
+	sigaddset(&held, SIGTERM);
+	sigprocmask(SIG_SETMASK, &held, NULL);
 	execv("/proc/self/exe", argv);
 	_exit(127);
 }
@@ -362,7 +365,7 @@ json_t *ipcb_worker_round(const struct ipcb_job *job, const struct ipcb_measure_
 {
 	json_t *req = json_pack("{s:o, s:o, s:b}", "job", job_json(job), "opts", opts_json(o), "last", last), *rec;
 	struct reply r = { 0 };
-	int in[2], out[2], status = 0, got;
+	int in[2], out[2], status = 0, got, write_err;
 	uint64_t forked, deadline;
 	char *text, how[96], *self;
 	pid_t pid, manager = getpid();
@@ -373,7 +376,13 @@ json_t *ipcb_worker_round(const struct ipcb_job *job, const struct ipcb_measure_
 	if (!text)
 		return failed_record(job, "out of memory for the worker's request");
 	signal(SIGPIPE, SIG_IGN); /* a worker that dies early must not take the manager with it */
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
+	if (pipe2(in, O_CLOEXEC)) {
+		free(text);
+		return failed_record(job, "pipe: %s", strerror(errno));
+	}
+	if (pipe2(out, O_CLOEXEC)) {
+		close(in[0]);
+		close(in[1]);
 		free(text);
 		return failed_record(job, "pipe: %s", strerror(errno));
 	}
@@ -391,12 +400,13 @@ json_t *ipcb_worker_round(const struct ipcb_job *job, const struct ipcb_measure_
 		return failed_record(job, "fork: %s", strerror(errno));
 	}
 	setpgid(pid, pid); /* both sides set it: no race with a kill of the group */
-	write_all(in[1], text, strlen(text));
+	write_err = write_all(in[1], text, strlen(text)) ? errno : 0;
 	close(in[1]);
 	free(text);
 	deadline = forked + (uint64_t)(deadline_s(job, o) * 1e9);
 	got = await_reply(&r, out[0], pid, deadline);
-	if (got == 0) {
+	if (got != 1) {
+		/* no reply is coming: a worker that closed fd 3 or hung must not keep the manager waiting */
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 	}
@@ -407,6 +417,8 @@ json_t *ipcb_worker_round(const struct ipcb_job *job, const struct ipcb_measure_
 	describe_exit(status, how, sizeof(how));
 	if (got == 1)
 		rec = parse_reply(job, &r, forked);
+	else if (write_err)
+		rec = failed_record(job, "the worker did not take its request (%s) and %s", strerror(write_err), how);
 	else if (got == 0)
 		rec = failed_record(job, "worker did not finish within %.0f s and was killed (a hang outside the watchdog's reach; IPCBENCH_WORKER_DEADLINE_S sets the bound)",
 				    deadline_s(job, o));
@@ -446,6 +458,17 @@ static void test_hook(const char *id)
 		_exit(3);
 }
 
+/* The manager started this process with SIGINT and SIGTERM blocked: now the handler can take them. */
+static void unblock_stop_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
 int ipcb_worker_main(void)
 {
 	json_t *req = read_request(), *msg, *rec;
@@ -464,6 +487,7 @@ int ipcb_worker_main(void)
 	adopt_machine(req);
 	opts_from_json(json_object_get(req, "opts"), &o);
 	ipcb_install_sigint();
+	unblock_stop_signals();
 	o.stop = &ipcb_interrupted;
 	ready = ipcb_clock_ns();
 	test_hook(job.bench->id);

@@ -538,7 +538,7 @@ static void test_hist_merge(void)
 }
 
 /*
- * The between-process interval from round medians: center +/- t * s / sqrt(n).
+ * The between-process interval from round medians: center +/- (t * s / sqrt(n) + |center - mean|).
  * x = {10, 12, 14}: mean 12, s = 2, t(0.975, 2) = 4.303, half = 4.303 * 2 / sqrt(3).
  */
 static void test_replicate_ci(void)
@@ -549,9 +549,10 @@ static void test_replicate_ci(void)
 	ipcb_stats_replicate_ci(x, 3, 12, &lo, &hi);
 	NEAR(12 - half, lo);
 	NEAR(12 + half, hi);
-	/* centred on the figure reported (the pooled median), not the mean of the replicates */
+	/* centred on the figure reported (the pooled median), widened by its gap to the replicates' mean */
 	ipcb_stats_replicate_ci(x, 3, 11, &lo, &hi);
-	NEAR(11 - half, lo);
+	NEAR(11 - half - 1, lo);
+	NEAR(11 + half + 1, hi);
 	/* n = 2: t(0.975, 1) = 12.706, s = sqrt(2) */
 	ipcb_stats_replicate_ci(two, 2, 2, &lo, &hi);
 	NEAR(2 + 12.706 * sqrt(2.0) / sqrt(2.0), hi);
