@@ -920,10 +920,13 @@ size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipc
 	struct ipcb_run *runs = calloc(njobs, sizeof(*runs));
 	struct ipcb_measure_opts ro = round_opts(o);
 	int rounds = o->rounds > 0 ? o->rounds : 1, k;
-	size_t i, step = 0, failed = 0;
+	size_t i, step = 0, steps = 0, failed = 0;
 
 	if (!runs)
 		return njobs;
+	/* the rounds that will run: a skip is one step, a pair sweep one round */
+	for (i = 0; i < njobs; i++)
+		steps += jobs[i].skip[0] || jobs[i].bench->pair_sweep ? 1 : (size_t)rounds;
 	for (k = 0; k < rounds && !ipcb_interrupted; k++) {
 		for (i = 0; i < njobs && !ipcb_interrupted; i++) {
 			/* a job whose setup measures (the matrix) runs once, in the first round, with the whole budget */
@@ -934,7 +937,7 @@ size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipc
 				continue;
 			runs[i].pair_sweep = once;
 			if (progress)
-				progress(&jobs[i], step++, njobs * (size_t)rounds, NULL, arg);
+				progress(&jobs[i], step++, steps, NULL, arg);
 			if (jobs[i].skip[0])
 				runs[i].result = ipcb_job_result(&jobs[i], "skipped", jobs[i].skip);
 			else
