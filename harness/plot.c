@@ -1815,7 +1815,8 @@ static size_t cats_per_figure(const struct set *s, size_t nser)
 static void bars_part(struct set *s, size_t fam, const struct bars_table *t, const size_t *ser, size_t nser,
 		      const char *name, const struct naming *nm, size_t n)
 {
-	size_t *sel = calloc(t->cats.n + 1, sizeof(size_t)), ncat = 0, chunk = cats_per_figure(s, nser), c, i;
+	size_t *sel = calloc(t->cats.n + 1, sizeof(size_t)), ncat = 0, chunk = cats_per_figure(s, nser), c, i, k;
+	size_t *here = calloc(nser + 1, sizeof(size_t)), nhere;
 	char suffix[200];
 
 	for (c = 0; sel && c < t->cats.n; c++) {
@@ -1824,16 +1825,25 @@ static void bars_part(struct set *s, size_t fam, const struct bars_table *t, con
 		if (i < nser)
 			sel[ncat++] = c;
 	}
-	for (c = 0; sel && c < ncat; c += chunk) {
-		struct bars_fig b = { .family = s->fams.str[fam], .t = t, .ser = ser, .nser = nser, .cat = sel + c,
+	for (c = 0; sel && here && c < ncat; c += chunk) {
+		struct bars_fig b = { .family = s->fams.str[fam], .t = t, .ser = here, .cat = sel + c,
 				      .ncat = ncat - c < chunk ? ncat - c : chunk, .suffix = suffix };
 
+		/* a split figure's legend names only the series that have a bar in it */
+		for (i = nhere = 0; i < nser; i++) {
+			for (k = 0; k < b.ncat && !t->cell[b.cat[k] * t->nser + ser[i]]; k++)
+				;
+			if (k < b.ncat)
+				here[nhere++] = ser[i];
+		}
+		b.nser = nhere;
 		part_suffix(name, suffix, sizeof(suffix));
 		if (ncat > chunk)
 			snprintf(suffix + strlen(suffix), sizeof(suffix) - strlen(suffix), "%s%zu", suffix[0] ? "-" : "",
 				 c / chunk + 1);
 		bars_plot(s, &b, nm, n);
 	}
+	free(here);
 	free(sel);
 }
 

@@ -306,4 +306,13 @@ jq '.results |= (map(.params.threading = "multi") + [.[0] | .params.threading = 
 check 'grep -q "^\"tas threading=single\" " "$TMP/threads/bars-lock.dat" && grep -q "^\"tas threading=multi\" " "$TMP/threads/bars-lock.dat"'
 check 'grep -q "^\"ticket\" " "$TMP/threads/bars-lock.dat" && ! grep -q "ticket threading" "$TMP/threads/bars-lock.dat"'
 
+# a figure split for its width names in its legend only the series with a bar in it: 40 benchmarks on
+# one CPU, the last also on same-cpu; only the part holding that last one has the second series
+jq '.results |= ([range(0;40) as $i | .[0] | .id = ("lock/b" + ($i|tostring))] +
+	[.[0] | .id = "lock/b39" | .placement = {"name": "same-cpu", "cpus": [1,1], "relation": "same-cpu"}])' \
+	"$SRC/tests/fixtures/tiny-a.json" >"$TMP/split.json"
+"$IPCB" plot "$TMP/split.json" -o "$TMP/split" --format none >/dev/null 2>&1
+check '[ -s "$TMP/split/bars-lock-1.dat" ] && ! grep -q "same-cpu" "$TMP/split/bars-lock-1.dat"'
+check 'grep -q "^# series 2: same-cpu" "$(ls "$TMP"/split/bars-lock-*.dat | tail -1)"'
+
 summary family-plot
