@@ -100,8 +100,10 @@ static const char run_help[] =
 	"      --fill core|socket|spread  the same as --param fill=...: where a contention team's threads go\n"
 	"                          (core: one per physical core, one package first; CPU 0 last)\n"
 	"      --oversubscribe     allow more threads than CPUs (otherwise refused: it measures the scheduler)\n"
-	"      --rounds N          measure each benchmark in N rounds interleaved with the others, so a slow\n"
-	"                          phase of the machine hits all alike (the budget is shared out)\n"
+	"      --rounds N          measure each benchmark in N rounds interleaved with the others, each in a\n"
+	"                          fresh worker process, so a slow phase of the machine hits all alike and\n"
+	"                          the rounds' medians give the between-process interval (default suite: 5;\n"
+	"                          the budget is shared out)\n"
 	"      --counters[=LIST]   count events over the timed samples, per unit of work (default:\n"
 	"                          " IPCB_COUNTERS_DEFAULT ")\n"
 	"      --timeout S         the watchdog: a peer silent for S seconds fails its benchmark (default 2;\n"
@@ -116,9 +118,11 @@ static const char run_help[] =
 	"      --run-id ID         recorded as run_id: the files of one run across machines share it\n"
 	"  -h, --help\n"
 	"\n"
-	"Each result is the median time per unit of work with the 95% confidence interval of the\n"
-	"median; a result whose interval is wider than +/-1% is flagged unstable. Results that\n"
-	"cannot run here are recorded as skipped with the reason.\n";
+	"Each result is the median time per unit of work with a 95% interval: the wider of the\n"
+	"interval within one process (its samples) and the one between processes (the rounds'\n"
+	"medians). A result is flagged unstable when the first misses +/-1% (ci_target) or the\n"
+	"rounds disagree by over +/-5%. Results that cannot run here are recorded as skipped with\n"
+	"the reason; a worker that crashes or hangs fails its benchmark alone.\n";
 
 static const char list_help[] =
 	"usage: ipcbench list [-v] [PATTERN...]\n"
