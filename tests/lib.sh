@@ -43,6 +43,8 @@ ncpus() { "$IPCB" info --json | jq '.affinity | length'; }
 placements() {
 	"$IPCB" info --json | jq -r '(.topology.placements // .machine.topology.placements) | to_entries[] | select(.value != null) | .key'
 }
+# NAME if this machine offers that placement, else nothing
+offered() { placements | grep -x -- "$1"; }
 # the nearest pair of distinct cores this machine offers ("" on one CPU): where a two-party
 # benchmark that busy-waits can run
 nearest_core() {
