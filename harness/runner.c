@@ -870,14 +870,13 @@ static void run_free(struct ipcb_run *run)
 
 json_t *ipcb_round_speed(const json_t *results, int rounds)
 {
-	double *ratios, *speed, lo = 0, hi = 0;
+	double *ratios, lo = 0, hi = 0;
 	json_t *r, *by = json_array();
 	size_t i, n;
 	int k;
 
 	ratios = malloc((json_array_size(results) + 1) * sizeof(double));
-	speed = calloc((size_t)(rounds > 0 ? rounds : 1), sizeof(double));
-	for (k = 0; ratios && speed && k < rounds; k++) {
+	for (k = 0; ratios && k < rounds; k++) {
 		struct ipcb_stats s;
 
 		n = 0;
@@ -889,13 +888,11 @@ json_t *ipcb_round_speed(const json_t *results, int rounds)
 				ratios[n++] = json_number_value(json_array_get(meds, (size_t)k)) / median;
 		}
 		ipcb_stats_compute(ratios, n, &s);
-		speed[k] = s.median;
 		json_array_append_new(by, json_real(s.median));
 		lo = k == 0 || s.median < lo ? s.median : lo;
 		hi = k == 0 || s.median > hi ? s.median : hi;
 	}
 	free(ratios);
-	free(speed);
 	return json_pack("{s:o, s:f, s:s}", "by_round", by, "spread", lo > 0 ? hi / lo : 1.0, "what",
 			 "per round, the median over jobs of (that round's median / the job's median): every job moving together is the machine, not a benchmark");
 }
