@@ -197,6 +197,15 @@ int ipcb_select(char *const *patterns, int npatterns, const struct ipcb_bench **
 	return 0;
 }
 
+size_t ipcb_param_count(const struct ipcb_bench *b)
+{
+	size_t n = 0;
+
+	while (b->params && b->params[n].name && n < IPCB_MAX_PARAMS)
+		n++;
+	return n;
+}
+
 int ipcb_param_index(const struct ipcb_bench *b, const char *name)
 {
 	int i;

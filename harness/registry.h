@@ -24,6 +24,8 @@ void ipcb_suggest(const char *pattern, char *buf, size_t len);
  */
 int ipcb_select(char *const *patterns, int npatterns, const struct ipcb_bench **out, size_t *nout,
 		char *err, size_t errlen);
+/* How many parameters b declares. */
+size_t ipcb_param_count(const struct ipcb_bench *b);
 /* Index of a declared parameter in bench->params, or -1. */
 int ipcb_param_index(const struct ipcb_bench *b, const char *name);
 /* The chosen name of a choice parameter among params (a job's), or NULL when b does not declare it. */

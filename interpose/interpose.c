@@ -77,7 +77,7 @@
 #endif
 
 #include "../bench/locks.h"
-#include "report.h"
+#include "results.h"
 #include "stats.h"
 
 #define EXPORT __attribute__((visibility("default")))

@@ -23,9 +23,9 @@ mkdir -p "$ART" "$TMP/corpus"
 FUZZER=$TMP/fuzz_results
 # shellcheck disable=SC2046 # pkg-config prints several words
 check 'clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$SRC/harness" $(pkg-config --cflags jansson) "$SRC/tests/fuzz/fuzz_results.c" "$SRC/harness/report.c" \
-	"$SRC/harness/compare.c" "$SRC/harness/plot.c" "$SRC/harness/stats.c" "$SRC/harness/strmap.c" \
-	"$SRC/harness/group.c" $(pkg-config --libs jansson) -lm -o "$FUZZER"'
+	-I"$SRC/harness" -I"$SRC/report" $(pkg-config --cflags jansson) "$SRC/tests/fuzz/fuzz_results.c" "$SRC/report/results.c" "$SRC/harness/result.c" \
+	"$SRC/report/compare.c" "$SRC/report/plot.c" "$SRC/harness/stats.c" "$SRC/report/strmap.c" \
+	"$SRC/report/group.c" $(pkg-config --libs jansson) -lm -o "$FUZZER"'
 [ -x "$FUZZER" ] || { summary family-fuzz; exit 1; }
 
 # every seed passes once (a regression test of its own), then new inputs for a bounded time;

@@ -5,7 +5,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "report.h"
+#include "results.h"
 #include "testlib.h"
 
 static json_t *sample_doc(void)

@@ -1,8 +1,8 @@
-# Unit tests link ipcbench_core (the same code the tool runs); CLI tests drive the binary.
+# Unit tests link the libraries (the same code the tool runs); CLI tests drive the binary.
 # A test that cannot apply on this machine prints "SKIP: reason" and exits 77 (tests/lib.sh: skip).
 foreach(t stats config report registry counters)
   add_executable(test_${t} tests/test_${t}.c)
-  target_link_libraries(test_${t} PRIVATE ipcbench_core)
+  target_link_libraries(test_${t} PRIVATE ipcbench_report)
   add_test(NAME unit/${t} COMMAND test_${t})
   set_tests_properties(unit/${t} PROPERTIES SKIP_RETURN_CODE 77)
 endforeach()

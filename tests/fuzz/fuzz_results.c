@@ -15,7 +15,7 @@
 
 #include "compare.h"
 #include "plot.h"
-#include "report.h"
+#include "results.h"
 
 static FILE *sink;
 

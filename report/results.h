@@ -1,20 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* report.h - the results document (schema "ipcbench/1"): build, write atomically, read, validate. */
-#ifndef IPCB_REPORT_H
-#define IPCB_REPORT_H
+/* results.h - the results document (schema "ipcbench/1"): build, write atomically, read, validate. */
+#ifndef IPCB_RESULTS_H
+#define IPCB_RESULTS_H
 
 #include <jansson.h>
 #include <stddef.h>
 
-#define IPCB_SCHEMA "ipcbench/1"
+#include "result.h"
 
-struct ipcb_hist;
-/*
- * A histogram as the results JSON holds it: unit "ns", count, min, max,
- * mean, p50/p90/p99/p999 and the non-empty buckets [lo, hi, count]; values
- * are scaled by ns_per_unit (1 when the histogram was filled in ns).
- */
-json_t *ipcb_hist_json(const struct ipcb_hist *h, double ns_per_unit);
+#define IPCB_SCHEMA "ipcbench/1"
 
 /* A duration for people: "2.19 ns", "156.7 ns", "52.31 us", "4.49 ms". */
 void ipcb_fmt_ns(double ns, char *buf, size_t len);

@@ -22,7 +22,7 @@
 #include "machine.h"
 #include "plot.h"
 #include "registry.h"
-#include "report.h"
+#include "results.h"
 #include "runner.h"
 #include "system.h"
 #include "timer.h"

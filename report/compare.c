@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 
 #include "group.h"
-#include "report.h"
+#include "results.h"
 #include "stats.h"
 #include "strmap.h"
 

@@ -5,7 +5,7 @@
  * validated on every read, and written so that a crash or Ctrl-C never leaves
  * a half-written file and a run never silently replaces an earlier one.
  */
-#include "report.h"
+#include "results.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,24 +42,6 @@ void ipcb_fmt_ns(double ns, char *buf, size_t len)
 		snprintf(buf, len, "%.2f ms", ns / 1e6);
 	else
 		snprintf(buf, len, "%.2f s", ns / 1e9);
-}
-
-json_t *ipcb_hist_json(const struct ipcb_hist *h, double ns_per_unit)
-{
-	json_t *buckets = json_array();
-	size_t b;
-
-#define NS(x) ((json_int_t)((double)(x) * ns_per_unit))
-	for (b = 0; b < IPCB_HIST_BUCKETS; b++)
-		if (h->buckets[b])
-			json_array_append_new(buckets, json_pack("[I, I, I]", NS(ipcb_hist_bucket_lo(b)),
-								 NS(ipcb_hist_bucket_hi(b)), (json_int_t)h->buckets[b]));
-	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:o}", "unit", "ns", "count",
-			 (json_int_t)h->count, "min", NS(h->min), "max", NS(h->max), "mean",
-			 h->count ? h->sum / (double)h->count * ns_per_unit : 0.0, "p50", NS(ipcb_hist_quantile(h, 0.5)),
-			 "p90", NS(ipcb_hist_quantile(h, 0.9)), "p99", NS(ipcb_hist_quantile(h, 0.99)), "p999",
-			 NS(ipcb_hist_quantile(h, 0.999)), "buckets", buckets);
-#undef NS
 }
 
 void ipcb_utc_now(char *buf, size_t len)

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+/* explain.c - after a run, each family's explain hook: queries over the results and notes that compare them. */
+#include "runner.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry.h"
+
+/* --- explain hooks: notes that compare results ----------------------------- */
+
+struct ipcb_results {
+	json_t *results;
+	const json_t *machine;
+};
+
+const json_t *ipcb_results_machine(const struct ipcb_results *rs)
+{
+	return rs->machine;
+}
+
+/* Does one "name=value" of a filter hold for these params? */
+static int param_matches(json_t *params, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	char key[64], val[64], *end;
+	json_t *v;
+
+	if (nlen >= sizeof(key) || vlen >= sizeof(val))
+		return 0;
+	memcpy(key, name, nlen);
+	key[nlen] = '\0';
+	memcpy(val, value, vlen);
+	val[vlen] = '\0';
+	v = json_object_get(params, key);
+	if (json_is_string(v))
+		return strcmp(json_string_value(v), val) == 0;
+	if (json_is_integer(v))
+		return json_integer_value(v) == strtoll(val, &end, 0) && *end == '\0';
+	return 0;
+}
+
+static int filter_matches(json_t *params, const char *filter)
+{
+	const char *p = filter;
+
+	while (p && *p) {
+		const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+
+		if (!eq || !param_matches(params, p, (size_t)(eq - p), eq + 1, (size_t)(end - eq - 1)))
+			return 0;
+		p = comma ? comma + 1 : NULL;
+	}
+	return 1;
+}
+
+static int result_is(json_t *r, const char *id, const char *placement, const char *filter)
+{
+	return strcmp(json_string_value(json_object_get(r, "id")), id) == 0 &&
+	       strcmp(json_string_value(json_object_get(r, "status")), "ok") == 0 &&
+	       (!placement ||
+		strcmp(json_string_value(json_object_get(json_object_get(r, "placement"), "name")), placement) == 0) &&
+	       filter_matches(json_object_get(r, "params"), filter);
+}
+
+double ipcb_result_median_where(const struct ipcb_results *rs, const char *id, const char *placement,
+				const char *filter)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(rs->results, i, r)
+		if (result_is(r, id, placement, filter))
+			return json_number_value(json_object_get(json_object_get(r, "stats"), "median"));
+	return -1;
+}
+
+double ipcb_result_median(const struct ipcb_results *rs, const char *id, const char *placement)
+{
+	return ipcb_result_median_where(rs, id, placement, NULL);
+}
+
+static void note_where(struct ipcb_results *rs, const char *id, const char *placement, const char *filter,
+		       const char *note)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(rs->results, i, r) {
+		if (!result_is(r, id, placement, filter))
+			continue;
+		if (!json_is_array(json_object_get(r, "notes")))
+			json_object_set_new(r, "notes", json_array());
+		json_array_append_new(json_object_get(r, "notes"), json_string(note));
+	}
+}
+
+void ipcb_result_note_where(struct ipcb_results *rs, const char *id, const char *placement, const char *filter,
+			    const char *fmt, ...)
+{
+	char note[IPCB_NOTE_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(note, sizeof(note), fmt, ap);
+	va_end(ap);
+	note_where(rs, id, placement, filter, note);
+}
+
+void ipcb_result_note(struct ipcb_results *rs, const char *id, const char *placement, const char *fmt, ...)
+{
+	char note[IPCB_NOTE_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(note, sizeof(note), fmt, ap);
+	va_end(ap);
+	note_where(rs, id, placement, NULL, note);
+}
+
+/* The values param takes in ok results of id, ascending; returns how many (at most max). */
+static size_t param_values_of(const struct ipcb_results *rs, const char *id, const char *param, int64_t *vals,
+			      size_t max)
+{
+	size_t i, j, n = 0;
+	json_t *r;
+
+	json_array_foreach(rs->results, i, r) {
+		json_t *v = json_object_get(json_object_get(r, "params"), param);
+		int64_t x;
+
+		if (!json_is_integer(v) || !result_is(r, id, NULL, NULL))
+			continue;
+		x = json_integer_value(v);
+		for (j = 0; j < n && vals[j] != x; j++)
+			;
+		if (j < n || n == max)
+			continue;
+		for (j = n++; j > 0 && vals[j - 1] > x; j--)
+			vals[j] = vals[j - 1];
+		vals[j] = x;
+	}
+	return n;
+}
+
+void ipcb_explain_crossover(struct ipcb_results *rs, const char *id, const char *reference, const char *placement,
+			    const char *param, const char *filter, const char *own)
+{
+	char all[160], with[200], ref[200];
+	int64_t vals[64];
+	size_t i, n = param_values_of(rs, id, param, vals, 64), measured = 0;
+
+	snprintf(all, sizeof(all), "%s%s%s", filter ? filter : "", filter && filter[0] && own && own[0] ? "," : "",
+		 own ? own : "");
+	for (i = 0; i < n; i++) {
+		double m, direct;
+
+		snprintf(with, sizeof(with), "%s=%lld%s%s", param, (long long)vals[i], all[0] ? "," : "", all);
+		/* the reference at the same value when it has the param, else its only figure */
+		snprintf(ref, sizeof(ref), "%s=%lld%s%s", param, (long long)vals[i], filter && filter[0] ? "," : "",
+			 filter ? filter : "");
+		direct = ipcb_result_median_where(rs, reference, placement, ref);
+		if (direct <= 0)
+			direct = ipcb_result_median_where(rs, reference, placement, filter);
+		m = ipcb_result_median_where(rs, id, placement, with);
+		if (m <= 0 || direct <= 0)
+			continue;
+		measured++;
+		if (m < direct) {
+			ipcb_result_note_where(rs, id, placement, all,
+					       "cheaper than %s from %s=%lld on (%.0f vs %.0f ns) in this run", reference,
+					       param, (long long)vals[i], m, direct);
+			return;
+		}
+	}
+	if (measured > 1)
+		ipcb_result_note_where(rs, id, placement, all, "dearer than %s at every %s measured, up to %lld",
+				       reference, param, (long long)vals[n - 1]);
+}
+
+void ipcb_explain(json_t *results, const json_t *machine)
+{
+	struct ipcb_results rs = { results, machine };
+	int f;
+
+	for (f = 0; ipcb_families[f]; f++)
+		if (ipcb_families[f]->explain)
+			ipcb_families[f]->explain(&rs);
+}
