@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "compare.h"
 #include "config.h"
 #include "counters.h"
@@ -36,21 +37,6 @@
 #define IPCB_GIT "unknown"
 #endif
 
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
-
-static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "ipcbench %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	return EXIT_USAGE;
-}
 
 static const char main_help[] =
 	"usage: ipcbench COMMAND [OPTIONS]\n"
@@ -183,7 +169,7 @@ static int parse_cpus(const char *cmd, const char *arg, struct ipcb_config *c)
 			break;
 		p = end + 1;
 	}
-	return usage_error(cmd, "--cpus '%s': expected one or two CPU ids from 0 to %d, e.g. --cpus 0 or --cpus 0,1",
+	return ipcb_usage_error(cmd, "--cpus '%s': expected one or two CPU ids from 0 to %d, e.g. --cpus 0 or --cpus 0,1",
 			   arg, IPCB_CPU_ID_MAX);
 }
 
@@ -197,7 +183,7 @@ static int add_placements(const char *cmd, const char *arg, struct ipcb_config *
 		char why[IPCB_WHY_LEN];
 
 		if (ipcb_topo_placement(tok, cpus, why, sizeof(why))) {
-			rc = usage_error(cmd, "--placement %s: %s", tok, why);
+			rc = ipcb_usage_error(cmd, "--placement %s: %s", tok, why);
 			break;
 		}
 		c->placements = realloc(c->placements, (size_t)(c->nplacements + 1) * sizeof(char *));
@@ -227,7 +213,7 @@ static int check_cpus(const char *cmd, const struct ipcb_config *c)
 	cpu_list(allowed, sizeof(allowed));
 	for (i = 0; i < c->have_cpus; i++)
 		if (!ipcb_topo_cpu_allowed(c->cpus[i]))
-			return usage_error(cmd, "CPU %d does not exist or is not in this process's affinity mask (allowed: %s)",
+			return ipcb_usage_error(cmd, "CPU %d does not exist or is not in this process's affinity mask (allowed: %s)",
 					   c->cpus[i], allowed);
 	return 0;
 }
@@ -282,12 +268,12 @@ static int cmd_list(int argc, char **argv)
 		else if (c == 'h')
 			return fputs(list_help, stdout), 0;
 		else
-			return fputs(list_help, stderr), EXIT_USAGE;
+			return fputs(list_help, stderr), IPCB_EXIT_USAGE;
 	}
 	sel = calloc(ipcb_bench_count() + 1, sizeof(*sel));
 	if (ipcb_select(optind < argc ? argv + optind : all, optind < argc ? argc - optind : 1, sel, &n, err,
 			sizeof(err)))
-		return free(sel), usage_error("list", "%s", err);
+		return free(sel), ipcb_usage_error("list", "%s", err);
 	for (i = 0; i < n; i++) {
 		printf("%-34s %s\n", sel[i]->id, sel[i]->what);
 		if (verbose) {
@@ -451,14 +437,14 @@ static int cmd_info(int argc, char **argv)
 		else if (c == 'h')
 			return fputs(info_help, stdout), 0;
 		else
-			return fputs(info_help, stderr), EXIT_USAGE;
+			return fputs(info_help, stderr), IPCB_EXIT_USAGE;
 	}
 	if (optind < argc)
-		return usage_error("info", "unexpected argument '%s'", argv[optind]);
+		return ipcb_usage_error("info", "unexpected argument '%s'", argv[optind]);
 	if (events)
 		return print_events(as_json);
 	if (init_topology("info"))
-		return EXIT_FAILED;
+		return IPCB_EXIT_FAILED;
 	m = machine_with_timer();
 	if (as_json) {
 		json_dumpf(m, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
@@ -504,7 +490,7 @@ static int parse_budget(const char *arg, struct run_opts *ro)
 	errno = 0;
 	ro->budget = strtod(arg, &end);
 	if (errno || end == arg || *end || !(ro->budget > 0) || ro->budget > 3600)
-		return usage_error("run", "--time-budget '%s': expected seconds, > 0 and <= 3600", arg);
+		return ipcb_usage_error("run", "--time-budget '%s': expected seconds, > 0 and <= 3600", arg);
 	ro->have_budget = 1;
 	return 0;
 }
@@ -538,7 +524,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		case 'f': ro->force = 1; break;
 		case 't':
 			if (parse_budget(optarg, ro))
-				return EXIT_USAGE;
+				return IPCB_EXIT_USAGE;
 			break;
 		case 'P':
 			placements = realloc(placements, (size_t)(nplacements + 1) * sizeof(char *));
@@ -546,7 +532,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 			break;
 		case 'C':
 			if (parse_cpus(cmd, optarg, &ro->cfg))
-				return EXIT_USAGE;
+				return IPCB_EXIT_USAGE;
 			break;
 		case 'p':
 			params = realloc(params, (size_t)(nparams + 1) * sizeof(char *));
@@ -558,7 +544,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 			char *a;
 
 			if (asprintf(&a, "%s=%s", c == 'T' ? "threads" : c == 'M' ? "mode" : "fill", optarg) < 0)
-				return EXIT_USAGE;
+				return IPCB_EXIT_USAGE;
 			ro->owned = realloc(ro->owned, (size_t)(ro->nowned + 1) * sizeof(char *));
 			ro->owned[ro->nowned++] = a;
 			params = realloc(params, (size_t)(nparams + 1) * sizeof(char *));
@@ -573,7 +559,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 			/* a trial of a lock driver is a round: a fresh setup (a new team of threads) each time */
 			ro->rounds = (int)strtol(optarg, &end, 10);
 			if (*end || end == optarg || ro->rounds < 1 || ro->rounds > 100)
-				return usage_error(cmd, "--%s '%s': expected an integer from 1 to 100",
+				return ipcb_usage_error(cmd, "--%s '%s': expected an integer from 1 to 100",
 						   c == 'r' ? "rounds" : "trials", optarg);
 			break;
 		}
@@ -582,28 +568,28 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 
 			ro->timeout = strtod(optarg, &end);
 			if (*end || end == optarg || !(ro->timeout >= 0.01) || ro->timeout > 3600)
-				return usage_error(cmd, "--timeout '%s': expected seconds, from 0.01 to 3600", optarg);
+				return ipcb_usage_error(cmd, "--timeout '%s': expected seconds, from 0.01 to 3600", optarg);
 			break;
 		}
 		case 'K': ro->counters = optarg ? optarg : IPCB_COUNTERS_DEFAULT; break;
 		case 'L':
 			if (ipcb_system_request_idle_latency(optarg, err, sizeof(err)))
-				return usage_error(cmd, "%s", err);
+				return ipcb_usage_error(cmd, "%s", err);
 			break;
 		case 'B':
 		case 'I':
 			if (!*optarg)
-				return usage_error(cmd, "--%s: expected a non-empty string", c == 'B' ? "label" : "run-id");
+				return ipcb_usage_error(cmd, "--%s: expected a non-empty string", c == 'B' ? "label" : "run-id");
 			*(c == 'B' ? &ro->label : &ro->run_id) = optarg;
 			break;
 		case 'n': ro->dry_run = 1; break;
 		case 'q': ro->quiet = 1; break;
 		case 'h': fputs(help, stdout); return -1;
-		default: fputs(help, stderr); return EXIT_USAGE;
+		default: fputs(help, stderr); return IPCB_EXIT_USAGE;
 		}
 	}
 	if (ipcb_topo_simulated(err, sizeof(err)) && !(ro->dry_run && strcmp(cmd, "run") == 0))
-		return usage_error(cmd, "the topology is simulated (%s): only info, list and run --dry-run take it, since a measurement would file that machine's CPU relations under this one's CPUs; unset it to measure",
+		return ipcb_usage_error(cmd, "the topology is simulated (%s): only info, list and run --dry-run take it, since a measurement would file that machine's CPU relations under this one's CPUs; unset it to measure",
 				   err);
 	rc = 0;
 	if (ro->config_path) {
@@ -613,7 +599,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		ipcb_config_init(&fresh);
 		if (ipcb_config_load(&fresh, ro->config_path, err, sizeof(err))) {
 			ipcb_config_free(&fresh);
-			rc = usage_error(cmd, "%s", err);
+			rc = ipcb_usage_error(cmd, "%s", err);
 			goto out;
 		}
 		ipcb_config_free(&ro->cfg);
@@ -626,7 +612,7 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 	} else if (strcmp(cmd, "run") == 0 &&
 		   ipcb_config_parse(&ro->cfg, ipcb_default_config, "embedded default (configs/default.json)", err,
 				     sizeof(err))) {
-		rc = usage_error(cmd, "%s", err);
+		rc = ipcb_usage_error(cmd, "%s", err);
 		goto out;
 	}
 	if (optind < argc)
@@ -643,9 +629,9 @@ static int parse_run_opts(const char *cmd, int argc, char **argv, struct run_opt
 		ro->cfg.measure.min_time_s = ro->cfg.measure.budget_s;
 	for (i = 0; i < nparams && !rc; i++)
 		if (ipcb_config_add_param(&ro->cfg, params[i], err, sizeof(err)))
-			rc = usage_error(cmd, "%s", err);
+			rc = ipcb_usage_error(cmd, "%s", err);
 	if (rc || init_topology(cmd)) {
-		rc = rc ? rc : EXIT_FAILED;
+		rc = rc ? rc : IPCB_EXIT_FAILED;
 		goto out;
 	}
 	if (nplacements) {
@@ -918,12 +904,12 @@ static int save_elsewhere(json_t *doc, const char *out, const char *why, int qui
 		fprintf(stderr, "ipcbench run: the results (%zu) are in %s, not in %s\n",
 			json_array_size(json_object_get(doc, "results")), saved, out);
 		free(saved);
-		return EXIT_FAILED;
+		return IPCB_EXIT_FAILED;
 	}
 	fprintf(stderr, "ipcbench run: no file could be written, not even in $TMPDIR; the results JSON follows on stdout\n");
 	json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
 	putchar('\n');
-	return EXIT_FAILED;
+	return IPCB_EXIT_FAILED;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -939,7 +925,7 @@ static int cmd_run(int argc, char **argv)
 	if (rc)
 		goto out;
 	if (ipcb_plan(&ro.cfg, &jobs, &njobs, err, sizeof(err))) {
-		rc = usage_error("run", "%s", err);
+		rc = ipcb_usage_error("run", "%s", err);
 		goto out;
 	}
 	if (ro.dry_run) {
@@ -960,13 +946,13 @@ static int cmd_run(int argc, char **argv)
 		mkdir("results", 0755);
 	out = ro.out ? strdup(ro.out) : ipcb_report_default_path("results");
 	if (ipcb_report_check_path(out, ro.force, err, sizeof(err))) {
-		rc = usage_error("run", "%s", err);
+		rc = ipcb_usage_error("run", "%s", err);
 		goto out;
 	}
 	ipcb_install_sigint();
 	if (ipcb_system_hold_idle_latency(err, sizeof(err))) {
 		fprintf(stderr, "ipcbench run: %s\n", err);
-		rc = EXIT_FAILED;
+		rc = IPCB_EXIT_FAILED;
 		goto out;
 	}
 	machine = machine_with_timer();
@@ -990,7 +976,7 @@ static int cmd_run(int argc, char **argv)
 		print_table(doc);
 	printf("\nwrote %s (%zu results%s)\n", out, json_array_size(json_object_get(doc, "results")),
 	       ipcb_interrupted ? ", interrupted" : "");
-	rc = ipcb_interrupted ? EXIT_INTERRUPTED : failed ? EXIT_FAILED : 0;
+	rc = ipcb_interrupted ? IPCB_EXIT_INTERRUPTED : failed ? IPCB_EXIT_FAILED : 0;
 out:
 	ipcb_system_release_idle_latency();
 	json_decref(doc);
@@ -1014,7 +1000,7 @@ static int cmd_test(int argc, char **argv)
 	if (rc)
 		goto out;
 	if (ipcb_plan(&ro.cfg, &jobs, &njobs, err, sizeof(err))) {
-		rc = usage_error("test", "%s", err);
+		rc = ipcb_usage_error("test", "%s", err);
 		goto out;
 	}
 	for (i = 0; i < njobs; i++) {
@@ -1033,7 +1019,7 @@ static int cmd_test(int argc, char **argv)
 			fail++;
 	}
 	printf("ipcbench test: %zu passed, %zu failed, %zu skipped\n", pass, fail, skip);
-	rc = fail ? EXIT_FAILED : 0;
+	rc = fail ? IPCB_EXIT_FAILED : 0;
 out:
 	free(jobs);
 	run_opts_free(&ro);
@@ -1047,7 +1033,7 @@ static int cmd_validate(int argc, char **argv)
 	int i, bad = 0;
 
 	if (argc < 2)
-		return usage_error("validate", "expected one or more results files (see --help)");
+		return ipcb_usage_error("validate", "expected one or more results files (see --help)");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return fputs(validate_help, stdout), 0;
 	for (i = 1; i < argc; i++) {
@@ -1062,7 +1048,7 @@ static int cmd_validate(int argc, char **argv)
 		printf("valid: %s (%zu results)\n", argv[i], json_array_size(json_object_get(doc, "results")));
 		json_decref(doc);
 	}
-	return bad ? EXIT_FAILED : 0;
+	return bad ? IPCB_EXIT_FAILED : 0;
 }
 
 int main(int argc, char **argv)
@@ -1082,7 +1068,7 @@ int main(int argc, char **argv)
 		return ipcb_worker_main();
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
 		fputs(main_help, argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : 0;
+		return argc < 2 ? IPCB_EXIT_USAGE : 0;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
 		printf("ipcbench %s (git %s)\n", IPCB_VERSION, IPCB_GIT);
@@ -1094,5 +1080,5 @@ int main(int argc, char **argv)
 			return cmds[i].fn(argc - 1, argv + 1);
 		}
 	}
-	return usage_error(argv[1], "unknown command (commands: list, run, test, info, system, validate, compare, plot, export; see --help)");
+	return ipcb_usage_error(argv[1], "unknown command (commands: list, run, test, info, system, validate, compare, plot, export; see --help)");
 }

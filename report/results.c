@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * report.c - the results document. It is the project's contract with its
+ * results.c - the results document. It is the project's contract with its
  * users and with `compare` and `plot`, which read only these files: so it is
  * validated on every read, and written so that a crash or Ctrl-C never leaves
  * a half-written file and a run never silently replaces an earlier one.
