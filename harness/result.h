@@ -43,7 +43,21 @@ struct ipcb_hbucket {
 	double lo, hi;
 	uint64_t count;
 };
+/* Which figures a histogram holds (files by hand may hold only the buckets). */
+enum {
+	IPCB_HIST_HAS_UNIT = 1 << 0,
+	IPCB_HIST_HAS_COUNT = 1 << 1,
+	IPCB_HIST_HAS_MIN = 1 << 2,
+	IPCB_HIST_HAS_MAX = 1 << 3,
+	IPCB_HIST_HAS_MEAN = 1 << 4,
+	IPCB_HIST_HAS_P50 = 1 << 5,
+	IPCB_HIST_HAS_P90 = 1 << 6,
+	IPCB_HIST_HAS_P99 = 1 << 7,
+	IPCB_HIST_HAS_P999 = 1 << 8,
+};
 struct ipcb_histogram {
+	unsigned has; /* IPCB_HIST_HAS_* */
+	char *unit;   /* "ns" */
 	uint64_t count;
 	double min, max, mean, p50, p90, p99, p999;
 	size_t nbuckets;
@@ -84,12 +98,15 @@ enum { IPCB_THREAD_MEASURING, IPCB_THREAD_PEER, IPCB_NTHREAD_ROLES };
 struct ipcb_rmatrix {
 	size_t n;
 	int *cpus;     /* n OS CPU ids: rows measure, columns answer */
-	double *value; /* n x n, row major; NAN where not measured */
-	size_t measured, total;
-	char *rows, *columns;	 /* what a row and a column are */
+	char *quantity; /* the member holding the grid: "round_trip_ns" */
+	double *value; /* n x n, row major; NAN where not measured (null) */
+	int has_measured, has_total;
+	size_t measured, total; /* "measured_pairs", "total_pairs" */
+	char *rows, *columns;	 /* what a row and a column are; NULL when not said */
 	int has_headline;
 	int headline[2]; /* the pair of the result's headline figure */
 	char *relation;	 /* its topological relation */
+	json_t *unknown; /* members not modelled (a second grid), kept as read; NULL when none */
 };
 
 /* A per-thread share of the work ("attachments.threads"), see ipcb_attach_threads(). */
@@ -98,11 +115,44 @@ struct ipcb_rthread {
 	uint64_t acquisitions;
 };
 
+/* Which optional members a result holds: files of older versions lack some. */
+enum {
+	IPCB_HAS_STATS = 1 << 0,
+	IPCB_HAS_ROUND_MEDIANS = 1 << 1,
+	IPCB_HAS_CI95_REL_SAMPLES = 1 << 2,
+	IPCB_HAS_CI95_RUNS = 1 << 3, /* mirrors has_ci95_runs */
+	IPCB_HAS_CI95_REL_RUNS = 1 << 4,
+	IPCB_HAS_INTERVAL95 = 1 << 5,
+	IPCB_HAS_INTERVAL_BASIS = 1 << 6,
+	IPCB_HAS_CI95_REL = 1 << 7,
+	IPCB_HAS_UNSTABLE = 1 << 8,
+	IPCB_HAS_ITERS = 1 << 9,
+	IPCB_HAS_SAMPLE_NS = 1 << 10,
+	IPCB_HAS_ELAPSED_S = 1 << 11,
+	IPCB_HAS_ROUNDS = 1 << 12,
+	IPCB_HAS_DRIFT = 1 << 13,
+	IPCB_HAS_STOP = 1 << 14,
+	IPCB_HAS_SAMPLES = 1 << 15,
+	IPCB_HAS_NOTES = 1 << 16, /* an empty "notes": [] counts */
+	IPCB_HAS_METRICS = 1 << 17,
+	IPCB_HAS_ATTACHMENTS = 1 << 18,
+	IPCB_HAS_COUNTERS = 1 << 19,
+};
+
+/*
+ * Where "notes" stands among the members: the engine writes them when they
+ * arise (a benchmark's notes before the pooled figures, the interval's after
+ * "unstable", the rest last), and a file keeps that order on a round trip.
+ */
+enum ipcb_notes_slot { IPCB_NOTES_BEFORE_STATS, IPCB_NOTES_AFTER_UNSTABLE, IPCB_NOTES_LAST };
+
 struct ipcb_result {
+	unsigned has; /* IPCB_HAS_* */
 	char *id, *family;
 	size_t nparams;
 	struct ipcb_rparam params[IPCB_MAX_PARAMS];
 	char *placement; /* its name: "single", "same-cache", ... */
+	char *relation;	 /* placement.relation: of a pair's two CPUs; NULL when none */
 	char *role;	 /* same-cpu, smt-sibling, nearest-core, farthest; NULL when none */
 	size_t ncpus;
 	int *cpus;
@@ -111,6 +161,7 @@ struct ipcb_result {
 	char *reason; /* skipped or failed: why */
 	size_t nnotes;
 	char **notes;
+	enum ipcb_notes_slot notes_slot;
 
 	/* status ok: the measurement */
 	struct ipcb_summary stats;
@@ -138,7 +189,13 @@ struct ipcb_result {
 	struct ipcb_rmatrix *matrix;
 	size_t nthreads;
 	struct ipcb_rthread *threads;
+	int has_threads;
+	json_t *unknown_attachments; /* attachments not modelled, kept as read; NULL when none */
+	json_t *unknown;	     /* members not modelled, kept as read (written last); NULL when none */
 };
+
+/* The most CPUs an attachments.matrix may hold. */
+#define IPCB_MATRIX_MAX 4096
 
 /* The JSON of a result, as the results file holds it. New reference. */
 json_t *ipcb_result_to_json(const struct ipcb_result *r);
@@ -150,6 +207,36 @@ json_t *ipcb_result_to_json(const struct ipcb_result *r);
  */
 int ipcb_result_from_json(const json_t *j, struct ipcb_result *r, char *why, size_t whylen);
 void ipcb_result_free(struct ipcb_result *r);
+/*
+ * The same without the measurement: an ok record may lack stats and samples
+ * (a worker's round before the manager pools the rounds).
+ */
+int ipcb_result_from_json_partial(const json_t *j, struct ipcb_result *r, char *why, size_t whylen);
+
+/* Strings the result owns: set (a copy; NULL clears) and append a note printf-style. 0 or -1 (memory). */
+int ipcb_result_set_str(char **field, const char *s);
+int ipcb_result_add_note(struct ipcb_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append a parameter: a choice by its name when choice is set, else the integer. 0 or -1. */
+int ipcb_result_add_param(struct ipcb_result *r, const char *name, int64_t value, const char *choice);
+/* A parameter by name, or NULL. */
+const struct ipcb_rparam *ipcb_result_param(const struct ipcb_result *r, const char *name);
+
+/* ipcb_params_text's flags. */
+enum {
+	IPCB_PARAMS_ID = 1 << 0,     /* lead with the id: "lock/pthread-mutex k=v,k=v" */
+	IPCB_PARAMS_SORTED = 1 << 1, /* by name, not in the benchmark's order */
+};
+/*
+ * Parameters as text, "k=v,k=v" (the one params-to-text rule of the tool):
+ * the params for which keep(name, arg) holds (every one when keep is NULL),
+ * after the id and a space with IPCB_PARAMS_ID. Returns buf.
+ */
+char *ipcb_params_text(const char *id, const struct ipcb_rparam *p, size_t n, char *buf, size_t len,
+		       unsigned flags, int (*keep)(const char *name, void *arg), void *arg);
+char *ipcb_result_params_text(const struct ipcb_result *r, char *buf, size_t len, unsigned flags,
+			      int (*keep)(const char *name, void *arg), void *arg);
+/* A keep for ipcb_params_text: every parameter but the one named by arg (a const char *). */
+int ipcb_param_not(const char *name, void *arg);
 
 /*
  * A histogram as the results JSON holds it: unit "ns", count, min, max,

@@ -384,42 +384,6 @@ static int need(const json_t *o, const char *key, int (*is)(const json_t *), con
 	return 0;
 }
 
-static int is_object(const json_t *v) { return json_is_object(v); }
-static int is_array(const json_t *v) { return json_is_array(v); }
-static int is_string(const json_t *v) { return json_is_string(v); }
-static int is_number(const json_t *v) { return json_is_number(v); }
-static int is_bool(const json_t *v) { return json_is_boolean(v); }
-static int is_int(const json_t *v) { return json_is_integer(v); }
-static int is_string_or_null(const json_t *v) { return json_is_string(v) || json_is_null(v); }
-
-static int validate_stats(const json_t *st, const char *where, char *err, size_t errlen)
-{
-	static const char *const nums[] = { "min", "median", "mean", "stddev", "p1", "p99", "mad", NULL };
-	const json_t *ci;
-	double lo, hi, med;
-	int i;
-
-	if (need(st, "n", is_int, "an integer", where, err, errlen))
-		return -1;
-	if (json_integer_value(json_object_get(st, "n")) < 1)
-		return BAD("%s: stats.n must be >= 1", where);
-	for (i = 0; nums[i]; i++)
-		if (need(st, nums[i], is_number, "a number", where, err, errlen))
-			return -1;
-	ci = json_object_get(st, "ci95");
-	if (!json_is_array(ci) || json_array_size(ci) != 2 || !json_is_number(json_array_get(ci, 0)) ||
-	    !json_is_number(json_array_get(ci, 1)))
-		return BAD("%s: stats.ci95 must be [lo, hi]", where);
-	lo = json_number_value(json_array_get(ci, 0));
-	hi = json_number_value(json_array_get(ci, 1));
-	med = json_number_value(json_object_get(st, "median"));
-	if (!(lo <= med && med <= hi))
-		return BAD("%s: stats.ci95 [%g, %g] does not contain the median %g", where, lo, hi, med);
-	if (json_number_value(json_object_get(st, "min")) > med)
-		return BAD("%s: stats.min > stats.median", where);
-	return 0;
-}
-
 /* An optional member: absent, or of the type */
 static int may(const json_t *o, const char *key, int (*is)(const json_t *), const char *type, const char *where,
 	       char *err, size_t errlen)
@@ -427,189 +391,28 @@ static int may(const json_t *o, const char *key, int (*is)(const json_t *), cons
 	return json_object_get(o, key) ? need(o, key, is, type, where, err, errlen) : 0;
 }
 
-/* An optional [lo, hi] of numbers with lo <= hi. */
-static int may_interval(const json_t *r, const char *key, const char *where, char *err, size_t errlen)
-{
-	const json_t *v = json_object_get(r, key);
-	double lo, hi;
+static int is_object(const json_t *v) { return json_is_object(v); }
+static int is_array(const json_t *v) { return json_is_array(v); }
+static int is_string(const json_t *v) { return json_is_string(v); }
+static int is_bool(const json_t *v) { return json_is_boolean(v); }
+static int is_string_or_null(const json_t *v) { return json_is_string(v) || json_is_null(v); }
 
-	if (!v)
+/* A result is checked by reading it (result.c knows its layout); the message names it by index and id. */
+static int validate_result(const json_t *j, size_t idx, char *err, size_t errlen)
+{
+	const json_t *id = json_object_get(j, "id");
+	struct ipcb_result r;
+	char where[160], why[512];
+	int rc = ipcb_result_from_json(j, &r, why, sizeof(why));
+
+	ipcb_result_free(&r);
+	if (rc == 0)
 		return 0;
-	if (!json_is_array(v) || json_array_size(v) != 2 || !json_is_number(json_array_get(v, 0)) ||
-	    !json_is_number(json_array_get(v, 1)))
-		return BAD("%s: %s must be [lo, hi] (two numbers)", where, key);
-	lo = json_number_value(json_array_get(v, 0));
-	hi = json_number_value(json_array_get(v, 1));
-	if (!(lo <= hi))
-		return BAD("%s: %s [%g, %g] has lo > hi", where, key, lo, hi);
-	return 0;
-}
-
-/* The between-process members (issue 11); all optional: files written before them lack them. */
-static int validate_rounds(const json_t *r, const char *where, char *err, size_t errlen)
-{
-	const json_t *rm = json_object_get(r, "round_medians"), *v;
-	size_t i;
-
-	if (rm) {
-		if (!json_is_array(rm) || json_array_size(rm) == 0)
-			return BAD("%s: round_medians must be a non-empty array of numbers", where);
-		json_array_foreach(rm, i, v)
-			if (!json_is_number(v))
-				return BAD("%s: round_medians[%zu] must be a number", where, i);
-	}
-	return may_interval(r, "ci95_runs", where, err, errlen) ||
-	       may_interval(r, "interval95", where, err, errlen) ||
-	       may(r, "ci95_rel_samples", is_number, "a number", where, err, errlen) ||
-	       may(r, "ci95_rel_runs", is_number, "a number", where, err, errlen) ||
-	       may(r, "interval_basis", is_string, "a string", where, err, errlen) ? -1 : 0;
-}
-
-#define WHY(...) (snprintf(why, whylen, __VA_ARGS__), -1)
-
-static int check_histogram(const json_t *h, char *why, size_t whylen)
-{
-	const json_t *b, *e;
-	size_t i;
-
-	if (!h)
-		return 0;
-	if (!json_is_object(h))
-		return WHY("histogram must be an object");
-	b = json_object_get(h, "buckets");
-	if (!json_is_array(b))
-		return WHY("histogram.buckets must be an array of [lo, hi, count]");
-	json_array_foreach(b, i, e) {
-		double lo, hi, c;
-
-		if (!json_is_array(e) || json_array_size(e) != 3 || !json_is_number(json_array_get(e, 0)) ||
-		    !json_is_number(json_array_get(e, 1)) || !json_is_number(json_array_get(e, 2)))
-			return WHY("histogram.buckets[%zu] must be [lo, hi, count]", i);
-		lo = json_number_value(json_array_get(e, 0));
-		hi = json_number_value(json_array_get(e, 1));
-		c = json_number_value(json_array_get(e, 2));
-		if (!(lo >= 0 && lo <= hi && c >= 0))
-			return WHY("histogram.buckets[%zu] needs 0 <= lo <= hi and count >= 0", i);
-	}
-	if ((json_object_get(h, "p99") && !json_is_number(json_object_get(h, "p99"))) ||
-	    (json_object_get(h, "p999") && !json_is_number(json_object_get(h, "p999"))))
-		return WHY("histogram.p99 and histogram.p999 must be numbers");
-	return 0;
-}
-
-static int check_matrix(const json_t *m, char *why, size_t whylen)
-{
-	const json_t *cpus, *rows, *row, *cell;
-	const char *key;
-	size_t n, i, j;
-
-	if (!m)
-		return 0;
-	if (!json_is_object(m))
-		return WHY("attachments.matrix must be an object");
-	cpus = json_object_get(m, "cpus");
-	n = json_array_size(cpus);
-	if (!json_is_array(cpus) || n < 1 || n > IPCB_MATRIX_MAX)
-		return WHY("attachments.matrix.cpus must be an array of 1 to %d CPU ids", IPCB_MATRIX_MAX);
-	json_array_foreach(cpus, i, cell)
-		if (!json_is_integer(cell))
-			return WHY("attachments.matrix.cpus[%zu] must be an integer", i);
-	json_object_foreach((json_t *)m, key, rows) {
-		if (!json_is_array(rows) || strcmp(key, "cpus") == 0)
-			continue;
-		if (json_array_size(rows) != n)
-			return WHY("attachments.matrix.%.40s must have %zu rows, one per CPU", key, n);
-		json_array_foreach(rows, i, row) {
-			if (!json_is_array(row) || json_array_size(row) != n)
-				return WHY("attachments.matrix.%.40s[%zu] must be a row of %zu numbers or nulls", key, i, n);
-			json_array_foreach(row, j, cell)
-				if (!json_is_number(cell) && !json_is_null(cell))
-					return WHY("attachments.matrix.%.40s[%zu][%zu] must be a number or null", key, i, j);
-		}
-	}
-	return 0;
-}
-
-int ipcb_report_check_extras(const json_t *r, char *why, size_t whylen)
-{
-	const json_t *att = json_object_get(r, "attachments");
-
-	if (att && !json_is_object(att))
-		return WHY("attachments must be an object");
-	if (check_histogram(json_object_get(r, "histogram"), why, whylen))
-		return -1;
-	return check_matrix(json_object_get(att, "matrix"), why, whylen);
-}
-
-static int validate_placement(const json_t *r, const char *where, char *err, size_t errlen)
-{
-	const json_t *pl = json_object_get(r, "placement"), *c;
-	size_t i;
-
-	if (need(r, "placement", is_object, "an object", where, err, errlen) ||
-	    need(pl, "name", is_string, "a string", where, err, errlen) ||
-	    need(pl, "cpus", is_array, "an array", where, err, errlen) ||
-	    may(pl, "role", is_string, "a string", where, err, errlen))
-		return -1;
-	json_array_foreach(json_object_get(pl, "cpus"), i, c)
-		if (!json_is_integer(c))
-			return BAD("%s: placement.cpus must hold integers", where);
-	return 0;
-}
-
-static int validate_result(const json_t *r, size_t idx, char *err, size_t errlen)
-{
-	char where[160], why[256];
-	const char *status, *id;
-	const json_t *v;
-	size_t i;
-
-	snprintf(where, sizeof(where), "results[%zu]", idx);
-	if (!json_is_object(r))
-		return BAD("%s: must be an object", where);
-	if (need(r, "id", is_string, "a string", where, err, errlen))
-		return -1;
-	id = json_string_value(json_object_get(r, "id"));
-	snprintf(where, sizeof(where), "results[%zu] (%s)", idx, id);
-	if (!strchr(id, '/'))
-		return BAD("%s: id must be family/name", where);
-	if (need(r, "family", is_string, "a string", where, err, errlen) ||
-	    need(r, "params", is_object, "an object", where, err, errlen) ||
-	    validate_placement(r, where, err, errlen) ||
-	    need(r, "unit", is_string, "a string", where, err, errlen) ||
-	    need(r, "per", is_string, "a string", where, err, errlen) ||
-	    need(r, "status", is_string, "a string", where, err, errlen))
-		return -1;
-	status = json_string_value(json_object_get(r, "status"));
-	if (strcmp(status, "ok") && strcmp(status, "skipped") && strcmp(status, "failed"))
-		return BAD("%s: status must be ok, skipped or failed, not \"%s\"", where, status);
-	if (strcmp(status, "ok")) {
-		v = json_object_get(r, "reason");
-		if (!json_is_string(v) || !json_string_length(v))
-			return BAD("%s: a %s result needs a non-empty \"reason\"", where, status);
-	} else {
-		if (need(r, "stats", is_object, "an object", where, err, errlen) ||
-		    validate_stats(json_object_get(r, "stats"), where, err, errlen))
-			return -1;
-		if (need(r, "samples", is_array, "an array", where, err, errlen))
-			return -1;
-		json_array_foreach(json_object_get(r, "samples"), i, v)
-			if (!json_is_number(v))
-				return BAD("%s: samples must be numbers", where);
-		if (validate_rounds(r, where, err, errlen))
-			return -1;
-	}
-	if (ipcb_report_check_extras(r, why, sizeof(why)))
-		return BAD("%s: %s", where, why);
-	v = json_object_get(r, "notes");
-	if (v) {
-		if (!json_is_array(v))
-			return BAD("%s: notes must be an array of strings", where);
-		json_array_foreach(v, i, r)
-			if (!json_is_string(r))
-				return BAD("%s: notes must be an array of strings", where);
-	}
-	return 0;
+	if (json_is_string(id))
+		snprintf(where, sizeof(where), "results[%zu] (%s)", idx, json_string_value(id));
+	else
+		snprintf(where, sizeof(where), "results[%zu]", idx);
+	return BAD("%s: %s", where, why);
 }
 
 int ipcb_report_validate(const json_t *doc, char *err, size_t errlen)

@@ -47,15 +47,6 @@ char *ipcb_report_write_fallback(const json_t *doc, const char *path);
 json_t *ipcb_report_read(const char *path, char *err, size_t errlen);
 /* "an object", "a string", ...: for messages about a value of the wrong type. */
 const char *ipcb_json_type_name(const json_t *v);
-/* The most CPUs an attachments.matrix may hold. */
-#define IPCB_MATRIX_MAX 4096
-/*
- * The optional members that plots read, on one result: attachments (an
- * object), histogram (buckets [lo, hi, count], 0 <= lo <= hi, count >= 0)
- * and attachments.matrix (n CPU ids, n x n numbers or nulls). 0, or -1 with
- * the member named in why. ipcb_report_validate() applies it to every result.
- */
-int ipcb_report_check_extras(const json_t *r, char *why, size_t whylen);
 /*
  * Check doc against schema ipcbench/1; 0 or -1 with the first problem in err
  * (a file that is not ipcbench output, or another version, says so first).

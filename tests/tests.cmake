@@ -1,6 +1,6 @@
 # Unit tests link the libraries (the same code the tool runs); CLI tests drive the binary.
 # A test that cannot apply on this machine prints "SKIP: reason" and exits 77 (tests/lib.sh: skip).
-foreach(t stats config report registry counters)
+foreach(t stats config report registry counters result)
   add_executable(test_${t} tests/test_${t}.c)
   target_link_libraries(test_${t} PRIVATE ipcbench_report)
   add_test(NAME unit/${t} COMMAND test_${t})
