@@ -742,7 +742,7 @@ struct progress {
 	uint64_t start;
 };
 
-static void progress(const struct ipcb_job *job, size_t i, size_t n, const json_t *r, void *arg)
+static void progress(const struct ipcb_job *job, size_t i, size_t n, const struct ipcb_result *r, void *arg)
 {
 	const struct progress *pg = arg;
 	double elapsed = (double)(ipcb_clock_ns() - pg->start) / 1e9;
@@ -757,18 +757,15 @@ static void progress(const struct ipcb_job *job, size_t i, size_t n, const json_
 			fprintf(stderr, ", ~%.0f s left", left);
 		fflush(stderr);
 	} else if (!pg->tty && !pg->quiet && r) {
-		json_t *st = json_object_get(r, "stats");
 		char med[32];
 
-		if (st) {
-			ipcb_fmt_ns(json_number_value(json_object_get(st, "median")), med, sizeof(med));
+		if (r->has & IPCB_HAS_STATS) {
+			ipcb_fmt_ns(r->stats.median, med, sizeof(med));
 			fprintf(stderr, "[%zu/%zu] %s %s: %s per %s, CI95 +/-%.1f%%\n", i + 1, n, label,
-				job->placement, med, job->bench->unit_of_work,
-				100 * json_number_value(json_object_get(r, "ci95_rel")));
+				job->placement, med, job->bench->unit_of_work, 100 * r->ci95_rel);
 		} else {
 			fprintf(stderr, "[%zu/%zu] %s %s: %s (%s)\n", i + 1, n, label, job->placement,
-				json_string_value(json_object_get(r, "status")),
-				json_string_value(json_object_get(r, "reason")));
+				ipcb_status_name(r->status), r->reason);
 		}
 	}
 }
@@ -853,19 +850,23 @@ static void print_estimate(json_t *est, const char *simulated)
 		minutes ? "min" : "s");
 }
 
+/* Run the jobs, explain, and put the results into doc: the typed results become JSON here. */
 static int run_jobs(struct run_opts *ro, struct ipcb_job *jobs, size_t njobs, json_t *doc)
 {
 	struct progress pg = { isatty(2) && !ro->quiet, ro->quiet, ipcb_clock_ns() };
-	size_t failed, workers;
+	struct ipcb_result *results = calloc(njobs + 1, sizeof(*results));
+	size_t failed, workers, nresults = 0, i;
 	double startup_ms, spread;
 	json_t *speed;
 
+	if (!results)
+		return 1;
 	ro->cfg.measure.stop = &ipcb_interrupted;
 	ro->cfg.measure.counter_list = ro->counters;
-	failed = ipcb_run_jobs(jobs, njobs, &ro->cfg.measure, progress, &pg, json_object_get(doc, "results"));
+	failed = ipcb_run_jobs(jobs, njobs, &ro->cfg.measure, progress, &pg, results, &nresults);
 	if (pg.tty)
 		fprintf(stderr, "\r\033[K");
-	speed = ipcb_round_speed(json_object_get(doc, "results"), ro->cfg.measure.rounds);
+	speed = ipcb_round_speed(results, nresults, ro->cfg.measure.rounds);
 	spread = json_number_value(json_object_get(speed, "spread"));
 	if (spread > 1.1 && !ro->quiet)
 		fprintf(stderr, "warning: the machine's speed changed by %.2fx between rounds, every job at once (machine_speed in the file): figures from another run may differ by as much\n",
@@ -875,6 +876,12 @@ static int run_jobs(struct run_opts *ro, struct ipcb_job *jobs, size_t njobs, js
 	json_object_set_new(doc, "workers",
 			    json_pack("{s:I, s:f, s:s}", "count", (json_int_t)workers, "startup_ms_median", startup_ms,
 				      "what", "each round of each job ran in a fresh process; startup: fork to ready to measure"));
+	ipcb_explain(results, nresults, json_object_get(doc, "machine"));
+	for (i = 0; i < nresults; i++) {
+		json_array_append_new(json_object_get(doc, "results"), ipcb_result_to_json(&results[i]));
+		ipcb_result_free(&results[i]);
+	}
+	free(results);
 	return failed != 0;
 }
 
@@ -964,7 +971,6 @@ static int cmd_run(int argc, char **argv)
 	if (ro.run_id)
 		json_object_set_new(doc, "run_id", json_string(ro.run_id));
 	failed = run_jobs(&ro, jobs, njobs, doc);
-	ipcb_explain(json_object_get(doc, "results"), json_object_get(doc, "machine"));
 	ipcb_report_finish(doc, ipcb_interrupted);
 	/* past a file-size limit, write() fails with EFBIG (and we save elsewhere) rather than the signal killing us */
 	signal(SIGXFSZ, SIG_IGN);

@@ -14,7 +14,8 @@
 /* --- explain hooks: notes that compare results ----------------------------- */
 
 struct ipcb_results {
-	json_t *results;
+	struct ipcb_result *r;
+	size_t n;
 	const json_t *machine;
 };
 
@@ -23,11 +24,11 @@ const json_t *ipcb_results_machine(const struct ipcb_results *rs)
 	return rs->machine;
 }
 
-/* Does one "name=value" of a filter hold for these params? */
-static int param_matches(json_t *params, const char *name, size_t nlen, const char *value, size_t vlen)
+/* Does one "name=value" of a filter hold for this result's params? */
+static int param_matches(const struct ipcb_result *r, const char *name, size_t nlen, const char *value, size_t vlen)
 {
+	const struct ipcb_rparam *p;
 	char key[64], val[64], *end;
-	json_t *v;
 
 	if (nlen >= sizeof(key) || vlen >= sizeof(val))
 		return 0;
@@ -35,15 +36,15 @@ static int param_matches(json_t *params, const char *name, size_t nlen, const ch
 	key[nlen] = '\0';
 	memcpy(val, value, vlen);
 	val[vlen] = '\0';
-	v = json_object_get(params, key);
-	if (json_is_string(v))
-		return strcmp(json_string_value(v), val) == 0;
-	if (json_is_integer(v))
-		return json_integer_value(v) == strtoll(val, &end, 0) && *end == '\0';
-	return 0;
+	p = ipcb_result_param(r, key);
+	if (!p)
+		return 0;
+	if (p->is_choice)
+		return strcmp(p->text, val) == 0;
+	return p->value == strtoll(val, &end, 0) && *end == '\0';
 }
 
-static int filter_matches(json_t *params, const char *filter)
+static int filter_matches(const struct ipcb_result *r, const char *filter)
 {
 	const char *p = filter;
 
@@ -51,31 +52,27 @@ static int filter_matches(json_t *params, const char *filter)
 		const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
 		const char *eq = memchr(p, '=', (size_t)(end - p));
 
-		if (!eq || !param_matches(params, p, (size_t)(eq - p), eq + 1, (size_t)(end - eq - 1)))
+		if (!eq || !param_matches(r, p, (size_t)(eq - p), eq + 1, (size_t)(end - eq - 1)))
 			return 0;
 		p = comma ? comma + 1 : NULL;
 	}
 	return 1;
 }
 
-static int result_is(json_t *r, const char *id, const char *placement, const char *filter)
+static int result_is(const struct ipcb_result *r, const char *id, const char *placement, const char *filter)
 {
-	return strcmp(json_string_value(json_object_get(r, "id")), id) == 0 &&
-	       strcmp(json_string_value(json_object_get(r, "status")), "ok") == 0 &&
-	       (!placement ||
-		strcmp(json_string_value(json_object_get(json_object_get(r, "placement"), "name")), placement) == 0) &&
-	       filter_matches(json_object_get(r, "params"), filter);
+	return strcmp(r->id, id) == 0 && r->status == IPCB_STATUS_OK && (!placement || strcmp(r->placement, placement) == 0) &&
+	       filter_matches(r, filter);
 }
 
 double ipcb_result_median_where(const struct ipcb_results *rs, const char *id, const char *placement,
 				const char *filter)
 {
-	json_t *r;
 	size_t i;
 
-	json_array_foreach(rs->results, i, r)
-		if (result_is(r, id, placement, filter))
-			return json_number_value(json_object_get(json_object_get(r, "stats"), "median"));
+	for (i = 0; i < rs->n; i++)
+		if (result_is(&rs->r[i], id, placement, filter))
+			return rs->r[i].has & IPCB_HAS_STATS ? rs->r[i].stats.median : 0;
 	return -1;
 }
 
@@ -87,16 +84,11 @@ double ipcb_result_median(const struct ipcb_results *rs, const char *id, const c
 static void note_where(struct ipcb_results *rs, const char *id, const char *placement, const char *filter,
 		       const char *note)
 {
-	json_t *r;
 	size_t i;
 
-	json_array_foreach(rs->results, i, r) {
-		if (!result_is(r, id, placement, filter))
-			continue;
-		if (!json_is_array(json_object_get(r, "notes")))
-			json_object_set_new(r, "notes", json_array());
-		json_array_append_new(json_object_get(r, "notes"), json_string(note));
-	}
+	for (i = 0; i < rs->n; i++)
+		if (result_is(&rs->r[i], id, placement, filter))
+			ipcb_result_add_note(&rs->r[i], "%s", note);
 }
 
 void ipcb_result_note_where(struct ipcb_results *rs, const char *id, const char *placement, const char *filter,
@@ -127,15 +119,14 @@ static size_t param_values_of(const struct ipcb_results *rs, const char *id, con
 			      size_t max)
 {
 	size_t i, j, n = 0;
-	json_t *r;
 
-	json_array_foreach(rs->results, i, r) {
-		json_t *v = json_object_get(json_object_get(r, "params"), param);
+	for (i = 0; i < rs->n; i++) {
+		const struct ipcb_rparam *v = ipcb_result_param(&rs->r[i], param);
 		int64_t x;
 
-		if (!json_is_integer(v) || !result_is(r, id, NULL, NULL))
+		if (!v || v->is_choice || !result_is(&rs->r[i], id, NULL, NULL))
 			continue;
-		x = json_integer_value(v);
+		x = v->value;
 		for (j = 0; j < n && vals[j] != x; j++)
 			;
 		if (j < n || n == max)
@@ -182,9 +173,9 @@ void ipcb_explain_crossover(struct ipcb_results *rs, const char *id, const char 
 				       reference, param, (long long)vals[n - 1]);
 }
 
-void ipcb_explain(json_t *results, const json_t *machine)
+void ipcb_explain(struct ipcb_result *results, size_t n, const json_t *machine)
 {
-	struct ipcb_results rs = { results, machine };
+	struct ipcb_results rs = { results, n, machine };
 	int f;
 
 	for (f = 0; ipcb_families[f]; f++)

@@ -279,19 +279,21 @@ int ipcb_plan(const struct ipcb_config *c, struct ipcb_job **jobs, size_t *njobs
 void ipcb_job_label(const struct ipcb_job *job, char *buf, size_t len)
 {
 	const struct ipcb_bench *b = job->bench;
-	size_t used = (size_t)snprintf(buf, len, "%s", b->id);
+	struct ipcb_rparam p[IPCB_MAX_PARAMS];
+	char num[IPCB_MAX_PARAMS][24];
 	size_t i, n = ipcb_param_count(b);
 
-	for (i = 0; i < n && used < len; i++) {
+	/* the one params-to-text rule (result.c), over the job's own strings */
+	for (i = 0; i < n && i < IPCB_MAX_PARAMS; i++) {
 		const struct ipcb_param *prm = &b->params[i];
 
-		if (prm->choices)
-			used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", i ? "," : " ", prm->name,
-						 prm->choices[job->params[i]]);
-		else
-			used += (size_t)snprintf(buf + used, len - used, "%s%s=%lld", i ? "," : " ", prm->name,
-						 (long long)job->params[i]);
+		snprintf(num[i], sizeof(num[i]), "%lld", (long long)job->params[i]);
+		p[i].name = (char *)prm->name;
+		p[i].is_choice = prm->choices != NULL;
+		p[i].value = job->params[i];
+		p[i].text = prm->choices ? (char *)prm->choices[job->params[i]] : num[i];
 	}
+	ipcb_params_text(b->id, p, i, buf, len, IPCB_PARAMS_ID, NULL, NULL);
 }
 
 int64_t ipcb_job_param(const struct ipcb_job *job, const char *name)

@@ -14,24 +14,6 @@
 
 #include "stats.h"
 
-json_t *ipcb_hist_json(const struct ipcb_hist *h, double ns_per_unit)
-{
-	json_t *buckets = json_array();
-	size_t b;
-
-#define NS(x) ((json_int_t)((double)(x) * ns_per_unit))
-	for (b = 0; b < IPCB_HIST_BUCKETS; b++)
-		if (h->buckets[b])
-			json_array_append_new(buckets, json_pack("[I, I, I]", NS(ipcb_hist_bucket_lo(b)),
-								 NS(ipcb_hist_bucket_hi(b)), (json_int_t)h->buckets[b]));
-	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:o}", "unit", "ns", "count",
-			 (json_int_t)h->count, "min", NS(h->min), "max", NS(h->max), "mean",
-			 h->count ? h->sum / (double)h->count * ns_per_unit : 0.0, "p50", NS(ipcb_hist_quantile(h, 0.5)),
-			 "p90", NS(ipcb_hist_quantile(h, 0.9)), "p99", NS(ipcb_hist_quantile(h, 0.99)), "p999",
-			 NS(ipcb_hist_quantile(h, 0.999)), "buckets", buckets);
-#undef NS
-}
-
 /* --- status and small helpers ------------------------------------------------ */
 
 static const char *const status_names[] = { "ok", "skipped", "failed" };
@@ -1302,6 +1284,16 @@ static int read_order(const json_t *j, struct ipcb_result *r)
 	return 0;
 }
 
+/* Has r a merged member already (merging twice would leak it)? */
+static int is_modelled_present(const struct ipcb_result *r, const char *key)
+{
+	if (!strcmp(key, "counters"))
+		return !!(r->has & IPCB_HAS_COUNTERS);
+	if (!strcmp(key, "metrics"))
+		return !!(r->has & IPCB_HAS_METRICS);
+	return !!(r->has & IPCB_HAS_ATTACHMENTS);
+}
+
 static int read_record(const json_t *j, struct ipcb_result *r, char *why, size_t whylen)
 {
 	const json_t *v;
@@ -1349,4 +1341,81 @@ int ipcb_result_from_json(const json_t *j, struct ipcb_result *r, char *why, siz
 int ipcb_result_from_json_partial(const json_t *j, struct ipcb_result *r, char *why, size_t whylen)
 {
 	return from_json(j, 1, r, why, whylen);
+}
+
+/* --- the engine's pieces ------------------------------------------------------------ */
+
+struct ipcb_histogram *ipcb_hist_result(const struct ipcb_hist *h, double ns_per_unit)
+{
+	struct ipcb_histogram *t = calloc(1, sizeof(*t));
+	size_t b, n = 0;
+
+	if (!t || !(t->buckets = calloc(IPCB_HIST_BUCKETS, sizeof(*t->buckets))) || !(t->unit = strdup("ns"))) {
+		if (t)
+			free(t->buckets);
+		free(t);
+		return NULL;
+	}
+	/* whole ns, as the file has always held them */
+#define NS(x) ((double)(json_int_t)((double)(x) * ns_per_unit))
+	for (b = 0; b < IPCB_HIST_BUCKETS; b++) {
+		if (!h->buckets[b])
+			continue;
+		t->buckets[n].lo = NS(ipcb_hist_bucket_lo(b));
+		t->buckets[n].hi = NS(ipcb_hist_bucket_hi(b));
+		t->buckets[n++].count = h->buckets[b];
+	}
+	t->nbuckets = n;
+	t->count = h->count;
+	t->min = NS(h->min);
+	t->max = NS(h->max);
+	t->mean = h->count ? h->sum / (double)h->count * ns_per_unit : 0.0;
+	t->p50 = NS(ipcb_hist_quantile(h, 0.5));
+	t->p90 = NS(ipcb_hist_quantile(h, 0.9));
+	t->p99 = NS(ipcb_hist_quantile(h, 0.99));
+	t->p999 = NS(ipcb_hist_quantile(h, 0.999));
+#undef NS
+	t->has = IPCB_HIST_HAS_UNIT | IPCB_HIST_HAS_COUNT | IPCB_HIST_HAS_MIN | IPCB_HIST_HAS_MAX | IPCB_HIST_HAS_MEAN |
+		 IPCB_HIST_HAS_P50 | IPCB_HIST_HAS_P90 | IPCB_HIST_HAS_P99 | IPCB_HIST_HAS_P999;
+	return t;
+}
+
+json_t *ipcb_hist_json(const struct ipcb_hist *h, double ns_per_unit)
+{
+	struct ipcb_result r = { 0 };
+	json_t *j;
+
+	r.histogram = ipcb_hist_result(h, ns_per_unit);
+	j = r.histogram ? histogram_json(r.histogram) : NULL;
+	ipcb_result_free(&r);
+	return j;
+}
+
+int ipcb_result_merge_json(struct ipcb_result *r, const json_t *members, char *why, size_t whylen)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)members, key, v) {
+		int rc;
+
+		if ((!strcmp(key, "counters") || !strcmp(key, "attachments") || !strcmp(key, "metrics")) &&
+		    is_modelled_present(r, key))
+			return WHY("%s: already set", key);
+		if (strcmp(key, "counters") == 0)
+			rc = read_counters(v, r, why, whylen);
+		else if (strcmp(key, "metrics") == 0)
+			rc = read_metrics(v, r, why, whylen);
+		else if (strcmp(key, "attachments") == 0)
+			rc = !json_is_object(v) ? WHY("attachments must be an object") :
+			     check_matrix(json_object_get(v, "matrix"), why, whylen) ? -1 :
+										   read_attachments(v, r, why, whylen);
+		else if (is_modelled(key))
+			rc = WHY("%s: not a member to merge", key);
+		else
+			rc = keep_unknown(&r->unknown, key, v) ? NOMEM() : 0;
+		if (rc)
+			return -1;
+	}
+	return 0;
 }

@@ -244,5 +244,13 @@ int ipcb_param_not(const char *name, void *arg);
  * are scaled by ns_per_unit (1 when the histogram was filled in ns).
  */
 json_t *ipcb_hist_json(const struct ipcb_hist *h, double ns_per_unit);
+/* The same, typed (what ipcb_hist_json writes). NULL when out of memory. */
+struct ipcb_histogram *ipcb_hist_result(const struct ipcb_hist *h, double ns_per_unit);
+/*
+ * Read members the engine gets as JSON (a benchmark's "metrics" and
+ * "attachments", the "counters") into r, checked as from_json checks them;
+ * others are kept in r->unknown. 0, or -1 with why.
+ */
+int ipcb_result_merge_json(struct ipcb_result *r, const json_t *members, char *why, size_t whylen);
 
 #endif

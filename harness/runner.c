@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,58 +59,60 @@ static void ctx_init(struct ipcb_ctx *ctx, const struct ipcb_job *job)
 	ctx->timeout_ns = job->timeout_ns ? job->timeout_ns : 2000000000ull;
 }
 
-static json_t *param_json(const struct ipcb_param *prm, int64_t v)
-{
-	return prm->choices ? json_string(prm->choices[v]) : json_integer(v);
-}
-
-
-static json_t *result_new(const struct ipcb_job *job)
+/* The record of a job before anything ran: what it is and where. */
+static void result_init(const struct ipcb_job *job, struct ipcb_result *r)
 {
 	const struct ipcb_bench *b = job->bench;
-	json_t *r = json_object(), *params = json_object(), *cpus = json_array();
 	const char *slash = strchr(b->id, '/');
 	size_t i, n = ipcb_param_count(b);
+	json_t *cpus = ipcb_job_cpus(job), *c;
 
-	json_object_set_new(r, "id", json_string(b->id));
-	json_object_set_new(r, "family", json_stringn(b->id, slash ? (size_t)(slash - b->id) : strlen(b->id)));
+	memset(r, 0, sizeof(*r));
+	ipcb_result_set_str(&r->id, b->id);
+	r->family = strndup(b->id, slash ? (size_t)(slash - b->id) : strlen(b->id));
 	for (i = 0; i < n; i++)
-		json_object_set_new(params, b->params[i].name, param_json(&b->params[i], job->params[i]));
-	json_object_set_new(r, "params", params);
+		ipcb_result_add_param(r, b->params[i].name, job->params[i],
+				      b->params[i].choices ? b->params[i].choices[job->params[i]] : NULL);
+	ipcb_result_set_str(&r->placement, job->placement);
+	r->cpus = calloc(json_array_size(cpus) + 1, sizeof(int));
+	json_array_foreach(cpus, i, c)
+		if (r->cpus)
+			r->cpus[r->ncpus++] = (int)json_integer_value(c);
 	json_decref(cpus);
-	cpus = ipcb_job_cpus(job);
-	json_object_set_new(r, "placement", json_pack("{s:s, s:o}", "name", job->placement, "cpus", cpus));
 	if (job->ncpus > 1 && !job->skip[0]) {
-		const char *role = ipcb_topo_role(job->placement);
-
-		json_object_set_new(json_object_get(r, "placement"), "relation",
-				    json_string(ipcb_topo_relation(job->cpus[0], job->cpus[1])));
-		if (role)
-			json_object_set_new(json_object_get(r, "placement"), "role", json_string(role));
+		ipcb_result_set_str(&r->relation, ipcb_topo_relation(job->cpus[0], job->cpus[1]));
+		ipcb_result_set_str(&r->role, ipcb_topo_role(job->placement));
 	}
-	json_object_set_new(r, "unit", json_string("ns"));
-	json_object_set_new(r, "per", json_string(b->unit_of_work));
-	return r;
+	ipcb_result_set_str(&r->unit, "ns");
+	ipcb_result_set_str(&r->per, b->unit_of_work);
 }
 
-static json_t *result_status(json_t *r, const char *status, const char *reason)
+static void result_status(struct ipcb_result *r, enum ipcb_status status, const char *reason)
 {
-	json_object_set_new(r, "status", json_string(status));
+	r->status = status;
 	if (reason)
-		json_object_set_new(r, "reason", json_string(reason[0] ? reason : "no reason given"));
-	return r;
+		ipcb_result_set_str(&r->reason, reason[0] ? reason : "no reason given");
 }
 
-json_t *ipcb_job_result(const struct ipcb_job *job, const char *status, const char *reason)
+void ipcb_job_result(const struct ipcb_job *job, enum ipcb_status status, const char *reason, struct ipcb_result *r)
 {
-	return result_status(result_new(job), status, reason);
+	result_init(job, r);
+	result_status(r, status, reason);
 }
 
-static json_t *stats_json(const struct ipcb_stats *s)
+static void stats_copy(struct ipcb_summary *to, const struct ipcb_stats *s)
 {
-	return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:[f,f]}", "n", (json_int_t)s->n, "min",
-			 s->min, "max", s->max, "median", s->median, "mean", s->mean, "stddev", s->stddev, "p1",
-			 s->p1, "p99", s->p99, "mad", s->mad, "ci95", s->ci95_lo, s->ci95_hi);
+	to->n = s->n;
+	to->min = s->min;
+	to->max = s->max;
+	to->median = s->median;
+	to->mean = s->mean;
+	to->stddev = s->stddev;
+	to->p1 = s->p1;
+	to->p99 = s->p99;
+	to->mad = s->mad;
+	to->ci95[0] = s->ci95_lo;
+	to->ci95[1] = s->ci95_hi;
 }
 
 /* At most this many samples are stored, evenly thinned in time order. */
@@ -130,35 +131,24 @@ struct ipcb_run {
 	double sample_ns, elapsed_s;
 	int interrupted, hit_budget, hit_max;
 	int pair_sweep; /* one round per run by design */
-	json_t *result; /* set once the job is done: skipped, failed, or after the last round */
+	int done;	/* result is final: skipped, failed, or after the last round */
+	struct ipcb_result result;
 };
 
-static json_t *doubles_json(const double *x, size_t n, size_t max)
+/* x[0..n) thinned to at most max (0: all), a malloc'd copy. */
+static double *thinned(const double *x, size_t n, size_t max, size_t *kept)
 {
-	json_t *a = json_array();
 	size_t i, step = max ? (n + max - 1) / max : 1;
+	double *out = malloc((n ? n : 1) * sizeof(double));
 
+	*kept = 0;
+	if (!out)
+		return NULL;
 	if (step == 0)
 		step = 1;
 	for (i = 0; i < n; i += step)
-		json_array_append_new(a, json_real(x[i]));
-	return a;
-}
-
-/* Append a note to a result record. */
-static void record_note(json_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void record_note(json_t *r, const char *fmt, ...)
-{
-	char note[IPCB_NOTE_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(note, sizeof(note), fmt, ap);
-	va_end(ap);
-	if (!json_is_array(json_object_get(r, "notes")))
-		json_object_set_new(r, "notes", json_array());
-	json_array_append_new(json_object_get(r, "notes"), json_string(note));
+		out[(*kept)++] = x[i];
+	return out;
 }
 
 static double rel_half_width(double lo, double hi, double median)
@@ -174,74 +164,84 @@ static double rel_half_width(double lo, double hi, double median)
  * of one process are time-ordered and correlated, so the first describes
  * that process, not a rerun; the reported interval is the wider of the two.
  */
-static void add_intervals(json_t *r, const struct ipcb_measurement *m, const struct ipcb_run *run,
+static void add_intervals(struct ipcb_result *r, const struct ipcb_measurement *m, const struct ipcb_run *run,
 			  const struct ipcb_measure_opts *o)
 {
 	const struct ipcb_stats *s = &m->stats;
 	double lo = s->ci95_lo, hi = s->ci95_hi, runs_rel = 0;
 	int by_rounds = 0;
 
-	json_object_set_new(r, "round_medians", doubles_json(run->round_medians, (size_t)run->nrounds, 0));
-	json_object_set_new(r, "ci95_rel_samples", json_real(m->ci_rel));
+	r->round_medians = thinned(run->round_medians, (size_t)run->nrounds, 0, &r->nround_medians);
+	r->ci95_rel_samples = m->ci_rel;
+	r->has |= IPCB_HAS_ROUND_MEDIANS | IPCB_HAS_CI95_REL_SAMPLES;
 	if (run->nrounds >= 2) {
 		double rlo, rhi;
 
 		ipcb_stats_replicate_ci(run->round_medians, (size_t)run->nrounds, s->median, &rlo, &rhi);
 		runs_rel = rel_half_width(rlo, rhi, s->median);
-		json_object_set_new(r, "ci95_runs", json_pack("[f,f]", rlo, rhi));
-		json_object_set_new(r, "ci95_rel_runs", json_real(runs_rel));
+		r->ci95_runs[0] = rlo;
+		r->ci95_runs[1] = rhi;
+		r->ci95_rel_runs = runs_rel;
+		r->has_ci95_runs = 1;
+		r->has |= IPCB_HAS_CI95_RUNS | IPCB_HAS_CI95_REL_RUNS;
 		if (runs_rel > m->ci_rel) {
 			lo = rlo;
 			hi = rhi;
 			by_rounds = 1;
 		}
 	}
-	json_object_set_new(r, "interval95", json_pack("[f,f]", lo, hi));
-	json_object_set_new(r, "interval_basis", json_string(by_rounds ? "rounds" : "samples"));
-	json_object_set_new(r, "ci95_rel", json_real(by_rounds ? runs_rel : m->ci_rel));
-	json_object_set_new(r, "unstable", json_boolean(m->ci_rel > o->ci_target || runs_rel > UNSTABLE_RUNS));
+	r->interval95[0] = lo;
+	r->interval95[1] = hi;
+	ipcb_result_set_str(&r->interval_basis, by_rounds ? "rounds" : "samples");
+	r->ci95_rel = by_rounds ? runs_rel : m->ci_rel;
+	r->unstable = m->ci_rel > o->ci_target || runs_rel > UNSTABLE_RUNS;
+	r->has |= IPCB_HAS_INTERVAL95 | IPCB_HAS_INTERVAL_BASIS | IPCB_HAS_CI95_REL | IPCB_HAS_UNSTABLE;
 	if (m->ci_rel > o->ci_target)
-		record_note(r, "unstable: CI95 of the median within one process is +/-%.1f%% (target +/-%.1f%%) after %zu samples in %.2f s; other load, frequency changes or a too short time_budget_s",
-			    100 * m->ci_rel, 100 * o->ci_target, m->n, m->elapsed_s);
+		ipcb_result_add_note(r, "unstable: CI95 of the median within one process is +/-%.1f%% (target +/-%.1f%%) after %zu samples in %.2f s; other load, frequency changes or a too short time_budget_s",
+				     100 * m->ci_rel, 100 * o->ci_target, m->n, m->elapsed_s);
 	if (runs_rel > UNSTABLE_RUNS)
-		record_note(r, "unstable: the medians of the %d rounds (each a fresh process) put the 95%% interval at +/-%.1f%%, over %.0f%%: reruns disagree more than one process's samples suggest",
-			    run->nrounds, 100 * runs_rel, 100 * UNSTABLE_RUNS);
+		ipcb_result_add_note(r, "unstable: the medians of the %d rounds (each a fresh process) put the 95%% interval at +/-%.1f%%, over %.0f%%: reruns disagree more than one process's samples suggest",
+				     run->nrounds, 100 * runs_rel, 100 * UNSTABLE_RUNS);
 	else if (run->nrounds < 2 && !run->pair_sweep)
-		record_note(r, "one round: the interval is from one process's samples and may not hold for a rerun; --rounds 5 gives the between-process interval");
+		ipcb_result_add_note(r, "one round: the interval is from one process's samples and may not hold for a rerun; --rounds 5 gives the between-process interval");
 	else if (run->nrounds < 2)
-		record_note(r, "measured once per run by design (its setup measures every pair): the interval is from one process's samples");
+		ipcb_result_add_note(r, "measured once per run by design (its setup measures every pair): the interval is from one process's samples");
 }
 
-static void add_measurement(json_t *r, const struct ipcb_measurement *m, const struct ipcb_run *run,
+static void add_measurement(struct ipcb_result *r, const struct ipcb_measurement *m, const struct ipcb_run *run,
 			    const struct ipcb_measure_opts *o)
 {
-	json_object_set_new(r, "stats", stats_json(&m->stats));
+	stats_copy(&r->stats, &m->stats);
+	r->has |= IPCB_HAS_STATS;
 	add_intervals(r, m, run, o);
-	json_object_set_new(r, "iters_per_sample", json_integer((json_int_t)m->iters));
-	json_object_set_new(r, "sample_ns", json_real(m->sample_ns));
-	json_object_set_new(r, "elapsed_s", json_real(m->elapsed_s));
-	json_object_set_new(r, "rounds", json_integer(m->rounds));
-	json_object_set_new(r, "drift", json_real(m->drift));
-	json_object_set_new(r, "stop", json_string(m->interrupted ? "interrupted" :
-						     m->hit_budget  ? "time budget" :
-						     m->hit_max	    ? "max samples" :
-								      "ci target"));
-	json_object_set_new(r, "samples", doubles_json(m->samples, m->n, STORED_SAMPLES));
+	r->iters_per_sample = m->iters;
+	r->sample_ns = m->sample_ns;
+	r->elapsed_s = m->elapsed_s;
+	r->rounds = m->rounds;
+	r->drift = m->drift;
+	ipcb_result_set_str(&r->stop, m->interrupted ? "interrupted" :
+				      m->hit_budget  ? "time budget" :
+				      m->hit_max     ? "max samples" :
+						       "ci target");
+	r->samples = thinned(m->samples, m->n, STORED_SAMPLES, &r->nsamples);
+	r->has |= IPCB_HAS_ITERS | IPCB_HAS_SAMPLE_NS | IPCB_HAS_ELAPSED_S | IPCB_HAS_ROUNDS | IPCB_HAS_DRIFT |
+		  IPCB_HAS_STOP | IPCB_HAS_SAMPLES;
 	if (m->interrupted)
-		record_note(r, "interrupted: sampling was cut short by a signal");
+		ipcb_result_add_note(r, "interrupted: sampling was cut short by a signal");
 	if (m->drift > 1.1)
-		record_note(r, "drift: the medians of 8 consecutive blocks of samples differ by %.2fx; the machine's speed changed during sampling (host contention, frequency, a co-runner), so a rerun may differ by as much",
-			    m->drift);
+		ipcb_result_add_note(r, "drift: the medians of 8 consecutive blocks of samples differ by %.2fx; the machine's speed changed during sampling (host contention, frequency, a co-runner), so a rerun may differ by as much",
+				     m->drift);
 	if (m->stats.p99 > 2 * m->stats.median)
-		record_note(r, "long tail: p99 is %.1fx the median (interrupts, preemption or wake-ups inside samples)",
-			    m->stats.p99 / m->stats.median);
+		ipcb_result_add_note(r, "long tail: p99 is %.1fx the median (interrupts, preemption or wake-ups inside samples)",
+				     m->stats.p99 / m->stats.median);
 }
 
 /*
  * Time each operation separately, after the amortised measurement: one timer
  * read per operation would otherwise inflate the median of short operations.
  */
-static void latency_pass(struct ipcb_ctx *ctx, uint64_t iters, const struct ipcb_measure_opts *o, json_t *r)
+static void latency_pass(struct ipcb_ctx *ctx, uint64_t iters, const struct ipcb_measure_opts *o,
+			 struct ipcb_result *r)
 {
 	struct ipcb_hist *h = malloc(sizeof(*h));
 	double budget_ns = (o->budget_s * 0.3 > 0.05 ? o->budget_s * 0.3 : 0.05) * 1e9;
@@ -259,29 +259,32 @@ static void latency_pass(struct ipcb_ctx *ctx, uint64_t iters, const struct ipcb
 	}
 	ctx->lap_on = 0;
 	if (h->count) {
-		json_object_set_new(r, "histogram", ipcb_hist_json(h, 1.0));
+		r->histogram = ipcb_hist_result(h, 1.0);
 		ipcb_note(ctx, "histogram: %llu operations timed one by one; each includes one timer read (~%.0f ns)",
 			  (unsigned long long)h->count, ipcb_timer()->overhead_min_ns / 2);
 	}
 	free(h);
 }
 
-static void add_extra(json_t *r, struct ipcb_ctx *ctx)
+/* A benchmark's metrics and attachments; one it built wrong is a benchmark bug, said in a note. */
+static void add_extra(struct ipcb_result *r, struct ipcb_ctx *ctx)
 {
-	if (ctx->extra)
-		json_object_update(r, ctx->extra);
+	char why[256];
+
+	if (ctx->extra && ipcb_result_merge_json(r, ctx->extra, why, sizeof(why)))
+		ipcb_result_add_note(r, "dropped what the benchmark attached (a benchmark bug): %s", why);
 	json_decref(ctx->extra);
 	ctx->extra = NULL;
 }
 
-static void add_notes(json_t *r, const struct ipcb_ctx *ctx)
+static void add_notes(struct ipcb_result *r, const struct ipcb_ctx *ctx)
 {
 	int i;
 
 	if (ctx->bench->note)
-		record_note(r, "%s", ctx->bench->note);
+		ipcb_result_add_note(r, "%s", ctx->bench->note);
 	for (i = 0; i < ctx->nnotes; i++)
-		record_note(r, "%s", ctx->notes[i]);
+		ipcb_result_add_note(r, "%s", ctx->notes[i]);
 }
 
 /* Event counts of the timed samples, per unit of work, for both parties. */
@@ -292,54 +295,72 @@ static void open_counters(struct ipcb_counters **c, const struct ipcb_ctx *ctx, 
 		c[1] = ipcb_counters_open(o->counter_list, ctx->peer_tid);
 }
 
-static void close_counters(struct ipcb_counters **c, uint64_t ops, json_t *r)
+static void close_counters(struct ipcb_counters **c, uint64_t ops, struct ipcb_result *r)
 {
+	json_t *all = json_object();
+	char why[256];
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		json_t *all;
-
 		if (!c[i])
 			continue;
-		all = json_object_get(r, "counters");
-		if (!all) {
-			all = json_object();
-			json_object_set_new(r, "counters", all);
-		}
 		json_object_set_new(all, i ? "peer" : "measuring_thread", ipcb_counters_json(c[i], (double)ops));
 		ipcb_counters_close(c[i]);
 		c[i] = NULL;
+	}
+	if (json_object_size(all)) {
+		json_t *members = json_pack("{s:o}", "counters", all);
+
+		if (ipcb_result_merge_json(r, members, why, sizeof(why)))
+			ipcb_result_add_note(r, "counters dropped: %s", why);
+		json_decref(members);
+	} else {
+		json_decref(all);
 	}
 }
 
 /* What the manager needs of one round to pool it with the others. */
 static json_t *round_json(const struct ipcb_measurement *m)
 {
-	return json_pack("{s:o, s:I, s:f, s:f, s:b, s:b, s:b}", "samples", doubles_json(m->samples, m->n, 0),
-			 "iters", (json_int_t)m->iters, "sample_ns", m->sample_ns, "elapsed_s", m->elapsed_s,
-			 "interrupted", m->interrupted, "hit_budget", m->hit_budget, "hit_max", m->hit_max);
+	json_t *samples = json_array();
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		json_array_append_new(samples, json_real(m->samples[i]));
+	return json_pack("{s:o, s:I, s:f, s:f, s:b, s:b, s:b}", "samples", samples, "iters", (json_int_t)m->iters,
+			 "sample_ns", m->sample_ns, "elapsed_s", m->elapsed_s, "interrupted", m->interrupted,
+			 "hit_budget", m->hit_budget, "hit_max", m->hit_max);
 }
 
-json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_opts *o, int last)
+void ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_opts *o, int last,
+		       struct ipcb_result *r, json_t **round)
 {
 	const struct ipcb_bench *b = job->bench;
 	struct ipcb_counters *counters[2] = { NULL, NULL };
 	struct ipcb_measure_opts mo = *o;
 	struct ipcb_measurement m = { 0 };
 	struct ipcb_ctx ctx;
-	json_t *r = result_new(job);
 	int failed = 0;
 
+	*round = NULL;
+	result_init(job, r);
 	ctx_init(&ctx, job);
-	if (job->skip[0])
-		return result_status(r, "skipped", job->skip);
-	if (b->supported && b->supported(&ctx, ctx.why, sizeof(ctx.why)))
-		return result_status(r, "skipped", ctx.why);
-	if (ipcb_pin_self(job->cpus[0]))
-		return result_status(r, "skipped", "cannot pin the measuring thread (sched_setaffinity failed)");
+	if (job->skip[0]) {
+		result_status(r, IPCB_STATUS_SKIPPED, job->skip);
+		return;
+	}
+	if (b->supported && b->supported(&ctx, ctx.why, sizeof(ctx.why))) {
+		result_status(r, IPCB_STATUS_SKIPPED, ctx.why);
+		return;
+	}
+	if (ipcb_pin_self(job->cpus[0])) {
+		result_status(r, IPCB_STATUS_SKIPPED, "cannot pin the measuring thread (sched_setaffinity failed)");
+		return;
+	}
 	if (b->setup && b->setup(&ctx)) {
 		json_decref(ctx.extra);
-		return result_status(r, "skipped", ctx.why);
+		result_status(r, IPCB_STATUS_SKIPPED, ctx.why);
+		return;
 	}
 	if (o->counter_list && last)
 		open_counters(counters, &ctx, o);
@@ -349,16 +370,18 @@ json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_
 	} else {
 		if (last && b->latency)
 			latency_pass(&ctx, m.iters, o, r);
-		json_object_set_new(r, "round", round_json(&m));
+		*round = round_json(&m);
 	}
 	if (b->teardown)
 		b->teardown(&ctx);
 	failed |= ctx.aborted;
 	if (failed && !ctx.why[0])
 		snprintf(ctx.why, sizeof(ctx.why), "the measurement failed without a reason (a benchmark bug)");
-	result_status(r, failed ? "failed" : "ok", failed ? ctx.why : NULL);
-	if (failed)
-		json_object_del(r, "round");
+	result_status(r, failed ? IPCB_STATUS_FAILED : IPCB_STATUS_OK, failed ? ctx.why : NULL);
+	if (failed) {
+		json_decref(*round);
+		*round = NULL;
+	}
 	close_counters(counters, m.ops_counted, r);
 	if (last || failed) {
 		add_extra(r, &ctx);
@@ -366,7 +389,6 @@ json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_
 	}
 	json_decref(ctx.extra);
 	ipcb_measurement_free(&m);
-	return r;
 }
 
 /* --- pooling the rounds of a job (the manager) ------------------------------ */
@@ -389,8 +411,8 @@ static int grow(void *pp, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-/* The pooled samples of every round, measured as one. */
-static void run_finish(struct ipcb_run *run, const struct ipcb_measure_opts *o, json_t *r)
+/* The pooled samples of every round, measured as one, into run->result. */
+static void run_finish(struct ipcb_run *run, const struct ipcb_measure_opts *o)
 {
 	struct ipcb_measurement m = { 0 };
 
@@ -404,11 +426,11 @@ static void run_finish(struct ipcb_run *run, const struct ipcb_measure_opts *o, 
 	m.hit_budget = run->hit_budget;
 	m.hit_max = run->hit_max;
 	ipcb_measure_finish(&m, o);
-	add_measurement(r, &m, run, o);
-	run->result = r;
+	add_measurement(&run->result, &m, run, o);
+	run->done = 1;
 }
 
-static int run_take_round(struct ipcb_run *run, json_t *round)
+static int run_take_round(struct ipcb_run *run, const json_t *round)
 {
 	json_t *samples = json_object_get(round, "samples"), *v;
 	size_t i, first = run->n, k = (size_t)run->nrounds;
@@ -432,83 +454,87 @@ static int run_take_round(struct ipcb_run *run, json_t *round)
 	return 0;
 }
 
-/* Pool a round record (the reference is stolen); the last one, or any not ok, makes run->result. */
-static void run_add_round(struct ipcb_run *run, const struct ipcb_measure_opts *o, json_t *rec, int last)
+/* The job is done with this record (moved into run->result). */
+static void run_done(struct ipcb_run *run, struct ipcb_result *rec)
 {
-	json_t *round = json_object_get(rec, "round");
-	const char *status = json_string_value(json_object_get(rec, "status"));
+	run->result = *rec;
+	memset(rec, 0, sizeof(*rec));
+	run->done = 1;
+}
 
-	if (!status || strcmp(status, "ok") || !round) {
-		json_object_del(rec, "round");
-		if (!status || !strcmp(status, "ok"))
-			result_status(rec, "failed", "the worker returned no samples");
+/*
+ * Pool a round: its record (moved out of rec) and samples (round, consumed);
+ * the last one, or any not ok, makes run->result.
+ */
+static void run_add_round(struct ipcb_run *run, const struct ipcb_measure_opts *o, struct ipcb_result *rec,
+			  json_t *round, int last)
+{
+	if (rec->status != IPCB_STATUS_OK || !round) {
+		if (rec->status == IPCB_STATUS_OK)
+			result_status(rec, IPCB_STATUS_FAILED, "the worker returned no samples");
 		/* a job that ran before and cannot now is a failure, whatever the round says; its rounds are named */
 		if (run->nrounds > 0) {
 			char why[IPCB_WHY_LEN + 64];
 
 			snprintf(why, sizeof(why), "round %d (after %d measured, dropped): %s", run->nrounds + 1,
-				 run->nrounds, json_string_value(json_object_get(rec, "reason")) ?: "no reason given");
-			result_status(rec, "failed", why);
+				 run->nrounds, rec->reason ? rec->reason : "no reason given");
+			result_status(rec, IPCB_STATUS_FAILED, why);
 		}
-		run->result = rec;
-		return;
+		run_done(run, rec);
+	} else if (run_take_round(run, round)) {
+		result_status(rec, IPCB_STATUS_FAILED, "out of memory pooling the rounds' samples");
+		run_done(run, rec);
+	} else if (last) {
+		run->result = *rec;
+		memset(rec, 0, sizeof(*rec));
+		run_finish(run, o);
+	} else {
+		ipcb_result_free(rec);
 	}
-	if (run_take_round(run, round)) {
-		json_object_del(rec, "round");
-		result_status(rec, "failed", "out of memory pooling the rounds' samples");
-		run->result = rec;
-		return;
-	}
-	json_object_del(rec, "round");
-	if (!last) {
-		json_decref(rec);
-		return;
-	}
-	run_finish(run, o, rec);
+	json_decref(round);
 }
 
 /* Interrupted between rounds: make a result from the rounds so far, if any. */
 static void run_finish_early(const struct ipcb_job *job, const struct ipcb_measure_opts *o, struct ipcb_run *run)
 {
-	json_t *r;
-
-	if (run->result || run->n == 0)
+	if (run->done || run->n == 0)
 		return;
-	r = result_new(job);
-	result_status(r, "ok", NULL);
+	ipcb_job_result(job, IPCB_STATUS_OK, NULL, &run->result);
 	run->interrupted = 1;
-	run_finish(run, o, r);
-	record_note(r, "interrupted after %d round(s): the figure comes from fewer samples than planned",
-		    run->nrounds);
+	run_finish(run, o);
+	ipcb_result_add_note(&run->result, "interrupted after %d round(s): the figure comes from fewer samples than planned",
+			     run->nrounds);
 }
 
 static void run_free(struct ipcb_run *run)
 {
 	free(run->samples);
 	free(run->round_medians);
+	if (!run->done)
+		ipcb_result_free(&run->result);
 	memset(run, 0, sizeof(*run));
 }
 
 /* --- the machine's speed, round by round -------------------------------------- */
 
-json_t *ipcb_round_speed(const json_t *results, int rounds)
+json_t *ipcb_round_speed(const struct ipcb_result *results, size_t nresults, int rounds)
 {
 	double *ratios, lo = 0, hi = 0;
-	json_t *r, *by = json_array();
+	json_t *by = json_array();
 	size_t i, n;
 	int k;
 
-	ratios = malloc((json_array_size(results) + 1) * sizeof(double));
+	ratios = malloc((nresults + 1) * sizeof(double));
 	for (k = 0; ratios && k < rounds; k++) {
 		struct ipcb_stats s;
 
 		n = 0;
-		json_array_foreach(results, i, r) {
-			json_t *meds = json_object_get(r, "round_medians");
-			double median = json_number_value(json_object_get(json_object_get(r, "stats"), "median"));
+		for (i = 0; i < nresults; i++) {
+			const struct ipcb_result *r = &results[i];
+			double median = r->has & IPCB_HAS_STATS ? r->stats.median : 0;
 
-			if (json_array_size(meds) == (size_t)rounds && median > 0)
-				ratios[n++] = json_number_value(json_array_get(meds, (size_t)k)) / median;
+			if (r->nround_medians == (size_t)rounds && median > 0)
+				ratios[n++] = r->round_medians[k] / median;
 		}
 		ipcb_stats_compute(ratios, n, &s);
 		json_array_append_new(by, json_real(s.median));
@@ -535,13 +561,14 @@ static struct ipcb_measure_opts round_opts(const struct ipcb_measure_opts *o)
 }
 
 size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipcb_measure_opts *o,
-		     ipcb_progress_fn progress, void *arg, json_t *results)
+		     ipcb_progress_fn progress, void *arg, struct ipcb_result *results, size_t *nresults)
 {
 	struct ipcb_run *runs = calloc(njobs, sizeof(*runs));
 	struct ipcb_measure_opts ro = round_opts(o);
 	int rounds = o->rounds > 0 ? o->rounds : 1, k;
 	size_t i, step = 0, steps = 0, failed = 0;
 
+	*nresults = 0;
 	if (!runs)
 		return njobs;
 	/* the rounds that will run: a skip is one step, a pair sweep one round */
@@ -552,25 +579,32 @@ size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipc
 			/* a job whose setup measures (the matrix) runs once, in the first round, with the whole budget */
 			int once = jobs[i].bench->pair_sweep, last = k == rounds - 1 || once;
 			const struct ipcb_measure_opts *jo = once ? o : &ro;
+			struct ipcb_result rec;
+			json_t *round;
 
-			if (runs[i].result)
+			if (runs[i].done)
 				continue;
 			runs[i].pair_sweep = once;
 			if (progress)
 				progress(&jobs[i], step++, steps, NULL, arg);
-			if (jobs[i].skip[0])
-				runs[i].result = ipcb_job_result(&jobs[i], "skipped", jobs[i].skip);
-			else
-				run_add_round(&runs[i], jo, ipcb_worker_round(&jobs[i], jo, last), last);
-			if (runs[i].result && progress)
-				progress(&jobs[i], i, njobs, runs[i].result, arg);
+			if (jobs[i].skip[0]) {
+				ipcb_job_result(&jobs[i], IPCB_STATUS_SKIPPED, jobs[i].skip, &runs[i].result);
+				runs[i].done = 1;
+			} else {
+				ipcb_worker_round(&jobs[i], jo, last, &rec, &round);
+				run_add_round(&runs[i], jo, &rec, round, last);
+			}
+			if (runs[i].done && progress)
+				progress(&jobs[i], i, njobs, &runs[i].result, arg);
 		}
 	}
 	for (i = 0; i < njobs; i++) {
 		run_finish_early(&jobs[i], &ro, &runs[i]);
-		if (runs[i].result) {
-			failed += strcmp(json_string_value(json_object_get(runs[i].result, "status")), "failed") == 0;
-			json_array_append_new(results, runs[i].result);
+		if (runs[i].done) {
+			failed += runs[i].result.status == IPCB_STATUS_FAILED;
+			results[(*nresults)++] = runs[i].result;
+			runs[i].done = 0;
+			memset(&runs[i].result, 0, sizeof(runs[i].result));
 		}
 		run_free(&runs[i]);
 	}

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "measure.h"
 #include "ipcbench.h"
+#include "result.h"
 
 struct ipcb_job {
 	const struct ipcb_bench *bench;
@@ -34,17 +35,18 @@ int64_t ipcb_job_param(const struct ipcb_job *job, const char *name);
 /* The OS CPU ids a job uses, in thread order: the pair, the single CPU, or an N-thread team. */
 json_t *ipcb_job_cpus(const struct ipcb_job *job);
 
-/* A result record with no measurement: skipped or failed, and why. */
-json_t *ipcb_job_result(const struct ipcb_job *job, const char *status, const char *reason);
+/* Into r, a result with no measurement: skipped or failed, and why (free it with ipcb_result_free). */
+void ipcb_job_result(const struct ipcb_job *job, enum ipcb_status status, const char *reason, struct ipcb_result *r);
 
 /*
- * One round of a job in this process (a worker's work): the result record
- * (id, params, placement, status, reason) and, when ok, "round" with the
- * round's samples and how sampling ended. The last round also carries what
- * is taken once: the latency histogram, counters, metrics, attachments and
- * the benchmark's notes.
+ * One round of a job in this process (a worker's work): into r the result
+ * (id, params, placement, status, reason) and, when ok, into *round the
+ * round's samples and how sampling ended (else NULL). The last round also
+ * carries what is taken once: the latency histogram, counters, metrics,
+ * attachments and the benchmark's notes.
  */
-json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_opts *o, int last);
+void ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_opts *o, int last,
+		       struct ipcb_result *r, json_t **round);
 
 /*
  * The machine's speed round by round: for each round, the median over the
@@ -53,29 +55,32 @@ json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_
  * them are slow is the machine slowing down. {"by_round": [...], "spread":
  * max/min}.
  */
-json_t *ipcb_round_speed(const json_t *results, int rounds);
+json_t *ipcb_round_speed(const struct ipcb_result *results, size_t nresults, int rounds);
 
 /*
  * Progress of the schedule: before a round (result NULL; i counts rounds of
  * n in all) and when a job is done (result set; i is the job's index of n).
  */
-typedef void (*ipcb_progress_fn)(const struct ipcb_job *job, size_t i, size_t n, const json_t *result, void *arg);
+typedef void (*ipcb_progress_fn)(const struct ipcb_job *job, size_t i, size_t n, const struct ipcb_result *result,
+				 void *arg);
 
 /*
  * The schedule: every job in o->rounds rounds interleaved with the other
  * jobs, so a slow phase of the machine falls on every job alike, each round
  * in a fresh worker process (budget and min_time shared out among the
- * rounds). Appends one result per job to results, in job order; stops
- * early on SIGINT. Returns how many results failed.
+ * rounds). Fills results (room for njobs) with one result per job that
+ * ran, in job order, and sets *nresults; stops early on SIGINT (a job not
+ * reached has none). Each is the caller's to ipcb_result_free(). Returns how
+ * many results failed.
  */
 size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipcb_measure_opts *o,
-		     ipcb_progress_fn progress, void *arg, json_t *results);
+		     ipcb_progress_fn progress, void *arg, struct ipcb_result *results, size_t *nresults);
 
 /* `ipcbench test`: does the mechanism work. 0 pass, 1 skip, -1 fail; why says. */
 int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen);
 
-/* After a run: every family's explain hook adds notes that compare results. */
-void ipcb_explain(json_t *results, const json_t *machine);
+/* After a run: every family's explain hook adds notes that compare results (n of them). */
+void ipcb_explain(struct ipcb_result *results, size_t n, const json_t *machine);
 
 /* A one-line label: id plus non-default parameters and the placement. */
 void ipcb_job_label(const struct ipcb_job *job, char *buf, size_t len);

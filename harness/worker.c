@@ -201,9 +201,10 @@ static double deadline_s(const struct ipcb_job *job, const struct ipcb_measure_o
 	return d + 2 * pp.budget_s;
 }
 
-static json_t *failed_record(const struct ipcb_job *job, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void failed_record(const struct ipcb_job *job, struct ipcb_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static json_t *failed_record(const struct ipcb_job *job, const char *fmt, ...)
+static void failed_record(const struct ipcb_job *job, struct ipcb_result *r, const char *fmt, ...)
 {
 	char why[IPCB_WHY_LEN];
 	va_list ap;
@@ -211,7 +212,7 @@ static json_t *failed_record(const struct ipcb_job *job, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	return ipcb_job_result(job, "failed", why);
+	ipcb_job_result(job, IPCB_STATUS_FAILED, why, r);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -347,44 +348,61 @@ static int await_reply(struct reply *r, int fd, pid_t pid, uint64_t deadline)
 	}
 }
 
-static json_t *parse_reply(const struct ipcb_job *job, struct reply *r, uint64_t forked)
+/* The worker's message: {"record": the result, "round": its samples (absent unless ok), "ready_ns"}. */
+static void parse_reply(const struct ipcb_job *job, struct reply *rp, uint64_t forked, struct ipcb_result *r,
+			json_t **round)
 {
 	json_error_t jerr;
-	json_t *msg = json_loadb(r->buf + r->header, r->want, 0, &jerr), *rec;
+	json_t *msg = json_loadb(rp->buf + rp->header, rp->want, 0, &jerr);
+	char why[512];
 
-	if (!msg)
-		return failed_record(job, "worker sent an unreadable record: %s", jerr.text);
-	rec = json_incref(json_object_get(msg, "record"));
+	if (!msg) {
+		failed_record(job, r, "worker sent an unreadable record: %s", jerr.text);
+		return;
+	}
 	if (json_is_integer(json_object_get(msg, "ready_ns")))
 		startup_add((double)((uint64_t)json_integer_value(json_object_get(msg, "ready_ns")) - forked) / 1e6);
+	if (!json_is_object(json_object_get(msg, "record"))) {
+		failed_record(job, r, "worker sent no record");
+	} else if (ipcb_result_from_json_partial(json_object_get(msg, "record"), r, why, sizeof(why))) {
+		ipcb_result_free(r);
+		failed_record(job, r, "worker sent an unreadable record: %s", why);
+	} else {
+		*round = json_incref(json_object_get(msg, "round"));
+	}
 	json_decref(msg);
-	return json_is_object(rec) ? rec : failed_record(job, "worker sent no record");
 }
 
-json_t *ipcb_worker_round(const struct ipcb_job *job, const struct ipcb_measure_opts *o, int last)
+void ipcb_worker_round(const struct ipcb_job *job, const struct ipcb_measure_opts *o, int last,
+		       struct ipcb_result *r, json_t **round)
 {
-	json_t *req = json_pack("{s:o, s:o, s:b}", "job", job_json(job), "opts", opts_json(o), "last", last), *rec;
-	struct reply r = { 0 };
+	json_t *req = json_pack("{s:o, s:o, s:b}", "job", job_json(job), "opts", opts_json(o), "last", last);
+	struct reply rp = { 0 };
 	int in[2], out[2], status = 0, got, write_err;
 	uint64_t forked, deadline;
 	char *text, how[96], *self;
 	pid_t pid, manager = getpid();
 
+	*round = NULL;
 	json_object_update(req, machine_part());
 	text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
-	if (!text)
-		return failed_record(job, "out of memory for the worker's request");
+	if (!text) {
+		failed_record(job, r, "out of memory for the worker's request");
+		return;
+	}
 	signal(SIGPIPE, SIG_IGN); /* a worker that dies early must not take the manager with it */
 	if (pipe2(in, O_CLOEXEC)) {
 		free(text);
-		return failed_record(job, "pipe: %s", strerror(errno));
+		failed_record(job, r, "pipe: %s", strerror(errno));
+		return;
 	}
 	if (pipe2(out, O_CLOEXEC)) {
 		close(in[0]);
 		close(in[1]);
 		free(text);
-		return failed_record(job, "pipe: %s", strerror(errno));
+		failed_record(job, r, "pipe: %s", strerror(errno));
+		return;
 	}
 	self = self_path();
 	forked = ipcb_clock_ns();
@@ -397,14 +415,15 @@ json_t *ipcb_worker_round(const struct ipcb_job *job, const struct ipcb_measure_
 		close(in[1]);
 		close(out[0]);
 		free(text);
-		return failed_record(job, "fork: %s", strerror(errno));
+		failed_record(job, r, "fork: %s", strerror(errno));
+		return;
 	}
 	setpgid(pid, pid); /* both sides set it: no race with a kill of the group */
 	write_err = write_all(in[1], text, strlen(text)) ? errno : 0;
 	close(in[1]);
 	free(text);
 	deadline = forked + (uint64_t)(deadline_s(job, o) * 1e9);
-	got = await_reply(&r, out[0], pid, deadline);
+	got = await_reply(&rp, out[0], pid, deadline);
 	if (got != 1) {
 		/* no reply is coming: a worker that closed fd 3 or hung must not keep the manager waiting */
 		kill(-pid, SIGKILL);
@@ -416,16 +435,15 @@ json_t *ipcb_worker_round(const struct ipcb_job *job, const struct ipcb_measure_
 	kill(-pid, SIGKILL); /* peers the worker forked and left behind */
 	describe_exit(status, how, sizeof(how));
 	if (got == 1)
-		rec = parse_reply(job, &r, forked);
+		parse_reply(job, &rp, forked, r, round);
 	else if (write_err)
-		rec = failed_record(job, "the worker did not take its request (%s) and %s", strerror(write_err), how);
+		failed_record(job, r, "the worker did not take its request (%s) and %s", strerror(write_err), how);
 	else if (got == 0)
-		rec = failed_record(job, "worker did not finish within %.0f s and was killed (a hang outside the watchdog's reach; IPCBENCH_WORKER_DEADLINE_S sets the bound)",
-				    deadline_s(job, o));
+		failed_record(job, r, "worker did not finish within %.0f s and was killed (a hang outside the watchdog's reach; IPCBENCH_WORKER_DEADLINE_S sets the bound)",
+			      deadline_s(job, o));
 	else
-		rec = failed_record(job, "worker %s without a result", how);
-	free(r.buf);
-	return rec;
+		failed_record(job, r, "worker %s without a result", how);
+	free(rp.buf);
 }
 
 /* --- the worker's side ------------------------------------------------------- */
@@ -471,8 +489,9 @@ static void unblock_stop_signals(void)
 
 int ipcb_worker_main(void)
 {
-	json_t *req = read_request(), *msg, *rec;
+	json_t *req = read_request(), *msg, *round;
 	struct ipcb_measure_opts o;
+	struct ipcb_result rec;
 	struct ipcb_job job;
 	uint64_t ready;
 	char *text;
@@ -491,8 +510,11 @@ int ipcb_worker_main(void)
 	o.stop = &ipcb_interrupted;
 	ready = ipcb_clock_ns();
 	test_hook(job.bench->id);
-	rec = ipcb_round_record(&job, &o, json_is_true(json_object_get(req, "last")));
-	msg = json_pack("{s:o, s:I}", "record", rec, "ready_ns", (json_int_t)ready);
+	ipcb_round_record(&job, &o, json_is_true(json_object_get(req, "last")), &rec, &round);
+	msg = json_pack("{s:o, s:I}", "record", ipcb_result_to_json(&rec), "ready_ns", (json_int_t)ready);
+	if (round)
+		json_object_set_new(msg, "round", round);
+	ipcb_result_free(&rec);
 	text = json_dumps(msg, JSON_COMPACT);
 	json_decref(msg);
 	json_decref(req);

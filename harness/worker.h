@@ -9,7 +9,8 @@
  * its own binary for every round of every job (the pyperf model). The
  * manager discovers the topology and calibrates the timer once and hands
  * both over, so a worker measures and does not rediscover. The request goes
- * to the worker's stdin as JSON; its round record comes back on fd 3.
+ * to the worker's stdin as JSON; its result (as result.c writes it) and the
+ * round's samples come back on fd 3.
  */
 #ifndef IPCB_WORKER_H
 #define IPCB_WORKER_H
@@ -24,12 +25,14 @@
 #define IPCB_WORKER_ARG "__worker"
 
 /*
- * Run one round of job in a fresh worker process and return its round
- * record (see ipcb_round_record); last: the final round (latency pass,
- * counters). A worker that crashes, exits without a record or outlives its
- * deadline is killed and yields a "failed" record saying so. Never NULL.
+ * Run one round of job in a fresh worker process: its result into r and
+ * its samples into *round (see ipcb_round_record); last: the final round
+ * (latency pass, counters). A worker that crashes, exits without a record
+ * or outlives its deadline is killed and yields a "failed" result saying
+ * so. r is always set; free it with ipcb_result_free().
  */
-json_t *ipcb_worker_round(const struct ipcb_job *job, const struct ipcb_measure_opts *o, int last);
+void ipcb_worker_round(const struct ipcb_job *job, const struct ipcb_measure_opts *o, int last,
+		       struct ipcb_result *r, json_t **round);
 
 /* The worker's side: read the request from stdin, run, write the record to fd 3. Exit status. */
 int ipcb_worker_main(void);
