@@ -1151,6 +1151,13 @@ static int read_headline(const json_t *h, struct ipcb_rmatrix *m, char *why, siz
 	return 0;
 }
 
+/* A count the matrix states; returns 1, its has-flag. */
+static int read_count(const json_t *v, size_t *n)
+{
+	*n = (size_t)json_integer_value(v);
+	return 1;
+}
+
 static int read_matrix(const json_t *o, struct ipcb_result *r, char *why, size_t whylen)
 {
 	struct ipcb_rmatrix *m = r->matrix = calloc(1, sizeof(*m));
@@ -1166,9 +1173,9 @@ static int read_matrix(const json_t *o, struct ipcb_result *r, char *why, size_t
 		if (json_is_array(v) && !m->quantity)
 			rc = read_matrix_grid(key, v, m) ? NOMEM() : 0;
 		else if (!strcmp(key, "measured_pairs") && json_is_integer(v))
-			m->has_measured = 1, m->measured = (size_t)json_integer_value(v);
+			m->has_measured = read_count(v, &m->measured);
 		else if (!strcmp(key, "total_pairs") && json_is_integer(v))
-			m->has_total = 1, m->total = (size_t)json_integer_value(v);
+			m->has_total = read_count(v, &m->total);
 		else if (!strcmp(key, "rows") && json_is_string(v))
 			rc = (m->rows = dup_str(v)) ? 0 : NOMEM();
 		else if (!strcmp(key, "columns") && json_is_string(v))

@@ -50,6 +50,8 @@ const char *ipcb_json_type_name(const json_t *v);
 /*
  * Check doc against schema ipcbench/1; 0 or -1 with the first problem in err
  * (a file that is not ipcbench output, or another version, says so first).
+ * Each result is checked by reading it (ipcb_result_from_json), named by
+ * its index and id: "results[3] (lock/tas): stats.n must be >= 1".
  */
 int ipcb_report_validate(const json_t *doc, char *err, size_t errlen);
 

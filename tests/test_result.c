@@ -214,6 +214,15 @@ static void test_malformed(void)
 	refused("attachments.threads", json_object(), "attachments.threads must be an array");
 }
 
+/* Does key b come right after key a in j? */
+static int key_after(json_t *j, const char *a, const char *b)
+{
+	void *it = json_object_iter_at(j, a);
+
+	it = it ? json_object_iter_next(j, it) : NULL;
+	return it && strcmp(json_object_iter_key(it), b) == 0;
+}
+
 /* The engine's way: fields set one by one, notes where they arise, parameters as text. */
 static void test_building(void)
 {
@@ -237,7 +246,27 @@ static void test_building(void)
 	CHECK(strcmp(ipcb_status_name(IPCB_STATUS_FAILED), "failed") == 0);
 	ipcb_result_set_str(&r.reason, "why");
 	j = ipcb_result_to_json(&r);
+	CHECK(key_after(j, "status", "reason"));
 	CHECK(json_is_array(json_object_get(j, "notes")) && json_integer_value(json_object_get(json_object_get(j, "params"), "size")) == 64);
+	json_decref(j);
+	ipcb_result_free(&r);
+
+	/* a note written after the statistics stands after "unstable"; one after the samples, last */
+	memset(&r, 0, sizeof(r));
+	r.has = IPCB_HAS_STATS | IPCB_HAS_UNSTABLE | IPCB_HAS_ITERS;
+	r.stats.n = 1;
+	ipcb_result_add_note(&r, "interval");
+	CHECK(r.notes_slot == IPCB_NOTES_AFTER_UNSTABLE);
+	j = ipcb_result_to_json(&r);
+	CHECK(key_after(j, "unstable", "notes") && key_after(j, "notes", "iters_per_sample"));
+	json_decref(j);
+	ipcb_result_free(&r);
+	memset(&r, 0, sizeof(r));
+	r.has = IPCB_HAS_STATS | IPCB_HAS_SAMPLES;
+	ipcb_result_add_note(&r, "tail");
+	CHECK(r.notes_slot == IPCB_NOTES_LAST);
+	j = ipcb_result_to_json(&r);
+	CHECK(key_after(j, "samples", "notes"));
 	json_decref(j);
 	ipcb_result_free(&r);
 }
