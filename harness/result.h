@@ -34,7 +34,7 @@ struct ipcb_rparam {
 /* The statistics of the pooled samples ("stats"). */
 struct ipcb_summary {
 	size_t n;
-	double min, max, median, mean, stddev, p1, p99, mad;
+	double min, max, median, mean, stddev, p1, p99, mad; /* max: NAN when a file lacks it */
 	double ci95[2]; /* the within-process CI of the median */
 };
 
@@ -201,9 +201,11 @@ struct ipcb_result {
 json_t *ipcb_result_to_json(const struct ipcb_result *r);
 /*
  * Read a result record back, checking it against the schema: 0, or -1 with
- * the first problem in why, naming the member ("stats.ci95: expected 2
- * numbers"). r is zeroed first and must be freed with ipcb_result_free()
- * either way.
+ * the first problem in why, naming the member ("stats.ci95 must be [lo,
+ * hi]"; the caller says which record). Members it does not model are kept
+ * (r->unknown) and written back, so to_json(from_json(x)) holds what x held;
+ * for what the tool writes, byte for byte. r is zeroed first and must be
+ * freed with ipcb_result_free() either way.
  */
 int ipcb_result_from_json(const json_t *j, struct ipcb_result *r, char *why, size_t whylen);
 void ipcb_result_free(struct ipcb_result *r);
