@@ -19,6 +19,7 @@
 
 #include "counters.h"
 #include "measure.h"
+#include "pairs.h"
 #include "registry.h"
 #include "result.h"
 #include "stats.h"
@@ -337,7 +338,7 @@ json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_
 		return result_status(r, "skipped", ctx.why);
 	if (ipcb_pin_self(job->cpus[0]))
 		return result_status(r, "skipped", "cannot pin the measuring thread (sched_setaffinity failed)");
-	if (b->setup && b->setup(&ctx)) {
+	if ((b->pair_sweep && ipcb_pair_sweep(&ctx)) || (b->setup && b->setup(&ctx))) {
 		json_decref(ctx.extra);
 		return result_status(r, "skipped", ctx.why);
 	}
@@ -594,7 +595,8 @@ int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen)
 	/* a single-thread check spawns its own threads: leave them free to spread over CPUs */
 	if (b->nthreads > 1)
 		ipcb_pin_self(job->cpus[0]);
-	if (b->setup && b->setup(&ctx)) {
+	/* a pair sweep is checked on its headline pair, like any two-thread job */
+	if ((b->pair_sweep && ipcb_pair_peer(&ctx)) || (b->setup && b->setup(&ctx))) {
 		snprintf(why, whylen, "%s", ctx.why);
 		return 1;
 	}
