@@ -30,9 +30,9 @@
  * fails the job and kicks, waking both sides through the mechanism itself;
  * spin loops look at the stop flag every SPIN_CHECK polls.
  *
- * handoff/matrix runs the spin round trip for every ordered pair of CPUs
- * (a sample of them within budget_ms on a large machine) through the
- * harness's own sampler, and attaches the matrix for a heatmap.
+ * handoff/matrix is the spin round trip declared as a pair sweep: the
+ * engine measures it on every ordered pair of CPUs (a sample of them within
+ * budget_ms on a large machine) and attaches the matrix for a heatmap.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,9 +46,7 @@
 
 #include "ipcbench.h"
 #include "locks.h"
-#include "measure.h"
-#include "runner.h"
-#include "topo.h"
+#include "topo.h" /* ipcb_placement_names, for the explain hook: until the contract names them */
 
 #define SIDE_MAIN 0 /* the measuring thread: posts first */
 #define SIDE_PEER 1
@@ -808,191 +806,6 @@ HANDOFF(sem)
 HANDOFF(spin)
 HANDOFF(stf)
 
-/* ---- handoff/matrix: the spin round trip for every ordered pair of CPUs ---- */
-
-/* The sub-benchmark the harness's sampler drives for each pair. */
-static const struct ipcb_bench matrix_pair = {
-	.id = "handoff/matrix",
-	.unit_of_work = "round trip",
-	.nthreads = 2,
-	.spins = 1,
-	.body = spin_body,
-};
-
-/* The spin round trip a -> b (a measures, b answers), or -1 with the reason in why. */
-static double matrix_measure_pair(struct ipcb_ctx *ctx, int a, int b, double budget_s, char *why, size_t len)
-{
-	struct ipcb_measure_opts o;
-	struct ipcb_measurement m;
-	struct ipcb_ctx sub;
-	double median = -1;
-
-	memset(&sub, 0, sizeof(sub));
-	memset(&m, 0, sizeof(m));
-	sub.bench = &matrix_pair;
-	sub.cpus[0] = a;
-	sub.cpus[1] = b;
-	sub.placement = ipcb_topo_relation(a, b);
-	sub.timeout_ns = ctx->timeout_ns;
-	ipcb_measure_defaults(&o);
-	o.budget_s = budget_s;
-	o.min_time_s = budget_s / 4;
-	o.warmup_s = budget_s / 10;
-	o.stop = &ipcb_interrupted;
-	if (ipcb_pin_self(a)) {
-		snprintf(why, len, "cannot pin to CPU %d", a);
-		return -1;
-	}
-	if (spin_setup(&sub) == 0) {
-		if (ipcb_measure(&sub, &o, &m) == 0 && !sub.aborted)
-			median = m.stats.median;
-		handoff_teardown(&sub);
-	}
-	if (median < 0)
-		snprintf(why, len, "%s", sub.why);
-	ipcb_measurement_free(&m);
-	return median;
-}
-
-/* xorshift64: a fixed seed, so the same machine samples the same pairs every run. */
-static uint64_t matrix_rand(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-/* Which of the n(n-1) ordered pairs to measure: all, or `want` of them at random, in order. */
-static unsigned char *matrix_pick(size_t total, size_t want)
-{
-	unsigned char *pick = calloc(total, 1);
-	uint64_t seed = 0x9e3779b97f4a7c15ull;
-	size_t chosen = 0, i;
-
-	if (!pick)
-		return NULL;
-	if (want >= total) {
-		memset(pick, 1, total);
-		return pick;
-	}
-	while (chosen < want) {
-		i = (size_t)(matrix_rand(&seed) % total);
-		if (!pick[i]) {
-			pick[i] = 1;
-			chosen++;
-		}
-	}
-	return pick;
-}
-
-struct matrix_summary {
-	double min, max;
-	size_t measured, failed;
-};
-
-/* One row: the round trips from cpus[a] to every other CPU, null where not measured. */
-static json_t *matrix_row(struct ipcb_ctx *ctx, const int *cpus, int n, int a, const unsigned char *pick,
-			  double pair_s, struct matrix_summary *sum)
-{
-	json_t *row = json_array();
-	char why[IPCB_WHY_LEN];
-	double rt;
-	int b;
-
-	for (b = 0; b < n; b++) {
-		size_t idx = (size_t)a * (size_t)(n - 1) + (size_t)(b < a ? b : b - 1);
-
-		if (b == a || !pick[idx] || ipcb_interrupted) {
-			json_array_append_new(row, json_null());
-			continue;
-		}
-		rt = matrix_measure_pair(ctx, cpus[a], cpus[b], pair_s, why, sizeof(why));
-		if (rt < 0) {
-			if (sum->failed++ == 0)
-				ipcb_note(ctx, "matrix: pair %d -> %d failed: %s", cpus[a], cpus[b], why);
-			json_array_append_new(row, json_null());
-			continue;
-		}
-		json_array_append_new(row, json_real(rt));
-		sum->min = sum->measured ? (rt < sum->min ? rt : sum->min) : rt;
-		sum->max = sum->measured ? (rt > sum->max ? rt : sum->max) : rt;
-		sum->measured++;
-	}
-	return row;
-}
-
-/*
- * The matrix is measured in setup, pair by pair, each by the harness's
- * sampler (calibration, warm-up, stop rule) on a budget_ms share; it then
- * stays pinned for the headline figure, the round trip cpus[0] <-> the
- * first other CPU, measured like handoff/spin.
- */
-static int matrix_build(struct ipcb_ctx *ctx, const int *cpus, int n, int peer)
-{
-	struct matrix_summary sum = { 0 };
-	json_t *rows = json_array(), *ids = json_array();
-	struct ipcb_pair_plan pp;
-	size_t total;
-	double pair_s;
-	unsigned char *pick;
-	int a;
-
-	ipcb_pair_plan(n, ipcb_param(ctx, "budget_ms"), &pp);
-	total = pp.total;
-	pair_s = pp.pair_s;
-	pick = matrix_pick(total, pp.planned);
-	if (!pick) {
-		json_decref(rows);
-		json_decref(ids);
-		return ipcb_fail(ctx, "out of memory for %zu pairs", total);
-	}
-	for (a = 0; a < n; a++) {
-		json_array_append_new(ids, json_integer(cpus[a]));
-		json_array_append_new(rows, matrix_row(ctx, cpus, n, a, pick, pair_s, &sum));
-	}
-	free(pick);
-	/* the headline pair and its relation: the result's placement says only "single" */
-	ipcb_attach(ctx, "matrix", json_pack("{s:o, s:o, s:I, s:I, s:s, s:s, s:{s:[i,i], s:s}}", "cpus", ids,
-					     "round_trip_ns", rows, "measured_pairs", (json_int_t)sum.measured,
-					     "total_pairs", (json_int_t)total, "rows", "measuring CPU", "columns",
-					     "answering CPU", "headline", "cpus", ctx->cpus[0], peer, "relation",
-					     ipcb_topo_relation(ctx->cpus[0], peer)));
-	if (ipcb_pin_self(ctx->cpus[0]))
-		return ipcb_fail(ctx, "cannot pin back to CPU %d", ctx->cpus[0]);
-	if (!sum.measured)
-		return ipcb_fail(ctx, "no pair could be measured");
-	ipcb_metric(ctx, "pair_min_ns", sum.min, "ns");
-	ipcb_metric(ctx, "pair_max_ns", sum.max, "ns");
-	ipcb_note(ctx, "matrix: %zu of %zu ordered pairs measured (%s), %.0f ms each; attachments.matrix, rows measure, columns answer",
-		  sum.measured, total, sum.measured + sum.failed < total ? "a fixed random sample within budget_ms" : "all",
-		  pair_s * 1e3);
-	return 0;
-}
-
-static int matrix_setup(struct ipcb_ctx *ctx)
-{
-	int n = ipcb_ncpus(), i, rc, *cpus;
-
-	if (n < 2)
-		return ipcb_fail(ctx, "a core-to-core matrix needs two CPUs; this process may use %d", n);
-	cpus = malloc(sizeof(*cpus) * (size_t)n);
-	if (!cpus)
-		return ipcb_fail(ctx, "out of memory");
-	for (i = 0; i < n; i++)
-		cpus[i] = ipcb_cpu_for_thread(i);
-	for (i = 0; i < n && cpus[i] == ctx->cpus[0]; i++)
-		;
-	ctx->cpus[1] = cpus[i < n ? i : 0];
-	rc = matrix_build(ctx, cpus, n, ctx->cpus[1]);
-	free(cpus);
-	if (rc)
-		return -1;
-	ipcb_note(ctx, "headline: the spin round trip CPU %d <-> CPU %d (%s)", ctx->cpus[0], ctx->cpus[1],
-		  ipcb_topo_relation(ctx->cpus[0], ctx->cpus[1]));
-	return spin_setup(ctx);
-}
-
 /* ---- explain: each figure against the spin floor of its placement ---- */
 
 static const char *const blocking_ids[] = {
@@ -1271,11 +1084,12 @@ static const struct ipcb_bench handoff_benches[] = {
 		.id = "handoff/matrix",
 		.what = "spin round trip for every ordered pair of CPUs, stored as attachments.matrix (a heatmap)",
 		.unit_of_work = "round trip",
-		.nthreads = 1,
+		.nthreads = 2,
+		.spins = 1,
 		.latency = 1,
 		.pair_sweep = 1,
 		.params = matrix_params,
-		.setup = matrix_setup,
+		.setup = spin_setup,
 		.body = spin_body,
 		.check = handoff_check,
 		.teardown = handoff_teardown,

@@ -68,7 +68,7 @@ struct ipcb_bench {
 	int nthreads;		  /* 1, 2 (a peer pinned by placement), or 0: the "threads" parameter */
 	int spins;		  /* busy-waits: refuses the same-cpu placement */
 	int latency;		  /* the body calls ipcb_lap() after each operation: a histogram is kept */
-	int pair_sweep;		  /* setup measures ordered CPU pairs (budget_ms, see ipcb_pair_plan): one round per run */
+	int pair_sweep;		  /* the engine measures all CPU pairs (ipcb_pair_plan), then a headline pair: one round per run */
 	const struct ipcb_param *params; /* NULL-name terminated, or NULL */
 	/* 0 if it can run here; otherwise -1 and the precise reason in why */
 	int (*supported)(const struct ipcb_ctx *ctx, char *why, size_t whylen);

@@ -93,7 +93,8 @@ static void plan_placements(struct plan *p, const struct ipcb_config *c, const s
 		j->ncpus = 1;
 		return;
 	}
-	if (b->nthreads == 1) {
+	/* a pair sweep runs on every pair: its job is planned once, from a single CPU */
+	if (b->nthreads == 1 || b->pair_sweep) {
 		struct ipcb_job *j = plan_add(p);
 
 		j->bench = b;

@@ -18,6 +18,7 @@
 
 #include "counters.h"
 #include "measure.h"
+#include "pairs.h"
 #include "registry.h"
 #include "result.h"
 #include "stats.h"
@@ -357,7 +358,7 @@ void ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_opt
 		result_status(r, IPCB_STATUS_SKIPPED, "cannot pin the measuring thread (sched_setaffinity failed)");
 		return;
 	}
-	if (b->setup && b->setup(&ctx)) {
+	if ((b->pair_sweep && ipcb_pair_sweep(&ctx)) || (b->setup && b->setup(&ctx))) {
 		json_decref(ctx.extra);
 		result_status(r, IPCB_STATUS_SKIPPED, ctx.why);
 		return;
@@ -628,7 +629,8 @@ int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen)
 	/* a single-thread check spawns its own threads: leave them free to spread over CPUs */
 	if (b->nthreads > 1)
 		ipcb_pin_self(job->cpus[0]);
-	if (b->setup && b->setup(&ctx)) {
+	/* a pair sweep is checked on its headline pair, like any two-thread job */
+	if ((b->pair_sweep && ipcb_pair_peer(&ctx)) || (b->setup && b->setup(&ctx))) {
 		snprintf(why, whylen, "%s", ctx.why);
 		return 1;
 	}

@@ -196,7 +196,7 @@ static double deadline_s(const struct ipcb_job *job, const struct ipcb_measure_o
 	d = 60 + 12 * o->budget_s + o->warmup_s + 4 * (double)job->timeout_ns / 1e9;
 	if (!job->bench->pair_sweep)
 		return d;
-	/* its setup measures every pair it plans */
+	/* the engine measures every pair it plans before the headline (pairs.c) */
 	ipcb_pair_plan(ipcb_topo_ncpus(), ipcb_job_param(job, "budget_ms"), &pp);
 	return d + 2 * pp.budget_s;
 }
