@@ -613,18 +613,18 @@ size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipc
 	return failed;
 }
 
-int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen)
+enum ipcb_check ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen)
 {
 	const struct ipcb_bench *b = job->bench;
 	struct ipcb_ctx ctx;
-	int rc = 0;
+	enum ipcb_check rc = IPCB_CHECK_PASS;
 
 	ctx_init(&ctx, job);
 	ctx.check_mode = 1;
 	ctx.check_iters = 100000;
 	if (job->skip[0] || (b->supported && b->supported(&ctx, ctx.why, sizeof(ctx.why)))) {
 		snprintf(why, whylen, "%s", job->skip[0] ? job->skip : ctx.why);
-		return 1;
+		return IPCB_CHECK_SKIP;
 	}
 	/* a single-thread check spawns its own threads: leave them free to spread over CPUs */
 	if (b->nthreads > 1)
@@ -632,18 +632,18 @@ int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen)
 	/* a pair sweep is checked on its headline pair, like any two-thread job */
 	if ((b->pair_sweep && ipcb_pair_peer(&ctx)) || (b->setup && b->setup(&ctx))) {
 		snprintf(why, whylen, "%s", ctx.why);
-		return 1;
+		return IPCB_CHECK_SKIP;
 	}
 	if (b->check && b->check(&ctx))
-		rc = -1;
+		rc = IPCB_CHECK_FAIL;
 	/* and the timed body itself must run to completion */
-	if (rc == 0 && !ctx.aborted)
+	if (rc == IPCB_CHECK_PASS && !ctx.aborted)
 		b->body(&ctx, 100);
 	if (b->teardown)
 		b->teardown(&ctx);
 	if (ctx.aborted)
-		rc = -1;
+		rc = IPCB_CHECK_FAIL;
 	json_decref(ctx.extra);
-	snprintf(why, whylen, "%s", rc ? ctx.why : (b->check ? "" : "no check: body ran"));
+	snprintf(why, whylen, "%s", rc == IPCB_CHECK_FAIL ? ctx.why : (b->check ? "" : "no check: body ran"));
 	return rc;
 }

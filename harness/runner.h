@@ -76,8 +76,11 @@ typedef void (*ipcb_progress_fn)(const struct ipcb_job *job, size_t i, size_t n,
 size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipcb_measure_opts *o,
 		     ipcb_progress_fn progress, void *arg, struct ipcb_result *results, size_t *nresults);
 
-/* `ipcbench test`: does the mechanism work. 0 pass, 1 skip, -1 fail; why says. */
-int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen);
+/* What `ipcbench test` found for a job: the mechanism works, cannot run here, or does not work. */
+enum ipcb_check { IPCB_CHECK_PASS, IPCB_CHECK_SKIP, IPCB_CHECK_FAIL };
+
+/* `ipcbench test`: does the mechanism work; why says why not (or "no check: body ran"). */
+enum ipcb_check ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen);
 
 /* After a run: every family's explain hook adds notes that compare results (n of them). */
 void ipcb_explain(struct ipcb_result *results, size_t n, const json_t *machine);

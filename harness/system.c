@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * system.c - the machine state under the numbers: `ipcbench system
- * show|tune|reset`, machine.system in every results file, and
- * `run --idle-latency`.
+ * system.c - the machine state under the numbers: its facts
+ * (machine.system in every results file, `ipcbench system show`), the
+ * actions behind `system tune|reset`, and the `run --idle-latency` hold.
+ * cli/system.c parses the command and prints what these return.
  *
  * On bare metal a cross-core wake-up is mostly the sleeping core leaving its
  * idle state, and a figure taken while the clock ramps measures the ramp: the
@@ -28,7 +29,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -46,9 +46,7 @@
 #define MAX_CPU_ID 65535
 #define IRQ_EXAMPLES 8
 #define STATE_SCHEMA "ipcbench-system-state/1"
-#define CPU_DIR "/sys/devices/system/cpu"
-
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
+#define CPU_DIR IPCB_SYSTEM_CPU_DIR
 
 /* ---- paths under the root, and reading them ---- */
 
@@ -1285,79 +1283,54 @@ void ipcb_system_release_idle_latency(void)
 
 /* ---- system show ---- */
 
-static void print_states(const json_t *s)
+json_t *ipcb_system_show(const char *cpus, int max_us, char *why, size_t len)
 {
-	const json_t *ci = json_object_get(s, "cpuidle"), *states = json_object_get(ci, "states"), *st;
-	size_t i;
+	struct cpus c = { 0 };
+	json_t *s;
 
-	if (!json_array_size(states))
-		return;
-	printf("\nidle states (driver %s, governor %s):\n", json_string_value(json_object_get(ci, "driver")) ?: "?",
-	       json_string_value(json_object_get(ci, "governor")) ?: "?");
-	printf("  %-10s %12s %12s  %s\n", "state", "exit (us)", "residency", "");
-	json_array_foreach(states, i, st) {
-		long long off = int_of(st, "disabled_on_cpus", -1);
-
-		printf("  %-10s %12lld %12lld  %s\n", json_string_value(json_object_get(st, "name")) ?: "?",
-		       int_of(st, "exit_latency_us", -1), int_of(st, "target_residency_us", -1),
-		       json_is_true(json_object_get(st, "disabled")) ? "disabled" :
-		       off > 0 ? "disabled on some CPUs" : "enabled");
+	if (run_cpus(&c, cpus, why, len) == 0 && !c.n)
+		snprintf(why, len, "no CPU to run on");
+	if (!c.n) {
+		cpus_free(&c);
+		return NULL;
 	}
+	s = system_facts(&c, max_us);
+	cpus_free(&c);
+	return s;
 }
 
-static void print_show(const json_t *s)
+/* ---- system tune: a plan, then its writes ---- */
+
+static void plan_note(struct ipcb_system_plan *p, int skipped, const char *item, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* A line of the plan that changes nothing: an item skipped and why, or a note. */
+static void plan_note(struct ipcb_system_plan *p, int skipped, const char *item, const char *fmt, ...)
 {
-	const char *key;
-	json_t *c, *v;
-	size_t i;
-
-	printf("the machine under the numbers: root %s, the run's CPUs %s\n\n", json_string_value(json_object_get(s, "root")),
-	       json_string_value(json_object_get(s, "run_cpus")));
-	json_array_foreach(json_object_get(s, "checks"), i, c)
-		printf("  %-20s %-7s %s\n", json_string_value(json_object_get(c, "item")),
-		       json_string_value(json_object_get(c, "status")), json_string_value(json_object_get(c, "text")));
-	print_states(s);
-	if (json_object_size(json_object_get(s, "unread")))
-		printf("\nnot read here:\n");
-	json_object_foreach(json_object_get(s, "unread"), key, v)
-		printf("  %-28s %s\n", key, json_string_value(v));
-}
-
-/* ---- system tune / reset ---- */
-
-struct change {
-	char *rel;   /* the file, under the root */
-	char *old;   /* what it held, byte for byte */
-	size_t oldlen;
-	char *want;  /* what tune writes */
-	char *label; /* "governor cpu3" */
-};
-
-struct plan {
-	struct change *v;
-	size_t n, cap;
-	int skipped, already;
-};
-
-static void plan_skip(struct plan *p, const char *item, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void plan_skip(struct plan *p, const char *item, const char *fmt, ...)
-{
+	struct ipcb_system_note *grown = realloc(p->notes, sizeof(*grown) * (p->nnotes + 1));
 	va_list ap;
+	char *text;
+	int n;
 
-	printf("  %-12s skipped: ", item);
+	if (!grown)
+		return;
+	p->notes = grown;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
-	printf("\n");
-	p->skipped++;
+	if (n < 0)
+		return;
+	p->notes[p->nnotes++] = (struct ipcb_system_note){ strdup(item), text, skipped };
+	p->skipped += skipped;
 }
+
+#define plan_skip(p, item, ...) plan_note(p, 1, item, __VA_ARGS__)
 
 /* Plan to write want into rel, unless it already holds it; the old contents are kept exactly. */
-static void plan_add(struct plan *p, const char *label, const char *rel, const char *want)
+static void plan_add(struct ipcb_system_plan *p, const char *label, const char *rel, const char *want)
 {
 	char path[PATH_MAX], *old, cur[256];
-	struct change *grown;
+	struct ipcb_system_change *grown;
 	size_t n;
 	int rc;
 
@@ -1383,10 +1356,15 @@ static void plan_add(struct plan *p, const char *label, const char *rel, const c
 		p->v = grown;
 		p->cap = p->cap ? 2 * p->cap : 32;
 	}
-	p->v[p->n++] = (struct change){ strdup(rel), old, n, strdup(want), strdup(label) };
+	p->v[p->n] = (struct ipcb_system_change){
+		.rel = strdup(rel), .old = old, .want = strdup(want), .label = strdup(label), .oldlen = n
+	};
+	trim_copy(old, p->v[p->n].cur, sizeof(p->v[p->n].cur));
+	p->n++;
+	p->changed = p->n;
 }
 
-static void plan_free(struct plan *p)
+void ipcb_system_plan_free(struct ipcb_system_plan *p)
 {
 	size_t i;
 
@@ -1397,6 +1375,11 @@ static void plan_free(struct plan *p)
 		free(p->v[i].label);
 	}
 	free(p->v);
+	for (i = 0; i < p->nnotes; i++) {
+		free(p->notes[i].item);
+		free(p->notes[i].text);
+	}
+	free(p->notes);
 }
 
 static int has_word(const char *list, const char *word)
@@ -1410,7 +1393,7 @@ static int has_word(const char *list, const char *word)
 	return 0;
 }
 
-static void plan_governor(struct plan *p, const struct cpus *c)
+static void plan_governor(struct ipcb_system_plan *p, const struct cpus *c)
 {
 	char rel[PATH_MAX], label[64], avail[TEXT_LEN];
 	int i;
@@ -1435,7 +1418,7 @@ static void plan_governor(struct plan *p, const struct cpus *c)
 	}
 }
 
-static void plan_turbo(struct plan *p, const struct cpus *c)
+static void plan_turbo(struct ipcb_system_plan *p, const struct cpus *c)
 {
 	char rel[PATH_MAX], label[64];
 	int one_is_off, per_cpu, i;
@@ -1455,7 +1438,7 @@ static void plan_turbo(struct plan *p, const struct cpus *c)
 	}
 }
 
-static void plan_idle(struct plan *p, const struct cpus *c, int max_us)
+static void plan_idle(struct ipcb_system_plan *p, const struct cpus *c, int max_us)
 {
 	char rel[PATH_MAX], label[128], name[64], lat[32], drv[TEXT_LEN];
 	int i, k;
@@ -1483,7 +1466,7 @@ static void plan_idle(struct plan *p, const struct cpus *c, int max_us)
 }
 
 /* IRQs off the benchmark CPUs: onto the online CPUs outside them, else onto the first of them. */
-static void plan_irqs(struct plan *p, const struct cpus *bench)
+static void plan_irqs(struct ipcb_system_plan *p, const struct cpus *bench)
 {
 	char path[PATH_MAX], rel[PATH_MAX], aff[TEXT_LEN], dest[1024], label[300];
 	struct cpus on = { 0 }, house = { 0 };
@@ -1499,8 +1482,8 @@ static void plan_irqs(struct plan *p, const struct cpus *bench)
 			cpus_add(&house, on.id[i]);
 	if (!house.n) {
 		cpus_add(&house, bench->id[0]);
-		printf("  %-12s every online CPU is a benchmark CPU: IRQs go to CPU %d (--cpus LIST names the benchmark CPUs)\n",
-		       "irqs", bench->id[0]);
+		plan_note(p, 0, "irqs", "every online CPU is a benchmark CPU: IRQs go to CPU %d (--cpus LIST names the benchmark CPUs)",
+			  bench->id[0]);
 	}
 	cpus_format(&house, dest, sizeof(dest));
 	path_of(path, sizeof(path), "/proc/irq");
@@ -1520,8 +1503,7 @@ static void plan_irqs(struct plan *p, const struct cpus *bench)
 	}
 	free(n >= 0 ? names : NULL);
 	if (irqbalance_running() > 0)
-		printf("  %-12s irqbalance runs and will move IRQs back: stop it for the run (systemctl stop irqbalance)\n",
-		       "irqs");
+		plan_note(p, 0, "irqs", "irqbalance runs and will move IRQs back: stop it for the run (systemctl stop irqbalance)");
 	cpus_free(&on);
 	cpus_free(&house);
 }
@@ -1577,7 +1559,8 @@ static void make_parent(const char *path)
 	mkdir(dir, 0755);
 }
 
-static json_t *state_json(const struct change *done, size_t ndone, int max_us)
+/* The saved state: every change not known to have failed (before the writes: every change). */
+static json_t *state_json(const struct ipcb_system_change *done, size_t ndone, int max_us)
 {
 	json_t *files = json_array();
 	char when[32];
@@ -1586,8 +1569,10 @@ static json_t *state_json(const struct change *done, size_t ndone, int max_us)
 
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	for (i = 0; i < ndone; i++)
-		json_array_append_new(files, json_pack("{s:s, s:s%, s:s, s:s}", "path", done[i].rel, "old", done[i].old,
-						       done[i].oldlen, "new", done[i].want, "what", done[i].label));
+		if (!done[i].err)
+			json_array_append_new(files, json_pack("{s:s, s:s%, s:s, s:s}", "path", done[i].rel, "old",
+							       done[i].old, done[i].oldlen, "new", done[i].want, "what",
+							       done[i].label));
 	return json_pack("{s:s, s:s, s:s, s:i, s:o}", "schema", STATE_SCHEMA, "root", ipcb_system_root(), "saved", when,
 			 "max_exit_latency_us", max_us, "files", files);
 }
@@ -1611,21 +1596,34 @@ static int save_state(const char *path, json_t *state, char *why, size_t len)
 	return 0;
 }
 
-struct system_opts {
-	int as_json, irqs, dry_run, force, max_us;
-	const char *cpus, *state;
-	char state_buf[PATH_MAX];
-};
-
-static void print_plan(const struct plan *p)
+enum ipcb_system_rc ipcb_system_tune_plan(const struct ipcb_system_opts *o, struct ipcb_system_plan *p, char *why,
+					  size_t len)
 {
-	char cur[64];
-	size_t i;
+	struct cpus c = { 0 };
+	enum ipcb_system_rc rc = IPCB_SYSTEM_OK;
 
-	for (i = 0; i < p->n; i++) {
-		trim_copy(p->v[i].old, cur, sizeof(cur));
-		printf("  %-28s %s -> %s   (%s)\n", p->v[i].label, cur, p->v[i].want, p->v[i].rel);
+	if (run_cpus(&c, o->cpus, why, len))
+		return IPCB_SYSTEM_BAD_INPUT;
+	if (!o->dry_run && real_root() && geteuid() != 0) {
+		snprintf(why, len, "needs root (it writes sysfs); --dry-run shows what it would change");
+		rc = IPCB_SYSTEM_FAILED;
+		goto out;
 	}
+	if (!o->dry_run && !o->force && access(o->state, F_OK) == 0) {
+		snprintf(why, len, "%s holds a saved state already: `ipcbench system reset` first (or --force, which loses the state it saved)",
+			 o->state);
+		rc = IPCB_SYSTEM_FAILED;
+		goto out;
+	}
+	cpus_format(&c, p->cpus, sizeof(p->cpus));
+	plan_governor(p, &c);
+	plan_turbo(p, &c);
+	plan_idle(p, &c, o->max_us);
+	if (o->irqs)
+		plan_irqs(p, &c);
+out:
+	cpus_free(&c);
+	return rc;
 }
 
 /*
@@ -1633,94 +1631,42 @@ static void print_plan(const struct plan *p)
  * is rewritten with only what changed, so reset never "restores" a file tune
  * did not touch.
  */
-static int apply_plan(struct plan *p, const struct system_opts *o)
+enum ipcb_system_rc ipcb_system_tune_apply(const struct ipcb_system_opts *o, struct ipcb_system_plan *p, char *why,
+					   size_t len)
 {
-	char path[PATH_MAX], why[PATH_MAX + 64];
+	char path[PATH_MAX];
 	size_t i, ok = 0;
-	int rc, failed = 0, dropped = 0;
+	int rc, failed = 0;
 	json_t *state;
 
 	state = state_json(p->v, p->n, o->max_us);
-	rc = save_state(o->state, state, why, sizeof(why));
+	rc = save_state(o->state, state, why, len);
 	json_decref(state);
-	if (rc) {
-		fprintf(stderr, "ipcbench system tune: %s; nothing changed\n", why);
-		return EXIT_FAILED;
-	}
+	if (rc)
+		return IPCB_SYSTEM_FAILED;
 	for (i = 0; i < p->n; i++) {
-		path_of(path, sizeof(path), "%s", p->v[i].rel);
-		rc = write_exact(path, p->v[i].want, strlen(p->v[i].want));
-		if (rc) {
-			/* managed and per-CPU interrupts keep their affinity: the kernel's choice, not a failure */
-			int kept = !strncmp(p->v[i].rel, "/proc/irq/", 10) &&
-				   (rc == -EPERM || rc == -EIO || rc == -EINVAL);
+		struct ipcb_system_change *ch = &p->v[i];
 
-			printf("  %-28s %s: %s: %s%s\n", p->v[i].label, kept ? "skipped" : "failed", path, strerror(-rc),
-			       kept ? " (the kernel keeps this IRQ's affinity)" : "");
-			failed += !kept;
-			dropped++;
-			free(p->v[i].rel);
-			free(p->v[i].old);
-			free(p->v[i].want);
-			free(p->v[i].label);
-			continue;
-		}
-		p->v[ok++] = p->v[i];
+		path_of(path, sizeof(path), "%s", ch->rel);
+		ch->err = write_exact(path, ch->want, strlen(ch->want));
+		/* managed and per-CPU interrupts keep their affinity: the kernel's choice, not a failure */
+		ch->kept = ch->err && !strncmp(ch->rel, "/proc/irq/", 10) &&
+			   (ch->err == -EPERM || ch->err == -EIO || ch->err == -EINVAL);
+		failed += ch->err && !ch->kept;
+		ok += !ch->err;
 	}
-	p->n = ok;
-	if (dropped) {
+	p->changed = ok;
+	if (ok < p->n) {
 		state = state_json(p->v, p->n, o->max_us);
-		if (save_state(o->state, state, why, sizeof(why)))
-			fprintf(stderr, "ipcbench system tune: %s\n", why);
+		save_state(o->state, state, p->warning, sizeof(p->warning));
 		json_decref(state);
 	}
-	if (!p->n)
+	if (!ok)
 		unlink(o->state);
-	return failed ? EXIT_FAILED : 0;
+	return failed ? IPCB_SYSTEM_FAILED : IPCB_SYSTEM_OK;
 }
 
-static int cmd_tune(struct system_opts *o)
-{
-	struct plan p = { 0 };
-	struct cpus c = { 0 };
-	char why[512];
-	int rc = 0;
-
-	if (run_cpus(&c, o->cpus, why, sizeof(why)))
-		return fprintf(stderr, "ipcbench system tune: %s\n", why), EXIT_USAGE;
-	if (!o->dry_run && real_root() && geteuid() != 0) {
-		fprintf(stderr, "ipcbench system tune: needs root (it writes sysfs); --dry-run shows what it would change\n");
-		rc = EXIT_FAILED;
-		goto out;
-	}
-	if (!o->dry_run && !o->force && access(o->state, F_OK) == 0) {
-		fprintf(stderr, "ipcbench system tune: %s holds a saved state already: `ipcbench system reset` first (or --force, which loses the state it saved)\n",
-			o->state);
-		rc = EXIT_FAILED;
-		goto out;
-	}
-	cpus_format(&c, why, sizeof(why));
-	printf("tuning CPUs %s under %s%s:\n", why, ipcb_system_root(), o->dry_run ? " (dry run: nothing written)" : "");
-	plan_governor(&p, &c);
-	plan_turbo(&p, &c);
-	plan_idle(&p, &c, o->max_us);
-	if (o->irqs)
-		plan_irqs(&p, &c);
-	print_plan(&p);
-	if (!o->dry_run && p.n)
-		rc = apply_plan(&p, o);
-	if (o->dry_run)
-		printf("%zu file(s) would change, %d already set, %d skipped\n", p.n, p.already, p.skipped);
-	else if (p.n)
-		printf("%zu file(s) changed, %d already set, %d skipped; their previous contents are in %s: `ipcbench system reset` restores them\n",
-		       p.n, p.already, p.skipped, o->state);
-	else
-		printf("nothing to change (%d already set, %d skipped); no state saved\n", p.already, p.skipped);
-out:
-	plan_free(&p);
-	cpus_free(&c);
-	return rc;
-}
+/* ---- system reset: the saved state, then each file written back ---- */
 
 /*
  * Reset writes as root what a file tells it: only the files tune writes
@@ -1740,212 +1686,78 @@ static int restorable(const char *rel)
 	return 0;
 }
 
-static int restore_file(const json_t *f, int dry_run)
+enum ipcb_restore ipcb_system_restore_file(const json_t *f, int dry_run, struct ipcb_system_restore *r)
 {
-	const char *rel = json_string_value(json_object_get(f, "path"));
 	const json_t *old = json_object_get(f, "old");
-	char path[PATH_MAX], cur[64];
-	int rc;
 
-	if (!rel || !json_is_string(old)) {
-		printf("  malformed entry skipped\n");
-		return -1;
-	}
-	if (!restorable(rel)) {
-		printf("  %s: not a file tune writes (%s/..., /proc/irq/...): refused\n", rel, CPU_DIR);
-		return -1;
-	}
-	trim_copy(json_string_value(old), cur, sizeof(cur));
-	printf("  %-28s -> %s   (%s)\n", json_string_value(json_object_get(f, "what")) ?: rel, cur, rel);
+	r->rel = json_string_value(json_object_get(f, "path"));
+	r->what = json_string_value(json_object_get(f, "what")) ?: r->rel;
+	r->err = 0;
+	if (!r->rel || !json_is_string(old))
+		return IPCB_RESTORE_MALFORMED;
+	if (!restorable(r->rel))
+		return IPCB_RESTORE_REFUSED;
+	trim_copy(json_string_value(old), r->cur, sizeof(r->cur));
+	path_of(r->path, sizeof(r->path), "%s", r->rel);
 	if (dry_run)
-		return 0;
-	path_of(path, sizeof(path), "%s", rel);
-	rc = write_exact(path, json_string_value(old), json_string_length(old));
+		return IPCB_RESTORE_DONE;
+	r->err = write_exact(r->path, json_string_value(old), json_string_length(old));
 	/* as tune: an IRQ gone since (a driver reloaded) or kernel-managed now is nothing to restore */
-	if (rc && strncmp(rel, "/proc/irq/", 10) == 0 &&
-	    (rc == -ENOENT || rc == -EPERM || rc == -EIO || rc == -EINVAL)) {
-		printf("  %-28s skipped: %s: %s\n", "", path, strerror(-rc));
-		return 0;
-	}
-	if (rc)
-		printf("  %-28s failed: %s: %s\n", "", path, strerror(-rc));
-	return rc;
+	if (r->err && strncmp(r->rel, "/proc/irq/", 10) == 0 &&
+	    (r->err == -ENOENT || r->err == -EPERM || r->err == -EIO || r->err == -EINVAL))
+		return IPCB_RESTORE_GONE;
+	return r->err ? IPCB_RESTORE_FAILED : IPCB_RESTORE_DONE;
 }
 
-static int cmd_reset(struct system_opts *o)
+enum ipcb_system_rc ipcb_system_reset_load(const struct ipcb_system_opts *o, json_t **out, char *why, size_t len)
 {
 	const char *root;
 	json_error_t jerr;
 	json_t *state, *files;
-	size_t i;
-	int failed = 0;
 
+	*out = NULL;
 	/* idempotent, as automation needs: no state means tune changed nothing or reset already ran */
-	if (access(o->state, F_OK) != 0 && errno == ENOENT) {
-		printf("no saved state in %s: nothing to restore (tune changed nothing, or reset already ran)\n", o->state);
-		return 0;
-	}
+	if (access(o->state, F_OK) != 0 && errno == ENOENT)
+		return IPCB_SYSTEM_OK;
 	state = json_load_file(o->state, 0, &jerr);
 	if (!state) {
-		fprintf(stderr, "ipcbench system reset: cannot read the saved state %s (%s)\n", o->state, jerr.text);
-		return EXIT_FAILED;
+		snprintf(why, len, "cannot read the saved state %s (%s)", o->state, jerr.text);
+		return IPCB_SYSTEM_FAILED;
 	}
 	root = json_string_value(json_object_get(state, "root"));
 	files = json_object_get(state, "files");
 	if (strcmp(json_string_value(json_object_get(state, "schema")) ?: "", STATE_SCHEMA) || !json_is_array(files) ||
 	    !root) {
-		fprintf(stderr, "ipcbench system reset: %s is not a saved state (%s)\n", o->state, STATE_SCHEMA);
+		snprintf(why, len, "%s is not a saved state (%s)", o->state, STATE_SCHEMA);
 		json_decref(state);
-		return EXIT_USAGE;
+		return IPCB_SYSTEM_BAD_INPUT;
 	}
 	if (strcmp(root, ipcb_system_root())) {
-		fprintf(stderr, "ipcbench system reset: %s was saved under root %s, not %s (set IPCBENCH_SYSFS_ROOT=%s)\n",
-			o->state, root, ipcb_system_root(), root);
+		snprintf(why, len, "%s was saved under root %s, not %s (set IPCBENCH_SYSFS_ROOT=%s)", o->state, root,
+			 ipcb_system_root(), root);
 		json_decref(state);
-		return EXIT_USAGE;
+		return IPCB_SYSTEM_BAD_INPUT;
 	}
 	if (!o->dry_run && real_root() && geteuid() != 0) {
-		fprintf(stderr, "ipcbench system reset: needs root (it writes sysfs)\n");
+		snprintf(why, len, "needs root (it writes sysfs)");
 		json_decref(state);
-		return EXIT_FAILED;
+		return IPCB_SYSTEM_FAILED;
 	}
-	printf("restoring %zu file(s) saved %s%s:\n", json_array_size(files),
-	       json_string_value(json_object_get(state, "saved")) ?: "?", o->dry_run ? " (dry run: nothing written)" : "");
-	/* in reverse: a file written twice ends with what it held before the first write */
-	for (i = json_array_size(files); i-- > 0;)
-		failed += restore_file(json_array_get(files, i), o->dry_run) != 0;
-	json_decref(state);
-	if (failed) {
-		fprintf(stderr, "ipcbench system reset: %d file(s) not restored; %s kept\n", failed, o->state);
-		return EXIT_FAILED;
-	}
-	if (!o->dry_run && unlink(o->state))
-		fprintf(stderr, "ipcbench system reset: restored, but cannot remove %s: %s\n", o->state, strerror(errno));
-	return 0;
+	*out = state;
+	return IPCB_SYSTEM_OK;
 }
 
-static int cmd_show(const struct system_opts *o)
+int ipcb_system_drop_state(const struct ipcb_system_opts *o)
 {
-	struct cpus c = { 0 };
-	char why[512];
-	json_t *s;
-
-	if (run_cpus(&c, o->cpus, why, sizeof(why)) == 0 && !c.n)
-		snprintf(why, sizeof(why), "no CPU to run on");
-	if (!c.n) {
-		fprintf(stderr, "ipcbench system show: %s\n", why);
-		cpus_free(&c);
-		return EXIT_USAGE;
-	}
-	s = system_facts(&c, o->max_us);
-	cpus_free(&c);
-	if (o->as_json) {
-		json_dumpf(s, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-		putchar('\n');
-	} else {
-		print_show(s);
-	}
-	json_decref(s);
-	return 0;
+	return unlink(o->state) ? -errno : 0;
 }
 
-static const char system_help[] =
-	"usage: ipcbench system show [--json] [--cpus LIST] [--max-exit-latency US]\n"
-	"       ipcbench system tune [--cpus LIST] [--max-exit-latency US] [--irqs] [--state FILE] [--dry-run] [--force]\n"
-	"       ipcbench system reset [--state FILE] [--dry-run]\n"
-	"\n"
-	"The machine state that moves these figures, and setting it for a run (pyperf's\n"
-	"system show|tune|reset). On bare metal a cross-core wake-up is mostly the sleeping\n"
-	"core leaving its idle state; the governor and turbo set the clock it is timed on.\n"
-	"\n"
-	"  show     governor and frequency limits, turbo, cpuidle and every idle state, SMT,\n"
-	"           isolcpus/nohz_full/rcu_nocbs, IRQs on the run's CPUs and irqbalance, THP,\n"
-	"           ASLR, perf_event_paranoid, NMI watchdog, swap, load, the PM QoS limit:\n"
-	"           each 'ok' or what to change and why; what cannot be read, and why.\n"
-	"           Every results file records the same as machine.system.\n"
-	"  tune     (root) performance governor, turbo off, idle states that exit in more than\n"
-	"           --max-exit-latency US (default " "10" ") disabled, with --irqs IRQs moved off the CPUs;\n"
-	"           every file's previous contents saved first; what the machine lacks is skipped\n"
-	"  reset    (root) write back exactly what tune saved, then remove the saved state\n"
-	"\n"
-	"  --cpus LIST            the benchmark CPUs, e.g. 2-7 (default: the CPUs a run may use)\n"
-	"  --max-exit-latency US  idle states that exit slower than this count as deep (default 10)\n"
-	"  --irqs                 tune: route IRQs to the online CPUs outside --cpus\n"
-	"  --state FILE           the saved state (default /var/lib/ipcbench/system-saved.json as root,\n"
-	"                         whatever sudo kept of the environment; else $XDG_STATE_HOME/ipcbench/...)\n"
-	"  -n, --dry-run          say what would change, write nothing\n"
-	"  -f, --force            tune although a saved state exists (it is replaced)\n"
-	"  --json                 show: print machine.system as JSON\n"
-	"\n"
-	"Reads and writes go under $IPCBENCH_SYSFS_ROOT when set (tests use a fake tree).\n";
-
-static int parse_system_opts(int argc, char **argv, struct system_opts *o)
+void ipcb_system_default_state(char *buf, size_t len)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },	{ "cpus", required_argument, NULL, 'C' },
-		{ "irqs", no_argument, NULL, 'I' },	{ "state", required_argument, NULL, 's' },
-		{ "dry-run", no_argument, NULL, 'n' },	{ "force", no_argument, NULL, 'f' },
-		{ "max-exit-latency", required_argument, NULL, 'L' }, { "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	char *end;
-	long v;
-	int c;
-
-	o->max_us = IPCB_SYSTEM_MAX_EXIT_US;
-	while ((c = getopt_long(argc, argv, "+nfh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': o->as_json = 1; break;
-		case 'C': o->cpus = optarg; break;
-		case 'I': o->irqs = 1; break;
-		case 's': o->state = optarg; break;
-		case 'n': o->dry_run = 1; break;
-		case 'f': o->force = 1; break;
-		case 'L':
-			v = strtol(optarg, &end, 10);
-			if (end == optarg || *end || v < 0 || v > 10000000) {
-				fprintf(stderr, "ipcbench system: --max-exit-latency '%s': expected microseconds, 0 to 10000000\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			o->max_us = (int)v;
-			break;
-		case 'h': fputs(system_help, stdout); return -1;
-		default: fputs(system_help, stderr); return EXIT_USAGE;
-		}
-	}
-	if (!o->state) {
-		default_state_path(o->state_buf, sizeof(o->state_buf));
-		o->state = o->state_buf;
-	}
-	return 0;
+	default_state_path(buf, len);
 }
 
-int ipcb_cmd_system(int argc, char **argv)
+void ipcb_system_path(char *buf, size_t len, const char *rel)
 {
-	struct system_opts o = { 0 };
-	const char *sub;
-	int rc;
-
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(system_help, argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	sub = argv[1];
-	optind = 1;
-	rc = parse_system_opts(argc - 1, argv + 1, &o);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (optind < argc - 1) {
-		fprintf(stderr, "ipcbench system %s: unexpected argument '%s'\n", sub, argv[optind + 1]);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(sub, "show"))
-		return cmd_show(&o);
-	if (!strcmp(sub, "tune"))
-		return cmd_tune(&o);
-	if (!strcmp(sub, "reset"))
-		return cmd_reset(&o);
-	fprintf(stderr, "ipcbench system: unknown subcommand '%s' (show, tune, reset; see --help)\n", sub);
-	return EXIT_USAGE;
+	path_of(buf, len, "%s", rel);
 }

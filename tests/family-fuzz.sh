@@ -1,6 +1,7 @@
 #!/bin/bash
 # The results reader under libFuzzer (ASan + UBSan) for a bounded time: JSON text -> json_loadb ->
-# ipcb_report_validate -> compare, export and plot's data extraction (tests/fuzz/fuzz_results.c).
+# ipcb_report_validate -> compare, export and plot's data extraction (tests/fuzz/fuzz_results.c),
+# built by CMake with -DIPCBENCH_FUZZ=ON and clang against the ipcbench_report library.
 # IPCB_FUZZ_SECONDS (default 20) bounds the run. Without clang it is skipped (exit 77).
 # A crash leaves its input in <build dir>/fuzz-artifacts/ (replay: fuzz_results FILE).
 IPCB=$1
@@ -20,13 +21,13 @@ fi
 
 ART=$(dirname "$IPCB")/fuzz-artifacts
 mkdir -p "$ART" "$TMP/corpus"
-FUZZER=$TMP/fuzz_results
-# shellcheck disable=SC2046 # pkg-config prints several words
-check 'clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$SRC/harness" -I"$SRC/report" $(pkg-config --cflags jansson) "$SRC/tests/fuzz/fuzz_results.c" "$SRC/report/results.c" "$SRC/harness/result.c" \
-	"$SRC/report/compare.c" "$SRC/report/plot.c" "$SRC/harness/stats.c" "$SRC/report/strmap.c" \
-	"$SRC/report/group.c" $(pkg-config --libs jansson) -lm -o "$FUZZER"'
-[ -x "$FUZZER" ] || { summary family-fuzz; exit 1; }
+# a build dir of its own beside the binary's (kept: the next run rebuilds only what changed), where
+# CMake builds the fuzzer against the libraries ipcbench links (CMakeLists.txt: IPCBENCH_FUZZ)
+FUZZ_BUILD=$(dirname "$IPCB")/fuzz-build
+FUZZER=$FUZZ_BUILD/fuzz_results
+check 'cmake -S "$SRC" -B "$FUZZ_BUILD" -DCMAKE_C_COMPILER=clang -DIPCBENCH_FUZZ=ON >"$TMP/build.log" 2>&1 &&
+	cmake --build "$FUZZ_BUILD" --target fuzz_results -j2 >>"$TMP/build.log" 2>&1'
+[ -x "$FUZZER" ] || { tail -n 30 "$TMP/build.log" >&2; summary family-fuzz; exit 1; }
 
 # every seed passes once (a regression test of its own), then new inputs for a bounded time;
 # new corpus entries go to $TMP, the committed corpus stays as it is
