@@ -227,7 +227,7 @@ static json_t *jobs_json(struct ipcb_job *jobs, size_t n)
 /*
  * How long the run may take: sampling lasts between min_time and the budget
  * per job (the stop rule decides), plus a warm-up and a worker per round;
- * a pair sweep (handoff/matrix) measures its pairs in its setup, in one round.
+ * a pair sweep (handoff/matrix) is measured on every pair by the engine, in one round.
  */
 static json_t *estimate_json(const struct ipcb_config *c, const struct ipcb_job *jobs, size_t n)
 {

@@ -206,7 +206,7 @@ static void add_intervals(struct ipcb_result *r, const struct ipcb_measurement *
 	else if (run->nrounds < 2 && !run->pair_sweep)
 		ipcb_result_add_note(r, "one round: the interval is from one process's samples and may not hold for a rerun; --rounds 5 gives the between-process interval");
 	else if (run->nrounds < 2)
-		ipcb_result_add_note(r, "measured once per run by design (its setup measures every pair): the interval is from one process's samples");
+		ipcb_result_add_note(r, "measured once per run by design (the engine measures every pair in it): the interval is from one process's samples");
 }
 
 static void add_measurement(struct ipcb_result *r, const struct ipcb_measurement *m, const struct ipcb_run *run,
@@ -577,7 +577,7 @@ size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipc
 		steps += jobs[i].skip[0] || jobs[i].bench->pair_sweep ? 1 : (size_t)rounds;
 	for (k = 0; k < rounds && !ipcb_interrupted; k++) {
 		for (i = 0; i < njobs && !ipcb_interrupted; i++) {
-			/* a job whose setup measures (the matrix) runs once, in the first round, with the whole budget */
+			/* a pair sweep (the matrix) runs once, in the first round, with the whole budget */
 			int once = jobs[i].bench->pair_sweep, last = k == rounds - 1 || once;
 			const struct ipcb_measure_opts *jo = once ? o : &ro;
 			struct ipcb_result rec;
