@@ -14,4 +14,8 @@ enum ipcb_exit {
 /* "ipcbench CMD: <message>" on stderr; returns IPCB_EXIT_USAGE. */
 int ipcb_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+int ipcb_cmd_compare(int argc, char **argv); /* cli/compare.c */
+int ipcb_cmd_export(int argc, char **argv);  /* cli/export.c */
+int ipcb_cmd_plot(int argc, char **argv);    /* cli/plot.c */
+
 #endif
