@@ -93,13 +93,13 @@ int ipcb_cmd_compare(int argc, char **argv)
 	if (rc)
 		goto out;
 	switch (ipcb_compare_files(files, to.npaths, &to.o, stdout)) {
-	case 0:
+	case IPCB_COMPARE_OK:
 		rc = IPCB_EXIT_OK;
 		break;
-	case 1: /* the regression gate tripped */
+	case IPCB_COMPARE_REGRESSED:
 		rc = IPCB_EXIT_FAILED;
 		break;
-	default:
+	case IPCB_COMPARE_NO_MATCH:
 		rc = ipcb_usage_error("compare", "no result matches --only");
 		break;
 	}

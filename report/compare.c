@@ -1339,7 +1339,7 @@ static void print_shift(const struct rows *rs, const struct cmp *c, FILE *out)
 	free(ratios);
 }
 
-int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ipcb_compare_opts *o, FILE *out)
+enum ipcb_compare_status ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ipcb_compare_opts *o, FILE *out)
 {
 	struct rows rs = { .nfiles = n };
 	struct cmp c = { .files = files, .n = n, .o = o };
@@ -1353,12 +1353,12 @@ int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ip
 			fprintf(stderr, "ipcbench compare: out of memory while matching %s\n", files[f].path);
 	if (rs.n == 0 && o->nonly) {
 		rows_free(&rs);
-		return -1;
+		return IPCB_COMPARE_NO_MATCH;
 	}
 	units = make_units(n, o, &c.nunits);
 	if (!units) {
 		rows_free(&rs);
-		return -1;
+		return IPCB_COMPARE_NO_MATCH;
 	}
 	c.units = units;
 	c.raw = o->format == IPCB_FMT_CSV;
@@ -1397,5 +1397,5 @@ int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ip
 	ipcb_table_free(&t);
 	rows_free(&rs);
 	free(units);
-	return gate;
+	return gate ? IPCB_COMPARE_REGRESSED : IPCB_COMPARE_OK;
 }

@@ -31,11 +31,14 @@ struct ipcb_compare_opts {
  */
 double ipcb_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb);
 
-/*
- * The compare table and its header to out; a tripped regression gate is
- * reported on stderr. 1 if the gate tripped, -1 if nothing matched --only
- * (nothing printed), else 0.
- */
-int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ipcb_compare_opts *o, FILE *out);
+enum ipcb_compare_status {
+	IPCB_COMPARE_OK = 0,
+	IPCB_COMPARE_REGRESSED = 1,  /* the regression gate tripped (reported on stderr) */
+	IPCB_COMPARE_NO_MATCH = -1   /* nothing matched --only (or out of memory): nothing printed */
+};
+
+/* The compare table and its header to out. */
+enum ipcb_compare_status ipcb_compare_files(const struct ipcb_rfile *files, size_t n,
+					    const struct ipcb_compare_opts *o, FILE *out);
 
 #endif

@@ -21,7 +21,6 @@ static const json_t *item_matrix(const struct set *s, const struct item *it)
 	return json_object_get(json_object_get(it->r, "attachments"), "matrix");
 }
 
-
 /* "round_trip_ns" -> "round trip (ns)" */
 static void matrix_label(const char *key, char *buf, size_t len)
 {

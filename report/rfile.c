@@ -104,7 +104,6 @@ void ipcb_rfiles_label(struct ipcb_rfile *files, size_t n)
 	}
 }
 
-
 int ipcb_rfiles_load(struct ipcb_rfile *files, char **paths, size_t n, char *err, size_t errlen)
 {
 	size_t i;
