@@ -113,6 +113,23 @@ struct naming {
 	char common[256];    /* the params all results share, for the subtitle */
 };
 
+/* What the numbers are drawn in: --unit cycles (the file's TSC rate), --baseline ID (its median = 1). */
+struct units {
+	int cycles;
+	const char *baseline;
+	char unit[160];
+};
+
+/* --- the set of results: collected, rescaled, pooled, placed, named (plot_set.c) --- */
+
+int machs_init(struct set *s, const struct ipcb_compare_group *groups, size_t ngroups);
+void file_labels(struct set *s, char *const *labels, int nlabels);
+/* The selected ok results (sel NULL: all), in the order --only gave; 0, or -1 with err. */
+int collect(struct set *s, const struct ipcb_plot_select *sel, char *err, size_t errlen);
+int apply_units(struct set *s, struct units *u, char *err, size_t errlen);
+int pool_groups(struct set *s);
+void assign_places(struct set *s);
+
 /* --- quoting: nothing from a results file can break out of a string (plot.c) --- */
 
 void gp_quoted(FILE *f, const char *s);
@@ -120,6 +137,8 @@ void dat_label(FILE *f, const char *s);
 void one_line(FILE *f, const char *s);
 void shorten(char *s, size_t max);
 void make_stem(char *out, size_t len, const char *const *parts, size_t nparts);
+/* The file name of a path: what a .gp or figures.md names, never a directory. */
+const char *base_name(const char *path);
 
 /* --- a plot's variables (.gp) and numbers (.dat) --- */
 

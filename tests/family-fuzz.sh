@@ -25,8 +25,8 @@ FUZZER=$TMP/fuzz_results
 check 'clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$SRC/harness" -I"$SRC/report" $(pkg-config --cflags jansson) "$SRC/tests/fuzz/fuzz_results.c" "$SRC/report/results.c" "$SRC/harness/result.c" \
 	"$SRC/report/rfile.c" "$SRC/report/table.c" "$SRC/report/compare.c" "$SRC/report/export.c" \
-	"$SRC/report/plot.c" "$SRC/report/plot_bars.c" "$SRC/report/plot_sweep.c" "$SRC/report/plot_cdf.c" \
-	"$SRC/report/plot_heatmap.c" "$SRC/harness/stats.c" "$SRC/report/strmap.c" \
+	"$SRC/report/plot.c" "$SRC/report/plot_set.c" "$SRC/report/plot_bars.c" "$SRC/report/plot_sweep.c" \
+	"$SRC/report/plot_cdf.c" "$SRC/report/plot_heatmap.c" "$SRC/harness/stats.c" "$SRC/report/strmap.c" \
 	"$SRC/report/group.c" $(pkg-config --libs jansson) -lm -o "$FUZZER"'
 [ -x "$FUZZER" ] || { summary family-fuzz; exit 1; }
 
