@@ -1,513 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
- * compare.c - reading results files back. `compare` matches results by
- * (id, params, placement name) across files, from one machine or several,
- * falling back to the placement's role where a machine lacks the placement,
- * and says for each whether the difference is more than run-to-run noise: a
- * Mann-Whitney U test on the per-round medians (each round ran in its own
- * process; the samples inside one process are correlated and say nothing
- * about the next run). `export` flattens one file into a table. Both read
- * only results files, so they work on files from machines and versions this
- * binary never saw; and they never drop a row silently: a result only one
+ * compare.c - `ipcbench compare`: results matched by (id, params, placement
+ * name) across files, from one machine or several, falling back to the
+ * placement's role where a machine lacks the placement, and for each whether
+ * the difference is more than run-to-run noise: a Mann-Whitney U test on the
+ * per-round medians (each round ran in its own process; the samples inside
+ * one process are correlated and say nothing about the next run). It reads
+ * only results files, so it works on files from machines and versions this
+ * binary never saw; and it never drops a row silently: a result only one
  * file has, or one that was skipped, is listed with its reason.
  */
 #include "compare.h"
 
-#include <errno.h>
-#include <fnmatch.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "group.h"
 #include "results.h"
 #include "stats.h"
 #include "strmap.h"
-
-#define EXIT_USAGE 2
-#define BAD(...) (snprintf(err, errlen, __VA_ARGS__), -1)
-
-/* --- loading ------------------------------------------------------------ */
-
-int ipcb_rfile_load(struct ipcb_rfile *f, const char *path, char *err, size_t errlen)
-{
-	memset(f, 0, sizeof(*f));
-	f->path = path;
-	f->doc = ipcb_report_read(path, err, errlen);
-	return f->doc ? 0 : -1;
-}
-
-const char *ipcb_jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
-/* "Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz" -> "Intel Xeon Gold 6230": short enough for a legend. */
-static void cpu_short(const char *model, char *buf, size_t len)
-{
-	static const char *const noise[] = { "(R)", "(TM)", "(tm)", " CPU", " Processor", NULL };
-	char *at, *p;
-	int i;
-
-	snprintf(buf, len, "%s", model);
-	at = strstr(buf, " @ ");
-	if (at)
-		*at = '\0';
-	for (i = 0; noise[i]; i++)
-		while ((p = strstr(buf, noise[i])) != NULL)
-			memmove(p, p + strlen(noise[i]), strlen(p + strlen(noise[i])) + 1);
-}
-
-/* The machine: its label (a name the user chose) where the file has one, else the host name. */
-static void base_label(const struct ipcb_rfile *f, char *buf, size_t len)
-{
-	const json_t *m = json_object_get(f->doc, "machine");
-	char cpu[128];
-
-	const char *name = ipcb_jstr(m, "label")[0] ? ipcb_jstr(m, "label") : ipcb_jstr(m, "hostname");
-
-	cpu_short(ipcb_jstr(m, "cpu_model"), cpu, sizeof(cpu));
-	snprintf(buf, len, "%s%s%s%s", name, cpu[0] ? " (" : "", cpu, cpu[0] ? ")" : "");
-}
-
-static int label_taken(const struct ipcb_rfile *files, size_t n, size_t self, const char *label, int base)
-{
-	char other[sizeof(files[0].label)];
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (i == self)
-			continue;
-		if (base)
-			base_label(&files[i], other, sizeof(other));
-		if (strcmp(base ? other : files[i].label, label) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* The machine names a legend or a header shows: the start time, then the letter, tell runs apart. */
-void ipcb_rfiles_label(struct ipcb_rfile *files, size_t n)
-{
-	size_t i, used;
-
-	for (i = 0; i < n; i++) {
-		files[i].letter = (char)(i < 26 ? 'A' + i : '?');
-		base_label(&files[i], files[i].machine, sizeof(files[i].machine));
-		snprintf(files[i].label, sizeof(files[i].label), "%s", files[i].machine);
-	}
-	for (i = 0; i < n; i++) {
-		if (!label_taken(files, n, i, files[i].label, 1))
-			continue;
-		used = strlen(files[i].label);
-		snprintf(files[i].label + used, sizeof(files[i].label) - used, ", %s",
-			 ipcb_jstr(files[i].doc, "started"));
-	}
-	for (i = 0; i < n; i++) {
-		if (!label_taken(files, n, i, files[i].label, 0))
-			continue;
-		used = strlen(files[i].label);
-		snprintf(files[i].label + used, sizeof(files[i].label) - used, " [%c]", files[i].letter);
-	}
-}
-
-int ipcb_rfiles_load(struct ipcb_rfile *files, char **paths, size_t n, char *err, size_t errlen)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (ipcb_rfile_load(&files[i], paths[i], err, errlen)) {
-			ipcb_rfiles_free(files, i);
-			return -1;
-		}
-	}
-	ipcb_rfiles_label(files, n);
-	return 0;
-}
-
-void ipcb_rfiles_free(struct ipcb_rfile *files, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		json_decref(files[i].doc);
-		files[i].doc = NULL;
-	}
-}
-
-/* --- result helpers ------------------------------------------------------- */
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-void ipcb_scalar_text(const json_t *v, char *buf, size_t len)
-{
-	if (json_is_string(v))
-		snprintf(buf, len, "%s", json_string_value(v));
-	else if (json_is_integer(v))
-		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-	else if (json_is_real(v))
-		snprintf(buf, len, "%.10g", json_real_value(v));
-	else if (json_is_boolean(v))
-		snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
-	else if (json_is_null(v))
-		snprintf(buf, len, "unknown");
-	else if (!v)
-		snprintf(buf, len, "absent");
-	else
-		snprintf(buf, len, "(%s)", ipcb_json_type_name(v));
-}
-
-void ipcb_result_params(const json_t *r, const char *except, char *buf, size_t len)
-{
-	const json_t *params = json_object_get(r, "params");
-	size_t n = json_object_size(params), i = 0, used = 0;
-	const char **keys = calloc(n + 1, sizeof(*keys));
-	const char *key;
-	json_t *v;
-
-	buf[0] = '\0';
-	if (!keys)
-		return;
-	json_object_foreach((json_t *)params, key, v)
-		if (!except || strcmp(key, except))
-			keys[i++] = key;
-	n = i;
-	qsort(keys, n, sizeof(*keys), cmp_str);
-	for (i = 0; i < n && used + 1 < len; i++) {
-		char val[128];
-
-		ipcb_scalar_text(json_object_get(params, keys[i]), val, sizeof(val));
-		used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", i ? "," : "", keys[i], val);
-	}
-	free(keys);
-}
-
-/* The same rule as `run`'s patterns: fnmatch over ids, and a bare family name selects the family. */
-int ipcb_only_match(char *const *only, int nonly, const char *id)
-{
-	const char *slash = strchr(id, '/');
-	int i;
-
-	if (nonly == 0)
-		return 1;
-	for (i = 0; i < nonly; i++) {
-		if (fnmatch(only[i], id, 0) == 0)
-			return 1;
-		if (!strchr(only[i], '/') && slash && strlen(only[i]) == (size_t)(slash - id) &&
-		    strncmp(only[i], id, (size_t)(slash - id)) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-static int is_ok(const json_t *r)
-{
-	return r && strcmp(ipcb_jstr(r, "status"), "ok") == 0;
-}
-
-static double stat_of(const json_t *r, const char *key)
-{
-	return json_number_value(json_object_get(json_object_get(r, "stats"), key));
-}
-
-/*
- * The reported 95% interval of the median: interval95, the wider of the
- * within-process and the between-process one; stats.ci95 in a file written
- * before interval95 existed.
- */
-static double ci_of(const json_t *r, int hi)
-{
-	const json_t *iv = json_object_get(r, "interval95");
-
-	if (json_array_size(iv) == 2 && json_is_number(json_array_get(iv, 0)) && json_is_number(json_array_get(iv, 1)))
-		return json_number_value(json_array_get(iv, (size_t)hi));
-	return json_number_value(json_array_get(json_object_get(json_object_get(r, "stats"), "ci95"), (size_t)hi));
-}
-
-/* --- tables: one model, three renderings ----------------------------------- */
-
-struct table {
-	size_t ncols, nrows, cap; /* row 0 is the header */
-	char **cells;
-	char *right; /* per column: numbers, right-aligned in text */
-};
-
-static void table_init(struct table *t)
-{
-	memset(t, 0, sizeof(*t));
-}
-
-/* A header column; all columns are declared before the first row. */
-static void table_col(struct table *t, const char *name, int right)
-{
-	t->cells = realloc(t->cells, (t->ncols + 1) * sizeof(char *));
-	t->right = realloc(t->right, t->ncols + 1);
-	t->cells[t->ncols] = strdup(name);
-	t->right[t->ncols++] = (char)right;
-	t->nrows = 1;
-	t->cap = 1;
-}
-
-static void table_row(struct table *t)
-{
-	size_t i;
-
-	if (t->nrows == t->cap) {
-		t->cap *= 2;
-		t->cells = realloc(t->cells, t->cap * t->ncols * sizeof(char *));
-	}
-	for (i = 0; i < t->ncols; i++)
-		t->cells[t->nrows * t->ncols + i] = NULL;
-	t->nrows++;
-}
-
-/* Fill the next empty cell of the last row. Control characters become spaces: one row, one line. */
-static void table_cell(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void table_cell(struct table *t, const char *fmt, ...)
-{
-	char **row = &t->cells[(t->nrows - 1) * t->ncols], *p;
-	va_list ap;
-	size_t i;
-
-	for (i = 0; i < t->ncols && row[i]; i++)
-		;
-	if (i == t->ncols)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&row[i], fmt, ap) < 0)
-		row[i] = NULL;
-	va_end(ap);
-	for (p = row[i]; p && *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-}
-
-static const char *table_at(const struct table *t, size_t row, size_t col)
-{
-	const char *s = t->cells[row * t->ncols + col];
-
-	return s ? s : "";
-}
-
-static void print_text(const struct table *t, FILE *out)
-{
-	size_t *w = calloc(t->ncols, sizeof(*w)), r, c, total = 0;
-
-	for (r = 0; r < t->nrows; r++)
-		for (c = 0; c < t->ncols; c++)
-			if (strlen(table_at(t, r, c)) > w[c])
-				w[c] = strlen(table_at(t, r, c));
-	for (r = 0; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
-			int last = c + 1 == t->ncols;
-
-			if (t->right[c])
-				fprintf(out, "%*s%s", (int)w[c], table_at(t, r, c), last ? "" : "  ");
-			else if (last)
-				fprintf(out, "%s", table_at(t, r, c));
-			else
-				fprintf(out, "%-*s  ", (int)w[c], table_at(t, r, c));
-		}
-		fputc('\n', out);
-		if (r == 0) {
-			for (c = 0; c < t->ncols; c++)
-				total += w[c] + (c ? 2 : 0);
-			while (total--)
-				fputc('-', out);
-			fputc('\n', out);
-		}
-	}
-	free(w);
-}
-
-static void print_markdown(const struct table *t, FILE *out)
-{
-	size_t r, c;
-	const char *p;
-
-	for (r = 0; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
-			fputs(c ? " | " : "| ", out);
-			for (p = table_at(t, r, c); *p; p++) {
-				if (*p == '|')
-					fputc('\\', out);
-				fputc(*p, out);
-			}
-		}
-		fputs(" |\n", out);
-		if (r == 0) {
-			for (c = 0; c < t->ncols; c++)
-				fputs(t->right[c] ? "|---:" : "|:---", out);
-			fputs("|\n", out);
-		}
-	}
-}
-
-/* RFC 4180: quote a field holding a comma, a quote or surrounding spaces; double the quotes. */
-static void print_csv(const struct table *t, FILE *out)
-{
-	size_t r, c;
-	const char *s, *p;
-
-	for (r = 0; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
-			s = table_at(t, r, c);
-			if (c)
-				fputc(',', out);
-			if (!strpbrk(s, ",\"") && s[0] != ' ' && (!s[0] || s[strlen(s) - 1] != ' ')) {
-				fputs(s, out);
-				continue;
-			}
-			fputc('"', out);
-			for (p = s; *p; p++) {
-				if (*p == '"')
-					fputc('"', out);
-				fputc(*p, out);
-			}
-			fputc('"', out);
-		}
-		fputc('\n', out);
-	}
-}
-
-/* Text for LaTeX: its special characters escaped, and the few non-ASCII marks we write as commands. */
-static void latex_escape(const char *s, FILE *out)
-{
-	static const struct {
-		const char *from, *to;
-	} map[] = { { "\\", "\\textbackslash{}" }, { "&", "\\&" },	       { "%", "\\%" },
-		    { "$", "\\$" },		  { "#", "\\#" },	       { "_", "\\_" },
-		    { "{", "\\{" },		  { "}", "\\}" },	       { "~", "\\textasciitilde{}" },
-		    { "^", "\\textasciicircum{}" }, { "±", "$\\pm$" },	       { "↔", "$\\leftrightarrow$" },
-		    { "–", "--" },		  { "†", "\\textsuperscript{\\dag}" }, { "‡", "\\textsuperscript{\\ddag}" } };
-	size_t k;
-
-	while (*s) {
-		for (k = 0; k < sizeof(map) / sizeof(map[0]); k++)
-			if (strncmp(s, map[k].from, strlen(map[k].from)) == 0)
-				break;
-		if (k < sizeof(map) / sizeof(map[0])) {
-			fputs(map[k].to, out);
-			s += strlen(map[k].from);
-		} else {
-			fputc(*s++, out);
-		}
-	}
-}
-
-/* booktabs: \toprule, the header, \midrule, the rows, \bottomrule; numbers right-aligned. */
-static void print_latex(const struct table *t, FILE *out)
-{
-	size_t r, c;
-
-	fputs("% needs \\usepackage{booktabs}\n\\begin{tabular}{", out);
-	for (c = 0; c < t->ncols; c++)
-		fputc(t->right[c] ? 'r' : 'l', out);
-	fputs("}\n\\toprule\n", out);
-	for (r = 0; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
-			if (c)
-				fputs(" & ", out);
-			latex_escape(table_at(t, r, c), out);
-		}
-		fputs(" \\\\\n", out);
-		if (r == 0)
-			fputs("\\midrule\n", out);
-	}
-	fputs("\\bottomrule\n\\end{tabular}\n", out);
-}
-
-static void table_print(const struct table *t, enum ipcb_table_format f, FILE *out)
-{
-	if (f == IPCB_FMT_CSV)
-		print_csv(t, out);
-	else if (f == IPCB_FMT_MARKDOWN)
-		print_markdown(t, out);
-	else if (f == IPCB_FMT_LATEX)
-		print_latex(t, out);
-	else
-		print_text(t, out);
-}
-
-static void table_free(struct table *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->nrows * t->ncols; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	free(t->right);
-}
-
-/* The decimals that show v with three significant digits (0 for 100 and above). */
-static int sig3_decimals(double v)
-{
-	char buf[32];
-	double r;
-	int d;
-
-	snprintf(buf, sizeof(buf), "%.2e", fabs(v)); /* rounded first: 9.996 is 10.0, not 9.996 */
-	r = strtod(buf, NULL);
-	if (r == 0 || !isfinite(r))
-		return 0;
-	d = 2 - (int)floor(log10(r));
-	return d > 0 ? d : 0;
-}
-
-/* A plain number: three significant digits for a paper table (1230 for 1234.5), exact for csv. */
-static void fmt_num(double v, int raw, char *buf, size_t len)
-{
-	char tmp[32];
-
-	if (raw) {
-		snprintf(buf, len, "%.10g", v);
-		return;
-	}
-	snprintf(tmp, sizeof(tmp), "%.2e", v);
-	v = strtod(tmp, NULL);
-	snprintf(buf, len, "%.*f", sig3_decimals(v), v);
-}
-
-/* The unit a figure is shown in (ns, us, ms, s) and the decimals that give it three digits. */
-struct scale {
-	double div;
-	const char *unit;
-	int decimals;
-};
-
-static void scale_for(double ns, struct scale *sc)
-{
-	static const struct {
-		double below, div;
-		const char *unit;
-	} units[] = { { 1e3, 1, "ns" }, { 1e6, 1e3, "us" }, { 1e9, 1e6, "ms" }, { INFINITY, 1e9, "s" } };
-	size_t k = 0;
-
-	while (k + 1 < sizeof(units) / sizeof(units[0]) && fabs(ns) >= units[k].below)
-		k++;
-	sc->div = units[k].div;
-	sc->unit = units[k].unit;
-	sc->decimals = sig3_decimals(ns / sc->div);
-}
-
-/* "2.52 ± 0.01 ns", "17.4 ± 0.2 us": the median to three digits in its unit, the half-width alike. */
-static void fmt_pm(double med, double lo, double hi, char *buf, size_t len)
-{
-	struct scale sc;
-
-	scale_for(med, &sc);
-	snprintf(buf, len, "%.*f ± %.*f %s", sc.decimals, med / sc.div, sc.decimals, (hi - lo) / 2 / sc.div, sc.unit);
-}
 
 /* --- Mann-Whitney U ------------------------------------------------------ */
 
@@ -854,14 +368,6 @@ struct view {
 	double outlier_dev;	/* its median over the group's, minus 1 */
 };
 
-/* How many replicates a result has: its round medians, or 1 (a file from before rounds were stored). */
-static size_t rounds_of(const json_t *r)
-{
-	size_t n = json_array_size(json_object_get(r, "round_medians"));
-
-	return n ? n : 1;
-}
-
 /*
  * A node whose median stands apart from the group's: further from it than
  * three (scaled) median absolute deviations of the nodes and than 5%. Needs
@@ -906,20 +412,20 @@ static void unit_view(const struct row *row, const struct unit *u, struct view *
 			continue;
 		if (!v->present++)
 			v->r = r;
-		if (!is_ok(r))
+		if (!ipcb_jres_ok(r))
 			continue;
 		if (!v->ok)
 			v->r = r;
 		file[v->ok] = f;
-		meds[v->ok++] = stat_of(r, "median");
+		meds[v->ok++] = ipcb_jres_stat(r, "median");
 		v->samples += json_array_size(json_object_get(r, "samples"));
-		v->rounds += rounds_of(r);
+		v->rounds += ipcb_jres_rounds(r);
 		v->unstable |= json_is_true(json_object_get(r, "unstable"));
 	}
 	if (v->ok && !u->group) {
 		v->median = meds[0];
-		v->lo = ci_of(v->r, 0);
-		v->hi = ci_of(v->r, 1);
+		v->lo = ipcb_jres_ci(v->r, 0);
+		v->hi = ipcb_jres_ci(v->r, 1);
 	} else if (v->ok) {
 		double *sorted = malloc(v->ok * sizeof(*sorted));
 
@@ -962,8 +468,8 @@ static double *replicates_of(const struct row *row, const struct unit *u, size_t
 	const json_t *v;
 
 	for (f = u->first; f < u->first + u->count; f++)
-		if (is_ok(row->res[f]))
-			cap += rounds_of(row->res[f]);
+		if (ipcb_jres_ok(row->res[f]))
+			cap += ipcb_jres_rounds(row->res[f]);
 	*n = 0;
 	x = malloc((cap ? cap : 1) * sizeof(*x));
 	if (!x)
@@ -972,13 +478,13 @@ static double *replicates_of(const struct row *row, const struct unit *u, size_t
 		const json_t *r = row->res[f];
 		size_t before = *n;
 
-		if (!is_ok(r))
+		if (!ipcb_jres_ok(r))
 			continue;
 		json_array_foreach(json_object_get(r, "round_medians"), i, v)
 			if (json_is_number(v) && *n < cap)
 				x[(*n)++] = json_number_value(v);
 		if (*n == before && *n < cap)
-			x[(*n)++] = stat_of(r, "median");
+			x[(*n)++] = ipcb_jres_stat(r, "median");
 	}
 	return x;
 }
@@ -1360,65 +866,65 @@ static const char *unit_name(const struct cmp *c, const struct unit *u)
 	return u->group ? u->group : c->files[u->first].label;
 }
 
-static void compare_columns(struct table *t, const struct cmp *c)
+static void compare_columns(struct ipcb_table *t, const struct cmp *c)
 {
 	static const char *const per_file[] = { "status", "median_ns", "ci95_lo", "ci95_hi", "samples", "rounds" };
 	static const char *const per_group[] = { "nodes", "min_ns", "max_ns" };
 	char name[200];
 	size_t u, k;
 
-	table_col(t, c->raw ? "id" : "benchmark", 0);
+	ipcb_table_col(t, c->raw ? "id" : "benchmark", 0);
 	if (c->params || c->raw)
-		table_col(t, "params", 0);
-	table_col(t, "placement", 0);
+		ipcb_table_col(t, "params", 0);
+	ipcb_table_col(t, "placement", 0);
 	for (u = 0; u < c->nunits; u++) {
 		const struct unit *un = &c->units[u];
 
 		if (c->raw) {
 			for (k = 0; k < sizeof(per_file) / sizeof(per_file[0]); k++) {
 				snprintf(name, sizeof(name), "%c_%s", un->letter, per_file[k]);
-				table_col(t, name, k > 0);
+				ipcb_table_col(t, name, k > 0);
 			}
 			for (k = 0; un->group && k < sizeof(per_group) / sizeof(per_group[0]); k++) {
 				snprintf(name, sizeof(name), "%c_%s", un->letter, per_group[k]);
-				table_col(t, name, 1);
+				ipcb_table_col(t, name, 1);
 			}
 		} else {
 			if (c->latex)
 				snprintf(name, sizeof(name), "%s", unit_name(c, un));
 			else
 				snprintf(name, sizeof(name), "%c median", un->letter);
-			table_col(t, name, 1);
+			ipcb_table_col(t, name, 1);
 			if (un->group) {
 				snprintf(name, sizeof(name), "%c spread", un->letter);
-				table_col(t, c->latex ? "min--max" : name, 1);
+				ipcb_table_col(t, c->latex ? "min--max" : name, 1);
 			}
 		}
 		if (u == 0)
 			continue;
 		snprintf(name, sizeof(name), "%c%s", un->letter, c->raw ? "_ratio" : "/A");
-		table_col(t, name, 1);
+		ipcb_table_col(t, name, 1);
 		if (c->raw) {
 			snprintf(name, sizeof(name), "%c_p", un->letter);
-			table_col(t, name, 1);
+			ipcb_table_col(t, name, 1);
 			snprintf(name, sizeof(name), "%c_test", un->letter);
-			table_col(t, name, 0);
+			ipcb_table_col(t, name, 0);
 		}
 		if (c->raw)
 			snprintf(name, sizeof(name), "%c_sig", un->letter);
-		table_col(t, c->raw ? name : "sig", 0);
+		ipcb_table_col(t, c->raw ? name : "sig", 0);
 	}
 	if (!c->raw)
-		table_col(t, "rounds", 1);
+		ipcb_table_col(t, "rounds", 1);
 	if (!c->latex)
-		table_col(t, "flags", 0);
+		ipcb_table_col(t, "flags", 0);
 }
 
 /* A group's spread: "2.50 ns–2.61 ns"; for a paper, "2.50–2.61 ns" in the median's unit and digits. */
 static void fmt_spread(const struct view *v, int latex, char *buf, size_t len)
 {
 	char lo[32], hi[32];
-	struct scale sc;
+	struct ipcb_scale sc;
 
 	if (!latex) {
 		ipcb_fmt_ns(v->lo, lo, sizeof(lo));
@@ -1426,83 +932,83 @@ static void fmt_spread(const struct view *v, int latex, char *buf, size_t len)
 		snprintf(buf, len, "%s–%s", lo, hi);
 		return;
 	}
-	scale_for(v->median, &sc);
+	ipcb_scale_for(v->median, &sc);
 	snprintf(buf, len, "%.*f–%.*f %s%s", sc.decimals, v->lo / sc.div, sc.decimals, v->hi / sc.div, sc.unit,
 		 v->outlier != SIZE_MAX ? "‡" : "");
 }
 
-static void cell_unit(struct table *t, const struct cmp *c, const struct unit *u, const struct view *v)
+static void cell_unit(struct ipcb_table *t, const struct cmp *c, const struct unit *u, const struct view *v)
 {
 	char num[96];
 	int k;
 
 	if (c->raw) {
-		table_cell(t, "%s", v->r ? ipcb_jstr(v->r, "status") : "absent");
+		ipcb_table_cell(t, "%s", v->r ? ipcb_jstr(v->r, "status") : "absent");
 		if (!v->ok) {
 			for (k = 0; k < (u->group ? 8 : 5); k++)
-				table_cell(t, "%s", "");
+				ipcb_table_cell(t, "%s", "");
 			return;
 		}
-		table_cell(t, "%.10g", v->median);
+		ipcb_table_cell(t, "%.10g", v->median);
 		if (u->group) { /* a group has a spread, not an interval: its min and max follow */
-			table_cell(t, "%s", "");
-			table_cell(t, "%s", "");
+			ipcb_table_cell(t, "%s", "");
+			ipcb_table_cell(t, "%s", "");
 		} else {
-			table_cell(t, "%.10g", v->lo);
-			table_cell(t, "%.10g", v->hi);
+			ipcb_table_cell(t, "%.10g", v->lo);
+			ipcb_table_cell(t, "%.10g", v->hi);
 		}
-		table_cell(t, "%zu", v->samples);
-		table_cell(t, "%zu", v->rounds);
+		ipcb_table_cell(t, "%zu", v->samples);
+		ipcb_table_cell(t, "%zu", v->rounds);
 		if (u->group) {
-			table_cell(t, "%zu/%zu", v->ok, u->count);
-			table_cell(t, "%.10g", v->lo);
-			table_cell(t, "%.10g", v->hi);
+			ipcb_table_cell(t, "%zu/%zu", v->ok, u->count);
+			ipcb_table_cell(t, "%.10g", v->lo);
+			ipcb_table_cell(t, "%.10g", v->hi);
 		}
 		return;
 	}
 	if (!v->ok) {
-		table_cell(t, "%s", v->r ? ipcb_jstr(v->r, "status") : "-");
+		ipcb_table_cell(t, "%s", v->r ? ipcb_jstr(v->r, "status") : "-");
 		if (u->group)
-			table_cell(t, "%s", "");
+			ipcb_table_cell(t, "%s", "");
 		return;
 	}
 	if (c->latex && !u->group) {
-		fmt_pm(v->median, v->lo, v->hi, num, sizeof(num));
+		ipcb_fmt_pm(v->median, v->lo, v->hi, num, sizeof(num));
 	} else if (c->latex) { /* a group's median: its spread is the next column */
-		struct scale sc;
+		struct ipcb_scale sc;
 
-		scale_for(v->median, &sc);
+		ipcb_scale_for(v->median, &sc);
 		snprintf(num, sizeof(num), "%.*f %s", sc.decimals, v->median / sc.div, sc.unit);
 	} else {
 		ipcb_fmt_ns(v->median, num, sizeof(num));
 	}
-	table_cell(t, "%s", num);
+	ipcb_table_cell(t, "%s", num);
 	if (u->group) {
 		fmt_spread(v, c->latex, num, sizeof(num));
-		table_cell(t, "%s", num);
+		ipcb_table_cell(t, "%s", num);
 	}
 }
 
 static const char *const test_names[] = { "", "mann-whitney", "too few rounds" };
 
 /* A number in fmt (one double conversion), or none when it is NAN. */
-static void cell_number(struct table *t, double v, const char *fmt, const char *none)
+static void cell_number(struct ipcb_table *t, double v, const char *fmt, const char *none)
 {
 	char buf[64];
 
 	if (isnan(v)) {
-		table_cell(t, "%s", none);
+		ipcb_table_cell(t, "%s", none);
 		return;
 	}
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	snprintf(buf, sizeof(buf), fmt, v);
 #pragma GCC diagnostic pop
-	table_cell(t, "%s", buf);
+	ipcb_table_cell(t, "%s", buf);
 }
 
 /* "5/5": the replicates of each column, "-" where a column has no ok result. */
-static void cell_rounds(struct table *t, const struct view *views, size_t nunits)
+static void cell_rounds(struct ipcb_table *t, const struct view *views, size_t nunits)
 {
 	char buf[160];
 	size_t u, used = 0;
@@ -1513,7 +1019,7 @@ static void cell_rounds(struct table *t, const struct view *views, size_t nunits
 		else
 			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s-", u ? "/" : "");
 	}
-	table_cell(t, "%s", buf);
+	ipcb_table_cell(t, "%s", buf);
 }
 
 struct flags {
@@ -1588,7 +1094,7 @@ static int row_complete(const struct row *row, const struct cmp *c)
 	return 1;
 }
 
-static int compare_row(struct table *t, const struct row *row, const struct cmp *c)
+static int compare_row(struct ipcb_table *t, const struct row *row, const struct cmp *c)
 {
 	struct view *views = calloc(c->nunits, sizeof(*views));
 	struct flags fl = { .used = 0 };
@@ -1597,11 +1103,11 @@ static int compare_row(struct table *t, const struct row *row, const struct cmp 
 
 	if (!views)
 		return 0;
-	table_row(t);
-	table_cell(t, "%s", row->id);
+	ipcb_table_row(t);
+	ipcb_table_cell(t, "%s", row->id);
 	if (c->params || c->raw)
-		table_cell(t, "%s", row->params[0] || c->raw ? row->params : "-");
-	table_cell(t, "%s%s", row->by_role ? row->role : row->placement, c->latex && row->by_role ? "†" : "");
+		ipcb_table_cell(t, "%s", row->params[0] || c->raw ? row->params : "-");
+	ipcb_table_cell(t, "%s%s", row->by_role ? row->role : row->placement, c->latex && row->by_role ? "†" : "");
 	for (u = 0; u < c->nunits; u++) {
 		struct verdict v;
 
@@ -1614,16 +1120,16 @@ static int compare_row(struct table *t, const struct row *row, const struct cmp 
 		if (c->latex && !isnan(v.ratio)) { /* three significant digits, like every figure of a paper table */
 			char num[32];
 
-			fmt_num(v.ratio, 0, num, sizeof(num));
-			table_cell(t, "%s", num);
+			ipcb_fmt_num(v.ratio, 0, num, sizeof(num));
+			ipcb_table_cell(t, "%s", num);
 		} else {
 			cell_number(t, v.ratio, c->raw ? "%.6g" : "%.3f", c->raw ? "" : "-");
 		}
 		if (c->raw) {
 			cell_number(t, v.p, "%.4g", "");
-			table_cell(t, "%s", test_names[v.test]);
+			ipcb_table_cell(t, "%s", test_names[v.test]);
 		}
-		table_cell(t, "%s", c->latex && !strcmp(v.mark, "~") ? "n.s." : v.mark);
+		ipcb_table_cell(t, "%s", c->latex && !strcmp(v.mark, "~") ? "n.s." : v.mark);
 		if (v.test == TEST_FEW && c->nunits > 2)
 			flag(&fl, "%c: too few rounds to test (n=%zu vs %zu)", c->units[u].letter, v.na, v.nb);
 		else if (v.test == TEST_FEW)
@@ -1642,7 +1148,7 @@ static int compare_row(struct table *t, const struct row *row, const struct cmp 
 	if (unstable)
 		flag(&fl, "unstable");
 	if (!c->latex)
-		table_cell(t, "%s", fl.buf);
+		ipcb_table_cell(t, "%s", fl.buf);
 	free(views);
 	return gate;
 }
@@ -1725,7 +1231,7 @@ static void print_latex_notes(const struct cmp *c, size_t left_out, int by_role,
 		fputs(" \\textsuperscript{\\ddag} one node's median stands apart from the group's.", out);
 	for (u = 0; u < c->nunits; u++) {
 		fprintf(out, " %c: ", c->units[u].letter);
-		latex_escape(unit_name(c, &c->units[u]), out);
+		ipcb_latex_escape(unit_name(c, &c->units[u]), out);
 		if (c->units[u].group)
 			fprintf(out, " (%zu nodes, median of node medians, min--max)", c->units[u].count);
 		fputc(u + 1 < c->nunits ? ';' : '.', out);
@@ -1833,12 +1339,12 @@ static void print_shift(const struct rows *rs, const struct cmp *c, FILE *out)
 	free(ratios);
 }
 
-int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ipcb_compare_opts *o, FILE *out)
+enum ipcb_compare_status ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ipcb_compare_opts *o, FILE *out)
 {
 	struct rows rs = { .nfiles = n };
 	struct cmp c = { .files = files, .n = n, .o = o };
 	struct unit *units;
-	struct table t;
+	struct ipcb_table t;
 	int gate = 0, by_role = 0, outliers = 0;
 	size_t f, i, u, left_out;
 
@@ -1847,19 +1353,19 @@ int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ip
 			fprintf(stderr, "ipcbench compare: out of memory while matching %s\n", files[f].path);
 	if (rs.n == 0 && o->nonly) {
 		rows_free(&rs);
-		return -1;
+		return IPCB_COMPARE_NO_MATCH;
 	}
 	units = make_units(n, o, &c.nunits);
 	if (!units) {
 		rows_free(&rs);
-		return -1;
+		return IPCB_COMPARE_NO_MATCH;
 	}
 	c.units = units;
 	c.raw = o->format == IPCB_FMT_CSV;
 	c.latex = o->format == IPCB_FMT_LATEX;
 	match_roles(&rs, files);
 	c.params = any_params(&rs);
-	table_init(&t);
+	ipcb_table_init(&t);
 	compare_columns(&t, &c);
 	for (i = 0; i < rs.n; i++) {
 		struct view v;
@@ -1878,7 +1384,7 @@ int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ip
 		print_header(files, n, units, c.nunits, o->format, out);
 		print_shift(&rs, &c, out);
 	}
-	table_print(&t, o->format, out);
+	ipcb_table_print(&t, o->format, out);
 	if (c.latex) {
 		left_out = print_left_out(&rs, &c, out, 0);
 		print_latex_notes(&c, left_out, by_role, outliers, out);
@@ -1888,532 +1394,8 @@ int ipcb_compare_files(const struct ipcb_rfile *files, size_t n, const struct ip
 	}
 	if (o->fail_above >= 0)
 		report_gate(&rs, &c);
-	table_free(&t);
+	ipcb_table_free(&t);
 	rows_free(&rs);
 	free(units);
-	return gate;
-}
-
-/* --- export ------------------------------------------------------------------ */
-
-static void export_columns(struct table *t, int machine, int latex)
-{
-	static const struct {
-		const char *name;
-		int right;
-	} cols[] = { { "id", 0 },     { "params", 0 },	 { "placement", 0 }, { "cpus", 0 },    { "unit", 0 },
-		     { "per", 0 },    { "status", 0 },	 { "n", 1 },	     { "min", 1 },     { "median", 1 },
-		     { "mean", 1 },   { "p99", 1 },	 { "ci95_lo", 1 },   { "ci95_hi", 1 }, { "ci95_rel", 1 },
-		     { "unstable", 0 }, { "reason", 0 } },
-	  paper[] = { { "benchmark", 0 }, { "params", 0 }, { "placement", 0 }, { "per", 0 },
-		      { "median", 1 },	  { "p99", 1 },	   { "rounds", 1 } };
-	size_t i;
-
-	if (machine)
-		table_col(t, "machine", 0);
-	if (latex) {
-		for (i = 0; i < sizeof(paper) / sizeof(paper[0]); i++)
-			table_col(t, paper[i].name, paper[i].right);
-		return;
-	}
-	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		table_col(t, cols[i].name, cols[i].right);
-}
-
-static void cell_cpus(struct table *t, const json_t *r)
-{
-	const json_t *cpus = json_object_get(json_object_get(r, "placement"), "cpus"), *c;
-	char buf[256];
-	size_t i, used = 0;
-
-	buf[0] = '\0';
-	json_array_foreach(cpus, i, c)
-		if (used < sizeof(buf))
-			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%lld", i ? " " : "",
-						 (long long)json_integer_value(c));
-	table_cell(t, "%s", buf);
-}
-
-static void cell_stat(struct table *t, const json_t *r, double v, int raw)
-{
-	char num[32];
-
-	if (!is_ok(r)) {
-		table_cell(t, "%s", "");
-		return;
-	}
-	fmt_num(v, raw, num, sizeof(num));
-	table_cell(t, "%s", num);
-}
-
-/* A paper's row: the median with its reported interval as ±, the p99, the rounds behind them. */
-static void export_paper_row(struct table *t, const json_t *r, const char *params)
-{
-	char num[64];
-	struct scale sc;
-
-	table_cell(t, "%s", ipcb_jstr(r, "id"));
-	table_cell(t, "%s", params);
-	table_cell(t, "%s", ipcb_jstr(json_object_get(r, "placement"), "name"));
-	table_cell(t, "%s", ipcb_jstr(r, "per"));
-	if (!is_ok(r)) {
-		table_cell(t, "%s", ipcb_jstr(r, "status"));
-		table_cell(t, "%s", "");
-		table_cell(t, "%s", "");
-		return;
-	}
-	fmt_pm(stat_of(r, "median"), ci_of(r, 0), ci_of(r, 1), num, sizeof(num));
-	table_cell(t, "%s", num);
-	scale_for(stat_of(r, "p99"), &sc);
-	table_cell(t, "%.*f %s", sc.decimals, stat_of(r, "p99") / sc.div, sc.unit);
-	table_cell(t, "%zu", rounds_of(r));
-}
-
-static void export_row(struct table *t, const struct ipcb_rfile *file, const json_t *r, int machine,
-		       enum ipcb_table_format format)
-{
-	int ok = is_ok(r), raw = format == IPCB_FMT_CSV;
-	char params[256];
-
-	table_row(t);
-	if (machine)
-		table_cell(t, "%s", file->label);
-	ipcb_result_params(r, NULL, params, sizeof(params));
-	if (format == IPCB_FMT_LATEX) {
-		export_paper_row(t, r, params);
-		return;
-	}
-	table_cell(t, "%s", ipcb_jstr(r, "id"));
-	table_cell(t, "%s", params);
-	table_cell(t, "%s", ipcb_jstr(json_object_get(r, "placement"), "name"));
-	cell_cpus(t, r);
-	table_cell(t, "%s", ipcb_jstr(r, "unit"));
-	table_cell(t, "%s", ipcb_jstr(r, "per"));
-	table_cell(t, "%s", ipcb_jstr(r, "status"));
-	if (ok)
-		table_cell(t, "%lld", (long long)json_integer_value(json_object_get(json_object_get(r, "stats"), "n")));
-	else
-		table_cell(t, "%s", "");
-	cell_stat(t, r, stat_of(r, "min"), raw);
-	cell_stat(t, r, stat_of(r, "median"), raw);
-	cell_stat(t, r, stat_of(r, "mean"), raw);
-	cell_stat(t, r, stat_of(r, "p99"), raw);
-	cell_stat(t, r, ci_of(r, 0), raw);
-	cell_stat(t, r, ci_of(r, 1), raw);
-	cell_stat(t, r, json_number_value(json_object_get(r, "ci95_rel")), raw);
-	table_cell(t, "%s", ok ? (json_is_true(json_object_get(r, "unstable")) ? "yes" : "no") : "");
-	table_cell(t, "%s", ipcb_jstr(r, "reason"));
-}
-
-static void export_latex_notes(const struct ipcb_rfile *files, size_t n, FILE *out)
-{
-	size_t f;
-
-	fputs("\\par\\smallskip{\\footnotesize Median per operation $\\pm$ half the 95\\% interval of the median "
-	      "(the wider of the within-process and the between-rounds interval); p99 over all samples; rounds: "
-	      "worker processes, each one replicate.",
-	      out);
-	for (f = 0; n > 1 && f < n; f++) {
-		fputc(' ', out);
-		latex_escape(files[f].label, out);
-		fputs(": ", out);
-		latex_escape(files[f].path, out);
-		fputc(f + 1 < n ? ';' : '.', out);
-	}
-	fputs("\\par}\n", out);
-}
-
-int ipcb_export_rows(const struct ipcb_rfile *files, size_t n, enum ipcb_table_format format, char **only,
-		     int nonly, int no_skipped, FILE *out)
-{
-	struct table t;
-	const json_t *r;
-	size_t f, i, rows = 0, left = 0;
-
-	table_init(&t);
-	export_columns(&t, n > 1, format == IPCB_FMT_LATEX);
-	for (f = 0; f < n; f++) {
-		json_array_foreach(json_object_get(files[f].doc, "results"), i, r) {
-			if (!ipcb_only_match(only, nonly, ipcb_jstr(r, "id")))
-				continue;
-			rows++;
-			if (no_skipped && !is_ok(r)) {
-				left++;
-				continue;
-			}
-			export_row(&t, &files[f], r, n > 1, format);
-		}
-	}
-	if (rows || !nonly) {
-		table_print(&t, format, out);
-		if (format == IPCB_FMT_LATEX)
-			export_latex_notes(files, n, out);
-	}
-	if (left)
-		fprintf(stderr, "ipcbench export: %zu skipped or failed result%s left out (--no-skipped)\n", left,
-			left == 1 ? "" : "s");
-	table_free(&t);
-	return rows || !nonly ? 0 : -1;
-}
-
-int ipcb_export_files(const struct ipcb_rfile *files, size_t n, enum ipcb_table_format format, char **only,
-		      int nonly, FILE *out)
-{
-	return ipcb_export_rows(files, n, format, only, nonly, 0, out);
-}
-
-/* --- the commands --------------------------------------------------------------- */
-
-static const char compare_help[] =
-	"usage: ipcbench compare A.json B.json [C.json...] [OPTIONS]\n"
-	"\n"
-	"Match results across results files, from one machine or several, and print the\n"
-	"medians side by side with the ratio to the first file (A) and a significance mark.\n"
-	"\n"
-	"Matching: by (id, params, placement); where a file's machine lacks the placement\n"
-	"(the nearest pair of cores shares a cache on one machine, not on another), by the\n"
-	"placement's role (nearest-core, farthest, ...), and the row says \"matched by role\".\n"
-	"\n"
-	"Significance is tested on replicates: each round of a result ran in its own worker\n"
-	"process, and its median (round_medians in the file) is one replicate. The test is\n"
-	"Mann-Whitney U, exact, two-sided, on the round medians of the two files; it needs\n"
-	"4 or more rounds on each side, else the row says \"too few rounds to test\". The\n"
-	"samples inside one process are not used: they are time-ordered and correlated, so\n"
-	"a test over them calls two runs of the same binary different. A file written before\n"
-	"round medians were stored counts as one replicate.\n"
-	"\n"
-	"The header says what differs between the machines and runs (CPU model, family/model/\n"
-	"stepping, TSC rate, caches, placements, kernel, mitigations, hypervisor, tool version,\n"
-	"settings). Results only some files have, and skipped or failed ones, are listed with\n"
-	"their reasons.\n"
-	"\n"
-	"  --format text|markdown|csv|latex\n"
-	"                               output format (default text; csv has exact numbers,\n"
-	"                               p-values, the test used and the number of rounds, and\n"
-	"                               no header; latex is a booktabs table of the compared\n"
-	"                               rows, 3 significant digits, the interval as +-, the marks\n"
-	"                               explained in a note below it)\n"
-	"  --group NAME=FILE,FILE,...   pool several files (nodes of one machine type) as one\n"
-	"                               column: the median of their medians, the min-max spread\n"
-	"                               of the node medians, and an outlier node named; the test\n"
-	"                               pools the nodes' round medians. Repeat for several groups;\n"
-	"                               columns follow the command line\n"
-	"  --label FILE=NAME            name the machine of FILE (its path or file name) NAME\n"
-	"  --no-skipped                 only compared rows; one line counts the others (missing,\n"
-	"                               skipped or failed) instead of listing each reason\n"
-	"  --only PATTERN               only ids matching this fnmatch pattern ('lock/*', or a\n"
-	"                               family name); repeat for several\n"
-	"  --fail-above PCT             a regression gate: exit 1 when a result of B, C... is\n"
-	"                               slower than A by more than PCT percent and the difference\n"
-	"                               is significant by the test above (p < 0.05 on round\n"
-	"                               medians, 4 or more rounds a side)\n"
-	"  -h, --help\n"
-	"\n"
-	"exit status: 0, 1 the regression gate tripped, 2 bad input (a file that is not valid\n"
-	"ipcbench output: the message names the file and the position)\n";
-
-static const char export_help[] =
-	"usage: ipcbench export RESULT.json [RESULT.json...] [--format csv|markdown|latex] [OPTIONS]\n"
-	"\n"
-	"One row per result: id, params, placement, cpus, unit, per, status, n, min, median,\n"
-	"mean, p99, the reported 95% interval of the median (interval95: the wider of the\n"
-	"within-process and the between-rounds interval; stats.ci95 in older files), ci95_rel,\n"
-	"unstable, and the reason of a skipped or failed\n"
-	"result. With several files, a first column names the machine.\n"
-	"\n"
-	"  --format csv|markdown|latex  csv (default: exact numbers, RFC 4180 quoting), a\n"
-	"                               markdown table (three significant digits), or a booktabs\n"
-	"                               LaTeX table for a paper (median +- interval, p99, rounds)\n"
-	"  --label FILE=NAME            name the machine of FILE (its path or file name) NAME\n"
-	"  --no-skipped                 leave out skipped and failed results (counted on stderr)\n"
-	"  --only PATTERN               only ids matching this fnmatch pattern; repeat for several\n"
-	"  -h, --help\n"
-	"\n"
-	"exit status: 0, 2 bad input (the message names the file and the position)\n";
-
-static int usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int usage(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "ipcbench %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_USAGE;
-}
-
-static int parse_format(const char *cmd, const char *arg, int allow_text, enum ipcb_table_format *f)
-{
-	if (allow_text && strcmp(arg, "text") == 0)
-		*f = IPCB_FMT_TEXT;
-	else if (strcmp(arg, "markdown") == 0 || strcmp(arg, "md") == 0)
-		*f = IPCB_FMT_MARKDOWN;
-	else if (strcmp(arg, "csv") == 0)
-		*f = IPCB_FMT_CSV;
-	else if (strcmp(arg, "latex") == 0 || strcmp(arg, "tex") == 0)
-		*f = IPCB_FMT_LATEX;
-	else
-		return usage(cmd, "--format '%s': expected %s", arg,
-			     allow_text ? "text, markdown, csv or latex" : "csv, markdown or latex");
-	return 0;
-}
-
-/* The files in command-line order; a group's files are contiguous. */
-struct table_opts {
-	enum ipcb_table_format format;
-	char **only;
-	int nonly;
-	double fail_above;
-	int no_skipped;
-	char **labels; /* FILE=NAME */
-	int nlabels;
-	char **paths;
-	size_t npaths;
-	struct ipcb_compare_group *groups;
-	size_t ngroups;
-};
-
-static int push(void *pv, size_t *n, size_t size)
-{
-	void **p = pv, *grown = realloc(*p, (*n + 1) * size);
-
-	if (!grown)
-		return -1;
-	*p = grown;
-	(*n)++;
-	return 0;
-}
-
-static int add_path(struct table_opts *to, char *path)
-{
-	if (push(&to->paths, &to->npaths, sizeof(*to->paths)))
-		return -1;
-	to->paths[to->npaths - 1] = path;
-	return 0;
-}
-
-/* --group NAME=FILE,FILE,...: one column of the files, which keep their place among the others. */
-static int add_group(const char *cmd, struct table_opts *to, char *arg)
-{
-	struct ipcb_group_arg ga;
-	char err[4096];
-	size_t i;
-
-	if (ipcb_group_parse(arg, &ga, err, sizeof(err)))
-		return usage(cmd, "%s", err);
-	if (push(&to->groups, &to->ngroups, sizeof(*to->groups)))
-		goto nomem;
-	to->groups[to->ngroups - 1] =
-		(struct ipcb_compare_group){ .name = ga.name, .first = to->npaths, .count = ga.nfiles };
-	for (i = 0; i < ga.nfiles; i++)
-		if (add_path(to, ga.files[i]))
-			goto nomem;
-	free(ga.files);
-	return 0;
-nomem:
-	free(ga.files);
-	return usage(cmd, "--group %s: out of memory", ga.name);
-}
-
-static int parse_percent(const char *cmd, const char *arg, double *pct)
-{
-	char *end;
-
-	errno = 0;
-	*pct = strtod(arg, &end);
-	if (strcmp(cmd, "compare") || errno || end == arg || (*end && strcmp(end, "%")) || !(*pct >= 0) || *pct > 1e6)
-		return usage(cmd, strcmp(cmd, "compare") ? "--fail-above is an option of compare, not %s" :
-							     "--fail-above '%s': expected a percentage >= 0, e.g. 5",
-			     strcmp(cmd, "compare") ? cmd : arg);
-	return 0;
-}
-
-/* The options compare and export share, and the files in order; -1 after --help, 0, or EXIT_USAGE. */
-static int parse_table_opts(const char *cmd, int argc, char **argv, struct table_opts *to, const char *help)
-{
-	static const struct option opts[] = { { "format", required_argument, NULL, 'F' },
-					      { "only", required_argument, NULL, 'O' },
-					      { "fail-above", required_argument, NULL, 'G' },
-					      { "no-skipped", no_argument, NULL, 'S' },
-					      { "label", required_argument, NULL, 'L' },
-					      { "group", required_argument, NULL, 'P' },
-					      { "help", no_argument, NULL, 'h' },
-					      { 0 } };
-	int compare = strcmp(cmd, "compare") == 0, c;
-
-	to->fail_above = -1;
-	/* "-": files come back in order (as 1), so that a --group keeps its place among them */
-	while ((c = getopt_long(argc, argv, "-h", opts, NULL)) != -1) {
-		switch (c) {
-		case 1:
-			if (add_path(to, optarg))
-				return EXIT_USAGE;
-			break;
-		case 'F':
-			if (parse_format(cmd, optarg, compare, &to->format))
-				return EXIT_USAGE;
-			break;
-		case 'O':
-			to->only = realloc(to->only, (size_t)(to->nonly + 1) * sizeof(char *));
-			to->only[to->nonly++] = optarg;
-			break;
-		case 'G':
-			if (parse_percent(cmd, optarg, &to->fail_above))
-				return EXIT_USAGE;
-			break;
-		case 'S':
-			to->no_skipped = 1;
-			break;
-		case 'L':
-			if (!strchr(optarg, '=') || optarg[0] == '=' || !strchr(optarg, '=')[1])
-				return usage(cmd, "--label '%s': expected FILE=NAME", optarg);
-			to->labels = realloc(to->labels, (size_t)(to->nlabels + 1) * sizeof(char *));
-			to->labels[to->nlabels++] = optarg;
-			break;
-		case 'P':
-			if (!compare)
-				return usage(cmd, "--group is an option of compare, not %s", cmd);
-			if (add_group(cmd, to, optarg))
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return -1;
-		default:
-			fputs(help, stderr);
-			return EXIT_USAGE;
-		}
-	}
-	for (; optind < argc; optind++) /* after "--" */
-		if (add_path(to, argv[optind]))
-			return EXIT_USAGE;
-	return 0;
-}
-
-static void table_opts_free(struct table_opts *to)
-{
-	free(to->only);
-	free(to->labels);
-	free(to->paths);
-	free(to->groups);
-}
-
-int ipcb_rfiles_relabel(struct ipcb_rfile *files, size_t n, char *const *labels, int nlabels, char *err,
-			size_t errlen)
-{
-	size_t f, len;
-	int i, hit;
-
-	for (i = 0; i < nlabels; i++) {
-		const char *eq = strchr(labels[i], '=');
-
-		if (!eq)
-			return BAD("--label '%s': expected FILE=NAME", labels[i]);
-		len = (size_t)(eq - labels[i]);
-		for (f = 0, hit = 0; f < n; f++) {
-			const char *base = strrchr(files[f].path, '/');
-
-			base = base ? base + 1 : files[f].path;
-			if ((strlen(files[f].path) == len && !strncmp(files[f].path, labels[i], len)) ||
-			    (strlen(base) == len && !strncmp(base, labels[i], len))) {
-				snprintf(files[f].label, sizeof(files[f].label), "%s", eq + 1);
-				snprintf(files[f].machine, sizeof(files[f].machine), "%s", eq + 1);
-				hit = 1;
-			}
-		}
-		if (!hit)
-			return BAD("--label '%s': no input file is %.*s", labels[i], (int)len, labels[i]);
-	}
-	return 0;
-}
-
-/* Load the files named after the options; an error is one line naming the file and position. */
-static int load_or_complain(const char *cmd, struct ipcb_rfile *files, const struct table_opts *to)
-{
-	char err[768], *p;
-
-	if (ipcb_rfiles_load(files, to->paths, to->npaths, err, sizeof(err)) == 0) {
-		if (ipcb_rfiles_relabel(files, to->npaths, to->labels, to->nlabels, err, sizeof(err)) == 0)
-			return 0;
-		ipcb_rfiles_free(files, to->npaths);
-	}
-	for (p = err; *p; p++)
-		if ((unsigned char)*p < 0x20)
-			*p = ' ';
-	return usage(cmd, "%s", err);
-}
-
-int ipcb_cmd_compare(int argc, char **argv)
-{
-	struct table_opts to = { .format = IPCB_FMT_TEXT };
-	struct ipcb_compare_opts o;
-	struct ipcb_rfile *files = NULL;
-	size_t n, columns, g;
-	int rc;
-
-	rc = parse_table_opts("compare", argc, argv, &to, compare_help);
-	if (rc)
-		goto out;
-	n = to.npaths;
-	columns = n;
-	for (g = 0; g < to.ngroups; g++)
-		columns -= to.groups[g].count - 1;
-	if (columns < 2) {
-		rc = usage("compare", "expected two or more results files or groups (see --help)");
-		goto out;
-	}
-	if (columns > 26) {
-		rc = usage("compare", "at most 26 columns (A..Z), not %zu", columns);
-		goto out;
-	}
-	files = calloc(n, sizeof(*files));
-	rc = load_or_complain("compare", files, &to);
-	if (rc)
-		goto out;
-	o = (struct ipcb_compare_opts){ .format = to.format,
-					.only = to.only,
-					.nonly = to.nonly,
-					.fail_above = to.fail_above,
-					.no_skipped = to.no_skipped,
-					.groups = to.groups,
-					.ngroups = to.ngroups };
-	rc = ipcb_compare_files(files, n, &o, stdout);
-	if (rc < 0)
-		rc = usage("compare", "no result matches --only");
-	ipcb_rfiles_free(files, n);
-out:
-	free(files);
-	table_opts_free(&to);
-	return rc < 0 ? 0 : rc;
-}
-
-int ipcb_cmd_export(int argc, char **argv)
-{
-	struct table_opts to = { .format = IPCB_FMT_CSV };
-	struct ipcb_rfile *files = NULL;
-	size_t n;
-	int rc;
-
-	rc = parse_table_opts("export", argc, argv, &to, export_help);
-	if (rc)
-		goto out;
-	n = to.npaths;
-	if (n < 1) {
-		rc = usage("export", "expected a results file (see --help)");
-		goto out;
-	}
-	files = calloc(n, sizeof(*files));
-	rc = load_or_complain("export", files, &to);
-	if (rc)
-		goto out;
-	if (ipcb_export_rows(files, n, to.format, to.only, to.nonly, to.no_skipped, stdout))
-		rc = usage("export", "no result matches --only");
-	ipcb_rfiles_free(files, n);
-out:
-	free(files);
-	table_opts_free(&to);
-	return rc < 0 ? 0 : rc;
+	return gate ? IPCB_COMPARE_REGRESSED : IPCB_COMPARE_OK;
 }

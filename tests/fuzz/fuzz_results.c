@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "export.h"
 #include "plot.h"
 #include "results.h"
 

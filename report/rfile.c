@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rfile.c - results files read back: loaded and validated (ipcb_report_read),
+ * each named after its machine so that a header, a column or a legend tells
+ * the files apart; and the readers of a result's members that compare,
+ * export and plot share.
+ */
+#include "rfile.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "results.h"
+
+/* An error is one line on the terminal: the text it quotes (a file's, an argument) may hold line breaks. */
+static int one_line_error(char *err)
+{
+	for (; *err; err++)
+		if ((unsigned char)*err < 0x20)
+			*err = ' ';
+	return -1;
+}
+
+#define BAD(...) (snprintf(err, errlen, __VA_ARGS__), one_line_error(err))
+
+/* --- loading ------------------------------------------------------------ */
+
+int ipcb_rfile_load(struct ipcb_rfile *f, const char *path, char *err, size_t errlen)
+{
+	memset(f, 0, sizeof(*f));
+	f->path = path;
+	f->doc = ipcb_report_read(path, err, errlen);
+	return f->doc ? 0 : -1;
+}
+
+/* "Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz" -> "Intel Xeon Gold 6230": short enough for a legend. */
+static void cpu_short(const char *model, char *buf, size_t len)
+{
+	static const char *const noise[] = { "(R)", "(TM)", "(tm)", " CPU", " Processor", NULL };
+	char *at, *p;
+	int i;
+
+	snprintf(buf, len, "%s", model);
+	at = strstr(buf, " @ ");
+	if (at)
+		*at = '\0';
+	for (i = 0; noise[i]; i++)
+		while ((p = strstr(buf, noise[i])) != NULL)
+			memmove(p, p + strlen(noise[i]), strlen(p + strlen(noise[i])) + 1);
+}
+
+/* The machine: its label (a name the user chose) where the file has one, else the host name. */
+static void base_label(const struct ipcb_rfile *f, char *buf, size_t len)
+{
+	const json_t *m = json_object_get(f->doc, "machine");
+	char cpu[128];
+
+	const char *name = ipcb_jstr(m, "label")[0] ? ipcb_jstr(m, "label") : ipcb_jstr(m, "hostname");
+
+	cpu_short(ipcb_jstr(m, "cpu_model"), cpu, sizeof(cpu));
+	snprintf(buf, len, "%s%s%s%s", name, cpu[0] ? " (" : "", cpu, cpu[0] ? ")" : "");
+}
+
+static int label_taken(const struct ipcb_rfile *files, size_t n, size_t self, const char *label, int base)
+{
+	char other[sizeof(files[0].label)];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i == self)
+			continue;
+		if (base)
+			base_label(&files[i], other, sizeof(other));
+		if (strcmp(base ? other : files[i].label, label) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The machine names a legend or a header shows: the start time, then the letter, tell runs apart. */
+void ipcb_rfiles_label(struct ipcb_rfile *files, size_t n)
+{
+	size_t i, used;
+
+	for (i = 0; i < n; i++) {
+		files[i].letter = (char)(i < 26 ? 'A' + i : '?');
+		base_label(&files[i], files[i].machine, sizeof(files[i].machine));
+		snprintf(files[i].label, sizeof(files[i].label), "%s", files[i].machine);
+	}
+	for (i = 0; i < n; i++) {
+		if (!label_taken(files, n, i, files[i].label, 1))
+			continue;
+		used = strlen(files[i].label);
+		snprintf(files[i].label + used, sizeof(files[i].label) - used, ", %s",
+			 ipcb_jstr(files[i].doc, "started"));
+	}
+	for (i = 0; i < n; i++) {
+		if (!label_taken(files, n, i, files[i].label, 0))
+			continue;
+		used = strlen(files[i].label);
+		snprintf(files[i].label + used, sizeof(files[i].label) - used, " [%c]", files[i].letter);
+	}
+}
+
+int ipcb_rfiles_load(struct ipcb_rfile *files, char **paths, size_t n, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (ipcb_rfile_load(&files[i], paths[i], err, errlen)) {
+			ipcb_rfiles_free(files, i);
+			return one_line_error(err);
+		}
+	}
+	ipcb_rfiles_label(files, n);
+	return 0;
+}
+
+void ipcb_rfiles_free(struct ipcb_rfile *files, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_decref(files[i].doc);
+		files[i].doc = NULL;
+	}
+}
+
+int ipcb_rfiles_relabel(struct ipcb_rfile *files, size_t n, char *const *labels, int nlabels, char *err,
+			size_t errlen)
+{
+	size_t f, len;
+	int i, hit;
+
+	for (i = 0; i < nlabels; i++) {
+		const char *eq = strchr(labels[i], '=');
+
+		if (!eq)
+			return BAD("--label '%s': expected FILE=NAME", labels[i]);
+		len = (size_t)(eq - labels[i]);
+		for (f = 0, hit = 0; f < n; f++) {
+			const char *base = strrchr(files[f].path, '/');
+
+			base = base ? base + 1 : files[f].path;
+			if ((strlen(files[f].path) == len && !strncmp(files[f].path, labels[i], len)) ||
+			    (strlen(base) == len && !strncmp(base, labels[i], len))) {
+				snprintf(files[f].label, sizeof(files[f].label), "%s", eq + 1);
+				snprintf(files[f].machine, sizeof(files[f].machine), "%s", eq + 1);
+				hit = 1;
+			}
+		}
+		if (!hit)
+			return BAD("--label '%s': no input file is %.*s", labels[i], (int)len, labels[i]);
+	}
+	return 0;
+}
+
+/* --- a result's members ------------------------------------------------------- */
+
+const char *ipcb_jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void ipcb_scalar_text(const json_t *v, char *buf, size_t len)
+{
+	if (json_is_string(v))
+		snprintf(buf, len, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, len, "%.10g", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
+	else if (json_is_null(v))
+		snprintf(buf, len, "unknown");
+	else if (!v)
+		snprintf(buf, len, "absent");
+	else
+		snprintf(buf, len, "(%s)", ipcb_json_type_name(v));
+}
+
+void ipcb_result_params(const json_t *r, const char *except, char *buf, size_t len)
+{
+	const json_t *params = json_object_get(r, "params");
+	size_t n = json_object_size(params), i = 0, used = 0;
+	const char **keys = calloc(n + 1, sizeof(*keys));
+	const char *key;
+	json_t *v;
+
+	buf[0] = '\0';
+	if (!keys)
+		return;
+	json_object_foreach((json_t *)params, key, v)
+		if (!except || strcmp(key, except))
+			keys[i++] = key;
+	n = i;
+	qsort(keys, n, sizeof(*keys), cmp_str);
+	for (i = 0; i < n && used + 1 < len; i++) {
+		char val[128];
+
+		ipcb_scalar_text(json_object_get(params, keys[i]), val, sizeof(val));
+		used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", i ? "," : "", keys[i], val);
+	}
+	free(keys);
+}
+
+/* The same rule as `run`'s patterns: fnmatch over ids, and a bare family name selects the family. */
+int ipcb_only_match(char *const *only, int nonly, const char *id)
+{
+	const char *slash = strchr(id, '/');
+	int i;
+
+	if (nonly == 0)
+		return 1;
+	for (i = 0; i < nonly; i++) {
+		if (fnmatch(only[i], id, 0) == 0)
+			return 1;
+		if (!strchr(only[i], '/') && slash && strlen(only[i]) == (size_t)(slash - id) &&
+		    strncmp(only[i], id, (size_t)(slash - id)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int ipcb_jres_ok(const json_t *r)
+{
+	return r && strcmp(ipcb_jstr(r, "status"), "ok") == 0;
+}
+
+double ipcb_jres_stat(const json_t *r, const char *key)
+{
+	return json_number_value(json_object_get(json_object_get(r, "stats"), key));
+}
+
+/*
+ * The reported 95% interval of the median: interval95, the wider of the
+ * within-process and the between-process one; stats.ci95 in a file written
+ * before interval95 existed.
+ */
+double ipcb_jres_ci(const json_t *r, int hi)
+{
+	const json_t *iv = json_object_get(r, "interval95");
+
+	if (json_array_size(iv) == 2 && json_is_number(json_array_get(iv, 0)) && json_is_number(json_array_get(iv, 1)))
+		return json_number_value(json_array_get(iv, (size_t)hi));
+	return json_number_value(json_array_get(json_object_get(json_object_get(r, "stats"), "ci95"), (size_t)hi));
+}
+
+size_t ipcb_jres_rounds(const json_t *r)
+{
+	size_t n = json_array_size(json_object_get(r, "round_medians"));
+
+	return n ? n : 1;
+}
+
