@@ -27,12 +27,72 @@ static int one_line_error(char *err)
 
 /* --- loading ------------------------------------------------------------ */
 
+/* The results of a validated document, typed. */
+static int read_results(struct ipcb_rfile *f, char *err, size_t errlen)
+{
+	const json_t *results = json_object_get(f->doc, "results");
+	char why[512];
+	size_t i;
+
+	f->nres = json_array_size(results);
+	f->res = calloc(f->nres + 1, sizeof(*f->res));
+	if (!f->res) {
+		snprintf(err, errlen, "%s: out of memory for %zu results", f->path, f->nres);
+		return -1;
+	}
+	for (i = 0; i < f->nres; i++) {
+		if (ipcb_result_from_json(json_array_get(results, i), &f->res[i], why, sizeof(why))) {
+			snprintf(err, errlen, "%s: results[%zu]: %s", f->path, i, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void rfile_free(struct ipcb_rfile *f)
+{
+	size_t i;
+
+	for (i = 0; f->res && i < f->nres; i++)
+		ipcb_result_free(&f->res[i]);
+	free(f->res);
+	f->res = NULL;
+	f->nres = 0;
+	json_decref(f->doc);
+	f->doc = NULL;
+}
+
+int ipcb_rfile_adopt(struct ipcb_rfile *f, const char *path, json_t *doc, char *err, size_t errlen)
+{
+	char why[512];
+
+	memset(f, 0, sizeof(*f));
+	f->path = path;
+	f->doc = doc;
+	if (ipcb_report_validate(doc, why, sizeof(why))) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		rfile_free(f);
+		return -1;
+	}
+	if (read_results(f, err, errlen)) {
+		rfile_free(f);
+		return -1;
+	}
+	return 0;
+}
+
 int ipcb_rfile_load(struct ipcb_rfile *f, const char *path, char *err, size_t errlen)
 {
 	memset(f, 0, sizeof(*f));
 	f->path = path;
 	f->doc = ipcb_report_read(path, err, errlen);
-	return f->doc ? 0 : -1;
+	if (!f->doc)
+		return -1;
+	if (read_results(f, err, errlen)) {
+		rfile_free(f);
+		return -1;
+	}
+	return 0;
 }
 
 /* "Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz" -> "Intel Xeon Gold 6230": short enough for a legend. */
@@ -122,10 +182,8 @@ void ipcb_rfiles_free(struct ipcb_rfile *files, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		json_decref(files[i].doc);
-		files[i].doc = NULL;
-	}
+	for (i = 0; i < n; i++)
+		rfile_free(&files[i]);
 }
 
 int ipcb_rfiles_relabel(struct ipcb_rfile *files, size_t n, char *const *labels, int nlabels, char *err,

@@ -12,10 +12,14 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "result.h"
+
 /* A results file as compare, export and plot read it. */
 struct ipcb_rfile {
 	const char *path;
-	json_t *doc;
+	json_t *doc;	 /* the document: machine, config, run facts */
+	struct ipcb_result *res; /* its results, typed (result.h), in file order */
+	size_t nres;
 	char letter;	 /* 'A', 'B', ...: the column of compare */
 	char label[160]; /* the machine, unique among the files: "host (cpu model)" */
 	char machine[160]; /* host (cpu model), not made unique */
@@ -33,6 +37,11 @@ struct ipcb_compare_group {
  * for JSON syntax, "f: results[3] (id): ..." for the schema.
  */
 int ipcb_rfile_load(struct ipcb_rfile *f, const char *path, char *err, size_t errlen);
+/*
+ * Take doc (a reference is stolen) as the file path: validate it and read its
+ * results into f->res. 0, or -1 with err ("path: results[3] (id): ...").
+ */
+int ipcb_rfile_adopt(struct ipcb_rfile *f, const char *path, json_t *doc, char *err, size_t errlen);
 /* Load paths[0..n) into files (letters and labels set); 0 or -1 with err, one line. */
 int ipcb_rfiles_load(struct ipcb_rfile *files, char **paths, size_t n, char *err, size_t errlen);
 void ipcb_rfiles_free(struct ipcb_rfile *files, size_t n);
