@@ -85,7 +85,7 @@ enum ipcb_check ipcb_check_job(const struct ipcb_job *job, char *why, size_t why
 /* After a run: every family's explain hook adds notes that compare results (n of them). */
 void ipcb_explain(struct ipcb_result *results, size_t n, const json_t *machine);
 
-/* A one-line label: id plus non-default parameters and the placement. */
+/* A one-line label: the id and every parameter ("handoff/futex idle_hold=-1"); the placement is not in it. */
 void ipcb_job_label(const struct ipcb_job *job, char *buf, size_t len);
 
 #endif
