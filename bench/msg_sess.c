@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "msg_chan.h"
-#include "timer.h" /* the header's send timestamp is part of the message format */
 
 enum { MSG_REQUEST = 1, MSG_REPLY, MSG_DATA, MSG_ACK };
 
@@ -166,7 +165,7 @@ static inline struct msg_header *msg_fill(struct msg_end *e, uint32_t type, size
 		payload_fill(e->sbuf + MSG_HEADER, h->len, h->seq);
 		h->checksum = payload_sum(e->sbuf + MSG_HEADER, h->len);
 	}
-	h->send_tsc = ipcb_ticks_stop();
+	h->send_tsc = ipcb_ticks();
 	return h;
 }
 
@@ -299,8 +298,8 @@ static int pingpong_run(struct msg_sess *s, struct ipcb_ctx *ctx, uint64_t iters
 		if (rc)
 			return fail_at(e, rc, "reply", e->tx_seq);
 		progress(e);
-		if (ctx->lap_on)
-			t = ipcb_ticks_stop();
+		if (ipcb_lap_on(ctx))
+			t = ipcb_ticks();
 		if (msg_accept(e, MSG_REPLY, s->size))
 			return fail_at(e, 0, "reply", e->tx_seq);
 		if (t)

@@ -1,26 +1,32 @@
 // SPDX-License-Identifier: MIT
 /*
- * peer.c - the other party of a two-party benchmark, and the watchdog that
- * keeps a silent peer from hanging the run. A peer is pinned to ctx->cpus[1]
- * before it does anything, and the caller returns only once the peer runs,
- * so no measurement includes thread creation or a migration.
+ * peer.c - the other parties of a benchmark (a peer thread or process, the
+ * threads of an N-thread team), the watchdog that keeps a silent one from
+ * hanging the run, and ipcb_abort(), the way every wait gives up. A peer is
+ * pinned to ctx->cpus[1] before it does anything, and the caller returns
+ * only once the peer runs, so no measurement includes thread creation or a
+ * migration.
  *
- * Every thread the harness starts for a benchmark carries a name: ipcb-peer
- * for a peer (thread or process), ipcb-worker for a member of an N-thread
- * team. ps, gdb and the watchdog tests find them by it.
+ * Every thread the engine starts for a benchmark carries a name, set here:
+ * ipcb-peer for a peer (thread or process), ipcb-worker for a member of an
+ * N-thread team, ipcb-watchdog for the watchdog. ps, gdb and the watchdog
+ * tests find them by it.
  */
 #include <errno.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ipcbench.h"
+#include "ctx.h"
 #include "registry.h"
 #include "timer.h"
 #include "topo.h"
@@ -76,7 +82,8 @@ static void *peer_main(void *p)
 	int err = ipcb_pin_self(s->cpu);
 
 	prctl(PR_SET_NAME, "ipcb-peer");
-	s->ctx->peer_tid = gettid();
+	if (s->ctx->engine)
+		s->ctx->engine->peer_tid = gettid();
 
 	__atomic_store_n(&s->running, err ? err : 1, __ATOMIC_RELEASE);
 	if (err)
@@ -150,7 +157,8 @@ int ipcb_peer_fork(struct ipcb_ctx *ctx, struct ipcb_peer *p, int (*fn)(void *),
 			_exit(112);
 		_exit(fn(arg) & 0xff);
 	}
-	ctx->peer_tid = p->pid;
+	if (ctx->engine)
+		ctx->engine->peer_tid = p->pid;
 	return 0;
 }
 
@@ -207,4 +215,62 @@ static int wait_process(struct ipcb_ctx *ctx, struct ipcb_peer *p, int timeout_m
 int ipcb_peer_wait(struct ipcb_ctx *ctx, struct ipcb_peer *p, int timeout_ms)
 {
 	return p->is_process ? wait_process(ctx, p, timeout_ms) : wait_thread(ctx, p, timeout_ms);
+}
+
+/* ---- the watchdog ---- */
+
+/* Look this many times per timeout: it fires between one and 1 + 1/TICKS timeouts after the stall. */
+#define WATCHDOG_TICKS 2
+
+static void watchdog_sleep(uint32_t *quit, const struct timespec *tick)
+{
+	syscall(SYS_futex, quit, FUTEX_WAIT_PRIVATE, 0, tick, NULL, 0);
+}
+
+/* The clock, not the tick count, decides: a signal may end a tick early. */
+static void *watchdog_main(void *arg)
+{
+	struct ipcb_watchdog *w = arg;
+	uint64_t tick_ns = w->ctx->timeout_ns / WATCHDOG_TICKS;
+	struct timespec tick = { (time_t)(tick_ns / 1000000000), (long)(tick_ns % 1000000000) };
+	uint64_t last = w->progress(w->arg), since = ipcb_now_ns(), now, count;
+
+	pthread_setname_np(pthread_self(), "ipcb-watchdog");
+	while (!__atomic_load_n(&w->quit, __ATOMIC_ACQUIRE)) {
+		watchdog_sleep(&w->quit, &tick);
+		count = w->progress(w->arg);
+		now = ipcb_now_ns();
+		if (!__atomic_load_n(&w->busy, __ATOMIC_RELAXED) || count != last) {
+			last = count;
+			since = now;
+		} else if (now - since >= w->ctx->timeout_ns) {
+			w->stalled(w->arg, (double)(now - since) / 1e9);
+			break;
+		}
+	}
+	return NULL;
+}
+
+int ipcb_watchdog_start(struct ipcb_watchdog *w)
+{
+	int rc;
+
+	w->busy = 0;
+	w->quit = 0;
+	rc = pthread_create(&w->tid, NULL, watchdog_main, w);
+	if (rc)
+		return ipcb_fail(w->ctx, "watchdog: pthread_create: %s", strerror(rc));
+	w->started = 1;
+	return 0;
+}
+
+/* Its only wait is the tick, so the join is bounded by one tick. */
+void ipcb_watchdog_stop(struct ipcb_watchdog *w)
+{
+	if (!w->started)
+		return;
+	__atomic_store_n(&w->quit, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &w->quit, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	pthread_join(w->tid, NULL);
+	w->started = 0;
 }

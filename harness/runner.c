@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "counters.h"
+#include "ctx.h"
 #include "measure.h"
 #include "registry.h"
 #include "result.h"
@@ -49,9 +50,11 @@ void ipcb_install_sigint(void)
 
 /* --- running ------------------------------------------------------------- */
 
-static void ctx_init(struct ipcb_ctx *ctx, const struct ipcb_job *job)
+static void ctx_init(struct ipcb_ctx *ctx, struct ipcb_ctx_engine *engine, const struct ipcb_job *job)
 {
 	memset(ctx, 0, sizeof(*ctx));
+	memset(engine, 0, sizeof(*engine));
+	ctx->engine = engine;
 	ctx->bench = job->bench;
 	memcpy(ctx->params, job->params, sizeof(ctx->params));
 	ctx->cpus[0] = job->cpus[0];
@@ -250,11 +253,11 @@ static void latency_pass(struct ipcb_ctx *ctx, uint64_t iters, const struct ipcb
 	if (!h)
 		return;
 	ipcb_hist_init(h);
-	ctx->lap_hist = h;
+	ctx->engine->lap_hist = h;
 	ctx->lap_on = 1;
 	while (h->count < 200000 && (double)(ipcb_clock_ns() - start) < budget_ns && !ctx->aborted &&
 	       !(o->stop && *o->stop)) {
-		ctx->lap_last = ipcb_ticks_start();
+		ctx->engine->lap_last = ipcb_ticks_start();
 		ctx->bench->body(ctx, iters);
 	}
 	ctx->lap_on = 0;
@@ -268,10 +271,9 @@ static void latency_pass(struct ipcb_ctx *ctx, uint64_t iters, const struct ipcb
 
 static void add_extra(json_t *r, struct ipcb_ctx *ctx)
 {
-	if (ctx->extra)
-		json_object_update(r, ctx->extra);
-	json_decref(ctx->extra);
-	ctx->extra = NULL;
+	if (ipcb_ctx_extra(ctx))
+		json_object_update(r, ipcb_ctx_extra(ctx));
+	ipcb_ctx_extra_free(ctx);
 }
 
 static void add_notes(json_t *r, const struct ipcb_ctx *ctx)
@@ -288,8 +290,8 @@ static void add_notes(json_t *r, const struct ipcb_ctx *ctx)
 static void open_counters(struct ipcb_counters **c, const struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o)
 {
 	c[0] = ipcb_counters_open(o->counter_list, 0);
-	if (ctx->peer_tid > 0)
-		c[1] = ipcb_counters_open(o->counter_list, ctx->peer_tid);
+	if (ctx->engine->peer_tid > 0)
+		c[1] = ipcb_counters_open(o->counter_list, ctx->engine->peer_tid);
 }
 
 static void close_counters(struct ipcb_counters **c, uint64_t ops, json_t *r)
@@ -326,11 +328,12 @@ json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_
 	struct ipcb_counters *counters[2] = { NULL, NULL };
 	struct ipcb_measure_opts mo = *o;
 	struct ipcb_measurement m = { 0 };
+	struct ipcb_ctx_engine engine;
 	struct ipcb_ctx ctx;
 	json_t *r = result_new(job);
 	int failed = 0;
 
-	ctx_init(&ctx, job);
+	ctx_init(&ctx, &engine, job);
 	if (job->skip[0])
 		return result_status(r, "skipped", job->skip);
 	if (b->supported && b->supported(&ctx, ctx.why, sizeof(ctx.why)))
@@ -338,7 +341,7 @@ json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_
 	if (ipcb_pin_self(job->cpus[0]))
 		return result_status(r, "skipped", "cannot pin the measuring thread (sched_setaffinity failed)");
 	if (b->setup && b->setup(&ctx)) {
-		json_decref(ctx.extra);
+		ipcb_ctx_extra_free(&ctx);
 		return result_status(r, "skipped", ctx.why);
 	}
 	if (o->counter_list && last)
@@ -364,7 +367,7 @@ json_t *ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_
 		add_extra(r, &ctx);
 		add_notes(r, &ctx);
 	}
-	json_decref(ctx.extra);
+	ipcb_ctx_extra_free(&ctx);
 	ipcb_measurement_free(&m);
 	return r;
 }
@@ -581,10 +584,11 @@ size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipc
 int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen)
 {
 	const struct ipcb_bench *b = job->bench;
+	struct ipcb_ctx_engine engine;
 	struct ipcb_ctx ctx;
 	int rc = 0;
 
-	ctx_init(&ctx, job);
+	ctx_init(&ctx, &engine, job);
 	ctx.check_mode = 1;
 	ctx.check_iters = 100000;
 	if (job->skip[0] || (b->supported && b->supported(&ctx, ctx.why, sizeof(ctx.why)))) {
@@ -607,7 +611,7 @@ int ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen)
 		b->teardown(&ctx);
 	if (ctx.aborted)
 		rc = -1;
-	json_decref(ctx.extra);
+	ipcb_ctx_extra_free(&ctx);
 	snprintf(why, whylen, "%s", rc ? ctx.why : (b->check ? "" : "no check: body ran"));
 	return rc;
 }
