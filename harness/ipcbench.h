@@ -26,9 +26,11 @@
 #define IPCBENCH_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define IPCB_MAX_PARAMS 8
 #define IPCB_MAX_NOTES 8
@@ -253,31 +255,51 @@ int ipcb_peer_fork(struct ipcb_ctx *ctx, struct ipcb_peer *p, int (*fn)(void *),
 int ipcb_peer_wait(struct ipcb_ctx *ctx, struct ipcb_peer *p, int timeout_ms);
 
 /*
- * The watchdog of a body that waits on other threads: an engine thread that
- * fails the benchmark when they stop moving. Fill in ctx, progress, stalled
- * and arg, then ipcb_watchdog_start(). The body marks itself busy while it
- * runs; if progress() returns the same count for a whole ctx->timeout_ns
- * while busy, stalled() runs on the watchdog's thread (named ipcb-watchdog):
- * it must ipcb_abort() and wake every waiter. The thread inherits the
- * caller's CPU and wakes twice per timeout (once a second by default),
- * outside any timed path. The fields after arg are the engine's.
+ * The watchdog: the one bound on waits that have no timeout of their own (a
+ * blocked read, pthread_mutex_lock, FUTEX_WAIT, a spin). Fill in ctx,
+ * progress and arg (and stalled, interrupt, timeout_ns as below), then
+ * ipcb_watchdog_start(); ipcb_watchdog_stop() when done. progress() returns
+ * a count the waits advance; the watchdog looks at it twice per timeout.
+ *
+ * By default an engine thread named ipcb-watchdog watches, inheriting the
+ * caller's CPU, outside any timed path: if progress() stays the same for a
+ * whole timeout while the body is busy (ipcb_watchdog_busy), stalled() runs
+ * on that thread; it must ipcb_abort() and wake every waiter.
+ *
+ * With interrupt set there is no thread (a single-threaded process stays
+ * so): a timer signals the calling thread once per timeout, so a blocked
+ * call returns EINTR; when a whole period passed without progress, fired is
+ * set, and the wait gives up (fired is for the body to read; stalled is not
+ * called). ticks counts the periods: a wait may look around at each.
+ * progress() then runs in the signal handler: it must only read a counter.
+ * ipcb_watchdog_begin() starts a run of waits afresh (the time before it is
+ * nobody's silence) with the current timeout_ns.
  */
 struct ipcb_watchdog {
 	struct ipcb_ctx *ctx;
 	uint64_t (*progress)(void *arg);
 	void (*stalled)(void *arg, double stalled_s);
 	void *arg;
+	int interrupt;			   /* a timer signal instead of a thread */
+	uint64_t timeout_ns;		   /* 0: ctx->timeout_ns */
+	volatile sig_atomic_t fired;	   /* interrupt: a whole period without progress */
+	volatile unsigned long ticks;	   /* interrupt: periods so far */
+	/* the engine's */
 	int busy;      /* ipcb_watchdog_busy() */
 	uint32_t quit; /* futex word: ipcb_watchdog_stop() wakes the thread with it */
 	pthread_t tid;
 	int started;
+	timer_t timer;
+	uint64_t period_ns, seen;
+	struct sigaction old;
 };
 
 /* 0, or -1 with ctx->why. */
 int ipcb_watchdog_start(struct ipcb_watchdog *w);
 /* Idempotent; returns within one tick of the watchdog. */
 void ipcb_watchdog_stop(struct ipcb_watchdog *w);
-/* The body runs (1) or is done (0): only a busy body can stall. A relaxed store. */
+void ipcb_watchdog_begin(struct ipcb_watchdog *w);
+/* The body runs (1) or is done (0): only a busy body can stall (the thread's watch). A relaxed store. */
 static inline void ipcb_watchdog_busy(struct ipcb_watchdog *w, int busy)
 {
 	__atomic_store_n(&w->busy, busy, __ATOMIC_RELAXED);

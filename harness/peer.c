@@ -222,6 +222,11 @@ int ipcb_peer_wait(struct ipcb_ctx *ctx, struct ipcb_peer *p, int timeout_ms)
 /* Look this many times per timeout: it fires between one and 1 + 1/TICKS timeouts after the stall. */
 #define WATCHDOG_TICKS 2
 
+static uint64_t watchdog_timeout(const struct ipcb_watchdog *w)
+{
+	return w->timeout_ns ? w->timeout_ns : w->ctx->timeout_ns;
+}
+
 static void watchdog_sleep(uint32_t *quit, const struct timespec *tick)
 {
 	syscall(SYS_futex, quit, FUTEX_WAIT_PRIVATE, 0, tick, NULL, 0);
@@ -231,7 +236,7 @@ static void watchdog_sleep(uint32_t *quit, const struct timespec *tick)
 static void *watchdog_main(void *arg)
 {
 	struct ipcb_watchdog *w = arg;
-	uint64_t tick_ns = w->ctx->timeout_ns / WATCHDOG_TICKS;
+	uint64_t timeout_ns = watchdog_timeout(w), tick_ns = timeout_ns / WATCHDOG_TICKS;
 	struct timespec tick = { (time_t)(tick_ns / 1000000000), (long)(tick_ns % 1000000000) };
 	uint64_t last = w->progress(w->arg), since = ipcb_now_ns(), now, count;
 
@@ -243,12 +248,83 @@ static void *watchdog_main(void *arg)
 		if (!__atomic_load_n(&w->busy, __ATOMIC_RELAXED) || count != last) {
 			last = count;
 			since = now;
-		} else if (now - since >= w->ctx->timeout_ns) {
+		} else if (now - since >= timeout_ns) {
 			w->stalled(w->arg, (double)(now - since) / 1e9);
 			break;
 		}
 	}
 	return NULL;
+}
+
+static int watchdog_signal(void)
+{
+	return SIGRTMIN + 2;
+}
+
+/* The timer says which watchdog ticks: one thread may hold several (a session in setup, another in a check). */
+static void on_watchdog_tick(int sig, siginfo_t *si, void *uc)
+{
+	struct ipcb_watchdog *w = si->si_value.sival_ptr;
+	uint64_t now;
+
+	(void)sig;
+	(void)uc;
+	if (!w)
+		return;
+	now = w->progress(w->arg);
+	w->ticks++;
+	if (now == w->seen)
+		w->fired = 1;
+	w->seen = now;
+}
+
+/* Every ns, from now. */
+static void watchdog_period(struct ipcb_watchdog *w, uint64_t ns)
+{
+	struct itimerspec its;
+
+	its.it_value.tv_sec = (time_t)(ns / 1000000000u);
+	its.it_value.tv_nsec = (long)(ns % 1000000000u);
+	its.it_interval = its.it_value;
+	timer_settime(w->timer, 0, &its, NULL);
+	w->period_ns = ns;
+}
+
+/*
+ * Set once per watchdog, so no operation pays for it. No SA_RESTART: the
+ * blocked call must return EINTR. The timer signals this thread only.
+ */
+static int interrupt_start(struct ipcb_watchdog *w)
+{
+	struct sigaction sa;
+	struct sigevent sev;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_watchdog_tick;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(watchdog_signal(), &sa, &w->old))
+		return ipcb_fail(w->ctx, "sigaction: %s", strerror(errno));
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = watchdog_signal();
+	sev.sigev_value.sival_ptr = w;
+	sev._sigev_un._tid = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &sev, &w->timer)) {
+		ipcb_fail(w->ctx, "timer_create: %s", strerror(errno));
+		sigaction(watchdog_signal(), &w->old, NULL);
+		return -1;
+	}
+	w->started = 1;
+	watchdog_period(w, watchdog_timeout(w));
+	return 0;
+}
+
+void ipcb_watchdog_begin(struct ipcb_watchdog *w)
+{
+	w->fired = 0;
+	if (w->interrupt && w->started && w->period_ns != watchdog_timeout(w))
+		watchdog_period(w, watchdog_timeout(w)); /* checks shorten it */
 }
 
 int ipcb_watchdog_start(struct ipcb_watchdog *w)
@@ -257,6 +333,11 @@ int ipcb_watchdog_start(struct ipcb_watchdog *w)
 
 	w->busy = 0;
 	w->quit = 0;
+	w->fired = 0;
+	w->ticks = 0;
+	w->seen = 0;
+	if (w->interrupt)
+		return interrupt_start(w);
 	rc = pthread_create(&w->tid, NULL, watchdog_main, w);
 	if (rc)
 		return ipcb_fail(w->ctx, "watchdog: pthread_create: %s", strerror(rc));
@@ -269,8 +350,14 @@ void ipcb_watchdog_stop(struct ipcb_watchdog *w)
 {
 	if (!w->started)
 		return;
+	w->started = 0;
+	if (w->interrupt) {
+		/* deleting the timer also drops a signal of its still pending */
+		timer_delete(w->timer);
+		sigaction(watchdog_signal(), &w->old, NULL);
+		return;
+	}
 	__atomic_store_n(&w->quit, 1, __ATOMIC_RELEASE);
 	syscall(SYS_futex, &w->quit, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	pthread_join(w->tid, NULL);
-	w->started = 0;
 }
