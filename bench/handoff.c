@@ -1183,7 +1183,7 @@ static void explain_idle_hold(struct ipcb_results *rs, const char *p)
 		ipcb_result_note_where(rs, "handoff/futex", p, NULL,
 				       "idle states held off (idle_hold=0): %.0f ns against %.0f ns free, no drop: the wake-up here is not an idle-state exit%s",
 				       held, free_,
-				       deep ? "" : " (no cpuidle states: in a guest an idle vCPU halts and the host wakes it, which PM QoS does not steer)");
+				       deep >= 0 ? "" : " (no cpuidle states: in a guest an idle vCPU halts and the host wakes it, which PM QoS does not steer)");
 }
 
 static void handoff_explain(struct ipcb_results *rs)
