@@ -30,7 +30,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <time.h>
 
 #define IPCB_MAX_PARAMS 8
 #define IPCB_MAX_NOTES 8
@@ -258,13 +257,14 @@ int ipcb_peer_wait(struct ipcb_ctx *ctx, struct ipcb_peer *p, int timeout_ms);
  * The watchdog: the one bound on waits that have no timeout of their own (a
  * blocked read, pthread_mutex_lock, FUTEX_WAIT, a spin). Fill in ctx,
  * progress and arg (and stalled, interrupt, timeout_ns as below), then
- * ipcb_watchdog_start(); ipcb_watchdog_stop() when done. progress() returns
- * a count the waits advance; the watchdog looks at it twice per timeout.
+ * ipcb_watchdog_start(); ipcb_watchdog_stop() when done (safe on a zeroed
+ * one never started). progress() returns a count the waits advance.
  *
  * By default an engine thread named ipcb-watchdog watches, inheriting the
- * caller's CPU, outside any timed path: if progress() stays the same for a
- * whole timeout while the body is busy (ipcb_watchdog_busy), stalled() runs
- * on that thread; it must ipcb_abort() and wake every waiter.
+ * caller's CPU, outside any timed path, and looks twice per timeout: if
+ * progress() stays the same for a whole timeout while the body is busy
+ * (ipcb_watchdog_busy), stalled() runs on that thread; it must ipcb_abort()
+ * and wake every waiter.
  *
  * With interrupt set there is no thread (a single-threaded process stays
  * so): a timer signals the calling thread once per timeout, so a blocked
@@ -284,14 +284,8 @@ struct ipcb_watchdog {
 	uint64_t timeout_ns;		   /* 0: ctx->timeout_ns */
 	volatile sig_atomic_t fired;	   /* interrupt: a whole period without progress */
 	volatile unsigned long ticks;	   /* interrupt: periods so far */
-	/* the engine's */
-	int busy;      /* ipcb_watchdog_busy() */
-	uint32_t quit; /* futex word: ipcb_watchdog_stop() wakes the thread with it */
-	pthread_t tid;
-	int started;
-	timer_t timer;
-	uint64_t period_ns, seen;
-	struct sigaction old;
+	int busy;			   /* ipcb_watchdog_busy() */
+	struct ipcb_watchdog_engine *engine; /* the engine's: its thread or timer; NULL when not started */
 };
 
 /* 0, or -1 with ctx->why. */

@@ -222,27 +222,33 @@ int ipcb_peer_wait(struct ipcb_ctx *ctx, struct ipcb_peer *p, int timeout_ms)
 /* Look this many times per timeout: it fires between one and 1 + 1/TICKS timeouts after the stall. */
 #define WATCHDOG_TICKS 2
 
+/* The engine's part of a watchdog: its thread, or its timer. */
+struct ipcb_watchdog_engine {
+	uint32_t quit; /* futex word: ipcb_watchdog_stop() wakes the thread with it */
+	pthread_t tid;
+	timer_t timer;
+	uint64_t period_ns;
+	uint64_t seen; /* progress() as the last tick saw it */
+	struct sigaction old;
+};
+
 static uint64_t watchdog_timeout(const struct ipcb_watchdog *w)
 {
 	return w->timeout_ns ? w->timeout_ns : w->ctx->timeout_ns;
-}
-
-static void watchdog_sleep(uint32_t *quit, const struct timespec *tick)
-{
-	syscall(SYS_futex, quit, FUTEX_WAIT_PRIVATE, 0, tick, NULL, 0);
 }
 
 /* The clock, not the tick count, decides: a signal may end a tick early. */
 static void *watchdog_main(void *arg)
 {
 	struct ipcb_watchdog *w = arg;
+	struct ipcb_watchdog_engine *e = w->engine;
 	uint64_t timeout_ns = watchdog_timeout(w), tick_ns = timeout_ns / WATCHDOG_TICKS;
 	struct timespec tick = { (time_t)(tick_ns / 1000000000), (long)(tick_ns % 1000000000) };
 	uint64_t last = w->progress(w->arg), since = ipcb_now_ns(), now, count;
 
 	pthread_setname_np(pthread_self(), "ipcb-watchdog");
-	while (!__atomic_load_n(&w->quit, __ATOMIC_ACQUIRE)) {
-		watchdog_sleep(&w->quit, &tick);
+	while (!__atomic_load_n(&e->quit, __ATOMIC_ACQUIRE)) {
+		syscall(SYS_futex, &e->quit, FUTEX_WAIT_PRIVATE, 0, &tick, NULL, 0);
 		count = w->progress(w->arg);
 		now = ipcb_now_ns();
 		if (!__atomic_load_n(&w->busy, __ATOMIC_RELAXED) || count != last) {
@@ -269,32 +275,32 @@ static void on_watchdog_tick(int sig, siginfo_t *si, void *uc)
 
 	(void)sig;
 	(void)uc;
-	if (!w)
+	if (!w || !w->engine)
 		return;
 	now = w->progress(w->arg);
 	w->ticks++;
-	if (now == w->seen)
+	if (now == w->engine->seen)
 		w->fired = 1;
-	w->seen = now;
+	w->engine->seen = now;
 }
 
 /* Every ns, from now. */
-static void watchdog_period(struct ipcb_watchdog *w, uint64_t ns)
+static void watchdog_period(struct ipcb_watchdog_engine *e, uint64_t ns)
 {
 	struct itimerspec its;
 
 	its.it_value.tv_sec = (time_t)(ns / 1000000000u);
 	its.it_value.tv_nsec = (long)(ns % 1000000000u);
 	its.it_interval = its.it_value;
-	timer_settime(w->timer, 0, &its, NULL);
-	w->period_ns = ns;
+	timer_settime(e->timer, 0, &its, NULL);
+	e->period_ns = ns;
 }
 
 /*
  * Set once per watchdog, so no operation pays for it. No SA_RESTART: the
  * blocked call must return EINTR. The timer signals this thread only.
  */
-static int interrupt_start(struct ipcb_watchdog *w)
+static int interrupt_start(struct ipcb_watchdog *w, struct ipcb_watchdog_engine *e)
 {
 	struct sigaction sa;
 	struct sigevent sev;
@@ -303,61 +309,76 @@ static int interrupt_start(struct ipcb_watchdog *w)
 	sa.sa_sigaction = on_watchdog_tick;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(watchdog_signal(), &sa, &w->old))
+	if (sigaction(watchdog_signal(), &sa, &e->old))
 		return ipcb_fail(w->ctx, "sigaction: %s", strerror(errno));
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = watchdog_signal();
 	sev.sigev_value.sival_ptr = w;
 	sev._sigev_un._tid = gettid();
-	if (timer_create(CLOCK_MONOTONIC, &sev, &w->timer)) {
+	if (timer_create(CLOCK_MONOTONIC, &sev, &e->timer)) {
 		ipcb_fail(w->ctx, "timer_create: %s", strerror(errno));
-		sigaction(watchdog_signal(), &w->old, NULL);
+		sigaction(watchdog_signal(), &e->old, NULL);
 		return -1;
 	}
-	w->started = 1;
-	watchdog_period(w, watchdog_timeout(w));
+	w->engine = e;
+	watchdog_period(e, watchdog_timeout(w));
+	return 0;
+}
+
+static int thread_start(struct ipcb_watchdog *w, struct ipcb_watchdog_engine *e)
+{
+	int rc;
+
+	w->engine = e; /* before the thread reads it */
+	rc = pthread_create(&e->tid, NULL, watchdog_main, w);
+	if (rc) {
+		w->engine = NULL;
+		return ipcb_fail(w->ctx, "watchdog: pthread_create: %s", strerror(rc));
+	}
+	return 0;
+}
+
+int ipcb_watchdog_start(struct ipcb_watchdog *w)
+{
+	struct ipcb_watchdog_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return ipcb_fail(w->ctx, "watchdog: out of memory");
+	w->busy = 0;
+	w->fired = 0;
+	w->ticks = 0;
+	w->engine = NULL;
+	if ((w->interrupt ? interrupt_start : thread_start)(w, e)) {
+		free(e);
+		return -1;
+	}
 	return 0;
 }
 
 void ipcb_watchdog_begin(struct ipcb_watchdog *w)
 {
 	w->fired = 0;
-	if (w->interrupt && w->started && w->period_ns != watchdog_timeout(w))
-		watchdog_period(w, watchdog_timeout(w)); /* checks shorten it */
-}
-
-int ipcb_watchdog_start(struct ipcb_watchdog *w)
-{
-	int rc;
-
-	w->busy = 0;
-	w->quit = 0;
-	w->fired = 0;
-	w->ticks = 0;
-	w->seen = 0;
-	if (w->interrupt)
-		return interrupt_start(w);
-	rc = pthread_create(&w->tid, NULL, watchdog_main, w);
-	if (rc)
-		return ipcb_fail(w->ctx, "watchdog: pthread_create: %s", strerror(rc));
-	w->started = 1;
-	return 0;
+	if (w->interrupt && w->engine && w->engine->period_ns != watchdog_timeout(w))
+		watchdog_period(w->engine, watchdog_timeout(w)); /* checks shorten it */
 }
 
 /* Its only wait is the tick, so the join is bounded by one tick. */
 void ipcb_watchdog_stop(struct ipcb_watchdog *w)
 {
-	if (!w->started)
+	struct ipcb_watchdog_engine *e = w->engine;
+
+	if (!e)
 		return;
-	w->started = 0;
 	if (w->interrupt) {
-		/* deleting the timer also drops a signal of its still pending */
-		timer_delete(w->timer);
-		sigaction(watchdog_signal(), &w->old, NULL);
-		return;
+		/* deleting the timer also drops a signal of its still pending: no tick sees e freed */
+		timer_delete(e->timer);
+		sigaction(watchdog_signal(), &e->old, NULL);
+	} else {
+		__atomic_store_n(&e->quit, 1, __ATOMIC_RELEASE);
+		syscall(SYS_futex, &e->quit, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+		pthread_join(e->tid, NULL);
 	}
-	__atomic_store_n(&w->quit, 1, __ATOMIC_RELEASE);
-	syscall(SYS_futex, &w->quit, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-	pthread_join(w->tid, NULL);
+	w->engine = NULL;
+	free(e);
 }
