@@ -6,8 +6,8 @@
  * Both ends use plain blocking read/write (send/recv for datagrams), as
  * lat_pipe and `perf bench sched pipe` do, so the figures compare with
  * theirs. A blocking call has no timeout of its own: the measuring end's
- * watchdog (msg_sess.c) interrupts it with a signal (EINTR), and the loops
- * below then ask whether it expired. The peer needs none: the measuring end
+ * watchdog (the engine's, in interrupt mode: msg_sess.c) interrupts it with a
+ * signal (EINTR), and the loops below then ask whether it expired. The peer needs none: the measuring end
  * closing its side ends any wait of the peer's.
  */
 #include <errno.h>
