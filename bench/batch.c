@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "ipcbench.h"
+#include "ipcbench_explain.h"
 #include "kmod_client.h"
 #include "../kmod/ipcbench_uapi.h"
 
@@ -328,13 +329,8 @@ static void kmod_close(struct batch_state *s)
 static void uring_why(int err, char *why, size_t whylen)
 {
 	char v[16] = "";
-	FILE *f = fopen("/proc/sys/kernel/io_uring_disabled", "re");
 
-	if (f) {
-		if (fgets(v, sizeof(v), f))
-			v[strcspn(v, "\n")] = '\0';
-		fclose(f);
-	}
+	ipcb_read_text("/proc/sys/kernel/io_uring_disabled", v, sizeof(v));
 	snprintf(why, whylen, "io_uring unavailable: io_uring_setup: %s%s%s%s", strerror(err),
 		 v[0] ? " (kernel.io_uring_disabled = " : "", v, v[0] ? ")" : "");
 }

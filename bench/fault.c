@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "ipcbench.h"
+#include "ipcbench_explain.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -53,21 +54,6 @@
 #define STACK_RESERVE_KIB 64
 
 /* ---- small readers of /proc and /sys ---- */
-
-static int read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	int rc = -1;
-
-	if (!f)
-		return -1;
-	if (fgets(buf, (int)len, f)) {
-		buf[strcspn(buf, "\n")] = '\0';
-		rc = 0;
-	}
-	fclose(f);
-	return rc;
-}
 
 /* The value of "key: N" (or "key N") in a /proc file, or -1. */
 static long proc_value(const char *path, const char *key)
@@ -92,7 +78,7 @@ static size_t thp_size(void)
 {
 	char buf[32];
 
-	if (read_line(THP_PMD_SIZE, buf, sizeof(buf)) == 0 && strtoul(buf, NULL, 10) > 0)
+	if (ipcb_read_text(THP_PMD_SIZE, buf, sizeof(buf)) == 0 && strtoul(buf, NULL, 10) > 0)
 		return strtoul(buf, NULL, 10);
 	return THP_DEFAULT_SIZE;
 }
@@ -225,7 +211,7 @@ static int populate_setup(struct ipcb_ctx *ctx)
 	char mode[128] = "";
 
 	/* MAP_POPULATE fills the pages before any madvise could apply */
-	if (read_line(THP_ENABLED, mode, sizeof(mode)) == 0 && strstr(mode, "[always]"))
+	if (ipcb_read_text(THP_ENABLED, mode, sizeof(mode)) == 0 && strstr(mode, "[always]"))
 		ipcb_note(ctx, "THP is 'always': MAP_POPULATE may back aligned 2 MiB of a chunk with a huge page");
 	return region_setup(ctx, (size_t)sysconf(_SC_PAGESIZE), CHUNK_SMALL_PAGES, -1);
 }
@@ -240,7 +226,7 @@ static int thp_probe(struct ipcb_ctx *ctx)
 	*(volatile char *)r->base = 1;
 	kb = smaps_anon_huge_kb(r->base);
 	if (kb < (long)(r->page >> 10)) {
-		read_line(THP_DEFRAG, defrag, sizeof(defrag));
+		ipcb_read_text(THP_DEFRAG, defrag, sizeof(defrag));
 		return ipcb_fail(ctx, "a MADV_HUGEPAGE region got no huge page on first touch (AnonHugePages %ld kB; %s '%s'): memory too fragmented?",
 				 kb, THP_DEFRAG, defrag);
 	}
@@ -255,7 +241,7 @@ static int thp_setup(struct ipcb_ctx *ctx)
 {
 	char mode[128];
 
-	if (read_line(THP_ENABLED, mode, sizeof(mode)))
+	if (ipcb_read_text(THP_ENABLED, mode, sizeof(mode)))
 		return ipcb_fail(ctx, "no transparent huge pages in this kernel (%s: %s)", THP_ENABLED,
 				 strerror(errno));
 	if (strstr(mode, "[never]"))

@@ -26,9 +26,9 @@
  * The waits are the plain calls programs make (pthread_mutex_lock, read,
  * sem_wait, sigwaitinfo, sigsuspend, FUTEX_WAIT without a timeout), so no
  * timed variant or clock read sits in the measured path. The bound is the
- * watchdog of locks.h: when no round trip completes for ctx->timeout_ns it
- * fails the job and kicks, waking both sides through the mechanism itself;
- * spin loops look at the stop flag every SPIN_CHECK polls.
+ * engine's watchdog (ipcb_watchdog): when no round trip completes for
+ * ctx->timeout_ns it fails the job and kicks, waking both sides through the
+ * mechanism itself; spin loops look at the stop flag every SPIN_CHECK polls.
  *
  * handoff/matrix is the spin round trip declared as a pair sweep: the
  * engine measures it on every ordered pair of CPUs (a sample of them within
@@ -45,8 +45,8 @@
 #include <unistd.h>
 
 #include "ipcbench.h"
+#include "ipcbench_explain.h"
 #include "locks.h"
-#include "topo.h" /* ipcb_placement_names, for the explain hook: until the contract names them */
 
 #define SIDE_MAIN 0 /* the measuring thread: posts first */
 #define SIDE_PEER 1
@@ -101,7 +101,7 @@ struct handoff {
 	struct ipcb_peer peer;
 	int peer_started;
 	int qos_fd; /* futex with idle_hold: the PM QoS request held for the job, or -1 */
-	struct watchdog wd;
+	struct ipcb_watchdog wd;
 	/* the mechanism's own state */
 	union {
 		struct {
@@ -601,7 +601,7 @@ round_trips(struct ipcb_ctx *ctx, uint64_t iters, const struct handoff_ops *ops)
 
 	if (stopped(h))
 		return;
-	watchdog_busy(&h->wd, 1);
+	ipcb_watchdog_busy(&h->wd, 1);
 	for (; iters; iters--) {
 		ops->post(h, SIDE_MAIN, k);
 		ops->wait(h, SIDE_MAIN, k);
@@ -611,7 +611,7 @@ round_trips(struct ipcb_ctx *ctx, uint64_t iters, const struct handoff_ops *ops)
 		__atomic_store_n(&h->side[SIDE_MAIN].rounds, ++k, __ATOMIC_RELAXED);
 		ipcb_lap(ctx);
 	}
-	watchdog_busy(&h->wd, 0);
+	ipcb_watchdog_busy(&h->wd, 0);
 }
 
 /* The peer: answers every round until teardown (or the watchdog) stops it. */
@@ -670,7 +670,7 @@ static void handoff_teardown(struct ipcb_ctx *ctx)
 	if (!h)
 		return;
 	__atomic_store_n(&h->stop, 1, __ATOMIC_SEQ_CST);
-	watchdog_stop(&h->wd);
+	ipcb_watchdog_stop(&h->wd);
 	h->ops->kick(h);
 	if (h->ops->leave)
 		h->ops->leave(h, SIDE_MAIN);
@@ -719,11 +719,11 @@ static int handoff_start(struct ipcb_ctx *ctx, const struct handoff_ops *ops, vo
 		return -1;
 	}
 	ctx->state = h;
-	h->wd = (struct watchdog){ .ctx = ctx, .progress = handoff_progress, .stalled = handoff_stalled, .arg = h };
+	h->wd = (struct ipcb_watchdog){ .ctx = ctx, .progress = handoff_progress, .stalled = handoff_stalled, .arg = h };
 	if (ipcb_peer_thread(ctx, &h->peer, peer, h))
 		goto fail;
 	h->peer_started = 1;
-	if (wait_ready(ctx, h) || watchdog_start(&h->wd))
+	if (wait_ready(ctx, h) || ipcb_watchdog_start(&h->wd))
 		goto fail;
 	return 0;
 fail:
@@ -818,46 +818,52 @@ static const char *const blocking_ids[] = {
  * The machine this run recorded (machine.system holds the cpuidle facts), so
  * a note says what the file's machine did, not what the explaining one does.
  */
-static const json_t *run_machine(struct ipcb_results *rs)
+static const char *state_name(const struct ipcb_results *rs, long state)
 {
-	return ipcb_results_machine(rs);
+	char path[64];
+
+	snprintf(path, sizeof(path), "system.cpuidle.states.%ld.name", state);
+	return ipcb_machine_string(rs, path);
 }
 
-static json_int_t exit_us(const json_t *state)
+/* The deepest idle state a sleeping CPU may enter: enabled, and within this run's PM QoS hold; or -1. */
+static long deepest_state(const struct ipcb_results *rs, int64_t *exit_us)
 {
-	return json_integer_value(json_object_get(state, "exit_latency_us"));
-}
+	size_t i, n = ipcb_machine_count(rs, "system.cpuidle.states");
+	int64_t hold, e, best_us = 0;
+	int held = ipcb_machine_int(rs, "system.idle_latency_hold_us", &hold) == 0;
+	char path[64];
+	long best = -1;
 
-/* The deepest idle state a sleeping CPU may enter: enabled, and within this run's PM QoS hold. */
-static const json_t *deepest_state(const json_t *sys)
-{
-	const json_t *states = json_object_get(json_object_get(sys, "cpuidle"), "states"), *st, *best = NULL;
-	const json_t *hold = json_object_get(sys, "idle_latency_hold_us");
-	size_t i;
-
-	json_array_foreach(states, i, st) {
-		if (json_is_true(json_object_get(st, "disabled")) ||
-		    !json_is_integer(json_object_get(st, "exit_latency_us")) ||
-		    (json_is_integer(hold) && exit_us(st) > json_integer_value(hold)))
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "system.cpuidle.states.%zu.disabled", i);
+		if (ipcb_machine_true(rs, path))
 			continue;
-		if (!best || exit_us(st) > exit_us(best))
-			best = st;
+		snprintf(path, sizeof(path), "system.cpuidle.states.%zu.exit_latency_us", i);
+		if (ipcb_machine_int(rs, path, &e) || (held && e > hold))
+			continue;
+		if (best < 0 || e > best_us) {
+			best = (long)i;
+			best_us = e;
+		}
 	}
+	*exit_us = best_us;
 	return best;
 }
 
 /* On bare metal: the idle state a woken CPU leaves, as recorded in machine.system. */
-static void bare_metal_cause(const json_t *sys, char *buf, size_t len)
+static void bare_metal_cause(const struct ipcb_results *rs, char *buf, size_t len)
 {
-	const json_t *deep = deepest_state(sys), *hold = json_object_get(sys, "idle_latency_hold_us");
-	const char *name = json_string_value(json_object_get(deep, "name"));
+	int64_t exit_us, hold;
+	long deep = deepest_state(rs, &exit_us);
+	const char *name = deep >= 0 ? state_name(rs, deep) : NULL;
 
-	if (deep && json_is_integer(hold))
+	if (deep >= 0 && ipcb_machine_int(rs, "system.idle_latency_hold_us", &hold) == 0)
 		snprintf(buf, len, "the wake-up is an IPI to the other CPU plus its exit from idle; this run held idle states slower than %lld us off (run --idle-latency), so the deepest left was %s (%lld us exit latency)",
-			 (long long)json_integer_value(hold), name ? name : "?", (long long)exit_us(deep));
-	else if (deep)
+			 (long long)hold, name ? name : "?", (long long)exit_us);
+	else if (deep >= 0)
 		snprintf(buf, len, "the wake-up is an IPI to the other CPU plus its exit from the idle state it sleeps in: the deepest enabled here is %s (%lld us exit latency), which dominates when the waiter's CPU went that deep; run --idle-latency 0 or `ipcbench system tune` measures without it",
-			 name ? name : "?", (long long)exit_us(deep));
+			 name ? name : "?", (long long)exit_us);
 	else
 		snprintf(buf, len, "the wake-up is an IPI to the other CPU, plus its exit from an idle state if it was idle");
 }
@@ -869,23 +875,23 @@ static void bare_metal_cause(const json_t *sys, char *buf, size_t len)
  * guest_halt_poll_ns of polling, where cpuidle haltpoll runs), so the host
  * must also wake the vCPU's thread.
  */
-static void wakeup_cause(const json_t *machine, char *buf, size_t len)
+static void wakeup_cause(const struct ipcb_results *rs, char *buf, size_t len)
 {
-	const json_t *sys = json_object_get(machine, "system"), *ci = json_object_get(sys, "cpuidle");
-	const json_t *poll = json_object_get(ci, "guest_halt_poll_ns");
-	const char *hv = json_string_value(json_object_get(machine, "hypervisor"));
-	const char *driver = json_string_value(json_object_get(ci, "driver"));
-	int held = json_is_integer(json_object_get(sys, "idle_latency_hold_us"));
+	const char *hv = ipcb_machine_string(rs, "hypervisor");
+	const char *driver = ipcb_machine_string(rs, "system.cpuidle.driver");
+	int64_t poll, hold;
+	int polls = ipcb_machine_int(rs, "system.cpuidle.guest_halt_poll_ns", &poll) == 0;
+	int held = ipcb_machine_int(rs, "system.idle_latency_hold_us", &hold) == 0;
 
-	if (hv && strcmp(hv, "none") && driver && !strcmp(driver, "haltpoll") && json_is_integer(poll))
+	if (hv && strcmp(hv, "none") && driver && !strcmp(driver, "haltpoll") && polls)
 		snprintf(buf, len, "in this %s guest the wake-up IPI goes through the hypervisor, and an idle vCPU halts after polling guest_halt_poll_ns=%lld ns (cpuidle haltpoll), so the host must wake it too",
-			 hv, (long long)json_integer_value(poll));
+			 hv, (long long)poll);
 	else if (hv && strcmp(hv, "none"))
 		snprintf(buf, len, "in this %s guest the wake-up IPI goes through the hypervisor, and an idle vCPU halts, so the host must wake it too%s",
 			 hv, held && driver && !strcmp(driver, "none") ?
 			 " (with no cpuidle driver the guest halts whatever run --idle-latency asks)" : "");
 	else if (hv)
-		bare_metal_cause(sys, buf, len);
+		bare_metal_cause(rs, buf, len);
 	else
 		snprintf(buf, len, "the wake-up is an IPI to the other CPU, plus its exit from an idle state if it was idle");
 }
@@ -968,16 +974,17 @@ static void explain_placement(struct ipcb_results *rs, const char *p, const char
 /* handoff/futex measured with and without idle states held off (idle_hold 0 and -1): what the idle exit costs. */
 static void explain_idle_hold(struct ipcb_results *rs, const char *p)
 {
-	const json_t *deep = deepest_state(json_object_get(run_machine(rs), "system"));
+	int64_t exit_us;
+	long deep = deepest_state(rs, &exit_us);
 	double free_ = ipcb_result_median_where(rs, "handoff/futex", p, "idle_hold=-1");
 	double held = ipcb_result_median_where(rs, "handoff/futex", p, "idle_hold=0");
 	char state[96] = "the deepest idle state it may enter";
 
 	if (free_ <= 0 || held <= 0)
 		return;
-	if (deep)
+	if (deep >= 0)
 		snprintf(state, sizeof(state), "%.40s (%lld us exit latency), the deepest enabled",
-			 json_string_value(json_object_get(deep, "name")) ?: "?", (long long)exit_us(deep));
+			 state_name(rs, deep) ?: "?", (long long)exit_us);
 	if (held < IDLE_HOLD_MATTERS * free_)
 		ipcb_result_note_where(rs, "handoff/futex", p, NULL,
 				       "idle states held off (idle_hold=0): %.0f ns against %.0f ns free: the waiter's CPU leaving %s is %.0f ns of the round trip",
@@ -986,7 +993,7 @@ static void explain_idle_hold(struct ipcb_results *rs, const char *p)
 		ipcb_result_note_where(rs, "handoff/futex", p, NULL,
 				       "idle states held off (idle_hold=0): %.0f ns against %.0f ns free, no drop: the wake-up here is not an idle-state exit%s",
 				       held, free_,
-				       deep ? "" : " (no cpuidle states: in a guest an idle vCPU halts and the host wakes it, which PM QoS does not steer)");
+				       deep >= 0 ? "" : " (no cpuidle states: in a guest an idle vCPU halts and the host wakes it, which PM QoS does not steer)");
 }
 
 static void handoff_explain(struct ipcb_results *rs)
@@ -994,7 +1001,7 @@ static void handoff_explain(struct ipcb_results *rs)
 	char cause[IPCB_NOTE_LEN - 32];
 	int i;
 
-	wakeup_cause(run_machine(rs), cause, sizeof(cause));
+	wakeup_cause(rs, cause, sizeof(cause));
 	for (i = 0; ipcb_placement_names[i]; i++) {
 		explain_placement(rs, ipcb_placement_names[i], cause);
 		if (strcmp(ipcb_placement_names[i], "same-cpu"))

@@ -25,9 +25,9 @@
  *
  * Waits: the workers' start gate and the measuring thread's wait for them
  * spin briefly, then sleep or yield; a lock's own wait is the lock's code,
- * unchanged. All are bounded by the watchdog of locks.h: no acquisition for
- * ctx->timeout_ns fails the job, stops the team and wakes every futex
- * sleeper (the rescue for a lost wake-up). Under `ipcbench test` the
+ * unchanged. All are bounded by the engine's watchdog (ipcb_watchdog): no
+ * acquisition for ctx->timeout_ns fails the job, stops the team and wakes
+ * every futex sleeper (the rescue for a lost wake-up). Under `ipcbench test` the
  * measuring thread only watches, so even a lock that never opens cannot
  * hold it.
  */
@@ -81,7 +81,7 @@ struct team {
 	int first_worker; /* 1: the measuring thread is member 0; 0 (check): it only watches */
 	int oversubscribed;
 	int64_t cs_work, delay_work;
-	struct watchdog wd;
+	struct ipcb_watchdog wd;
 	struct member m[]; /* nthreads */
 };
 
@@ -214,7 +214,7 @@ static void team_body(struct ipcb_ctx *ctx, uint64_t iters)
 
 	if (team_stopped(t))
 		return;
-	watchdog_busy(&t->wd, 1);
+	ipcb_watchdog_busy(&t->wd, 1);
 	__atomic_store_n(&t->done, 0, __ATOMIC_RELAXED);
 	if (t->kind->exclusive)
 		t->target = __atomic_load_n(&t->data.count, __ATOMIC_RELAXED) + iters;
@@ -224,7 +224,7 @@ static void team_body(struct ipcb_ctx *ctx, uint64_t iters)
 	if (t->first_worker)
 		t->kind->run(t, &t->m[0], ctx);
 	wait_done(t);
-	watchdog_busy(&t->wd, 0);
+	ipcb_watchdog_busy(&t->wd, 0);
 }
 
 /* ---- the watchdog's view ---- */
@@ -315,12 +315,29 @@ static int stop_workers(struct ipcb_ctx *ctx, struct team *t)
 	return rc;
 }
 
+/* Every thread's CPU and acquisitions, as the result's per-thread table. */
+static void attach_threads(struct ipcb_ctx *ctx, const struct team *t)
+{
+	size_t i, n = t->nthreads > 0 ? (size_t)t->nthreads : 0;
+	uint64_t *acquired = calloc(n ? n : 1, sizeof(*acquired));
+	int *cpu = calloc(n ? n : 1, sizeof(*cpu));
+
+	if (cpu && acquired) {
+		for (i = 0; i < n; i++) {
+			cpu[i] = t->m[i].cpu;
+			acquired[i] = t->m[i].acquired;
+		}
+		ipcb_attach_threads(ctx, cpu, acquired, n);
+	}
+	free(cpu);
+	free(acquired);
+}
+
 /* Each thread's share of every acquisition of the job; 1/threads each is fair. */
 static void report_fairness(struct ipcb_ctx *ctx, struct team *t)
 {
 	uint64_t total = team_acquired(t);
 	double min = 1, max = 0, sum_sq = 0, share;
-	json_t *per = json_array();
 	int i;
 
 	for (i = 0; i < t->nthreads; i++) {
@@ -328,10 +345,8 @@ static void report_fairness(struct ipcb_ctx *ctx, struct team *t)
 		min = share < min ? share : min;
 		max = share > max ? share : max;
 		sum_sq += share * share;
-		json_array_append_new(per, json_pack("{s:i, s:I}", "cpu", t->m[i].cpu, "acquisitions",
-						     (json_int_t)t->m[i].acquired));
 	}
-	ipcb_attach(ctx, "threads", per);
+	attach_threads(ctx, t);
 	if (!t->kind->exclusive || !total)
 		return;
 	ipcb_metric(ctx, "share_min", min, "fraction");
@@ -349,7 +364,7 @@ static void team_teardown(struct ipcb_ctx *ctx)
 	if (!t)
 		return;
 	ctx->state = NULL;
-	watchdog_stop(&t->wd);
+	ipcb_watchdog_stop(&t->wd);
 	if (stop_workers(ctx, t))
 		return; /* a worker may still use t: leave it allocated */
 	if (!ctx->aborted && !ctx->check_mode)
@@ -419,7 +434,7 @@ static int team_start(struct ipcb_ctx *ctx, const struct contended_kind *kind)
 	if (!t)
 		return -1;
 	ctx->state = t;
-	t->wd = (struct watchdog){ .ctx = ctx, .progress = team_progress, .stalled = team_stalled, .arg = t };
+	t->wd = (struct ipcb_watchdog){ .ctx = ctx, .progress = team_progress, .stalled = team_stalled, .arg = t };
 	for (i = t->first_worker; i < nthreads; i++)
 		if (start_worker(ctx, t, &t->m[i]))
 			goto fail;
@@ -429,7 +444,7 @@ static int team_start(struct ipcb_ctx *ctx, const struct contended_kind *kind)
 	 * A lone measuring thread waits for nobody, so there is nothing to watch;
 	 * and a watchdog thread would make the single-threaded process multi.
 	 */
-	if (!single_alone(ctx, t) && watchdog_start(&t->wd))
+	if (!single_alone(ctx, t) && ipcb_watchdog_start(&t->wd))
 		goto fail;
 	if (t->oversubscribed)
 		ipcb_note(ctx, "oversubscribed: %d threads on %d CPUs, so the figure includes the scheduler's time slices",

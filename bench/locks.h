@@ -7,11 +7,11 @@
  * IPCB_LOCKS() lists every lock: a family expands it into its own rows, so a
  * lock added here appears in lock/ and lock-contended/ alike.
  *
- * The watchdog at the end is the bound on waits that cannot carry a timeout
- * of their own (pthread_mutex_lock, read(), sem_wait(), sigsuspend()): rather
- * than swap the API being measured for a timed variant, a thread outside the
- * timed path fails the job when nothing moves for ctx->timeout_ns, and wakes
- * whoever is stuck.
+ * Waits that cannot carry a timeout of their own (pthread_mutex_lock, read(),
+ * sem_wait(), sigsuspend()) are bounded by the engine's watchdog (struct
+ * ipcb_watchdog in ipcbench.h): rather than swap the API being measured for a
+ * timed variant, a thread outside the timed path fails the job when nothing
+ * moves for ctx->timeout_ns, and lock_wake_all() wakes whoever is stuck.
  */
 #ifndef IPCB_LOCKS_H
 #define IPCB_LOCKS_H
@@ -359,83 +359,6 @@ static inline void lock_wake_all(struct lock_state *s)
 
 	for (i = 0; i < offsetof(struct lock_state, ops) / sizeof(*w); i++)
 		futex_wake(&w[i], INT_MAX);
-}
-
-/* ---- the watchdog ---- */
-
-/* Look this many times per timeout: it fires between one and 1 + 1/TICKS timeouts after the stall. */
-#define WATCHDOG_TICKS 2
-
-/*
- * Fill in ctx, progress, stalled and arg, then watchdog_start(). The body
- * sets busy while it runs; if progress() returns the same count for a whole
- * ctx->timeout_ns while busy, stalled() runs on the watchdog's thread: it
- * must ipcb_abort() and wake every waiter. The thread inherits the caller's
- * CPU and wakes WATCHDOG_TICKS times per timeout (once a second by default),
- * outside any timed path.
- */
-struct watchdog {
-	struct ipcb_ctx *ctx;
-	uint64_t (*progress)(void *arg);
-	void (*stalled)(void *arg, double stalled_s);
-	void *arg;
-	int busy;      /* set by the body while it runs */
-	uint32_t quit; /* futex word: watchdog_stop() wakes the thread with it */
-	pthread_t tid;
-	int started;
-};
-
-static inline void watchdog_busy(struct watchdog *w, int busy)
-{
-	__atomic_store_n(&w->busy, busy, __ATOMIC_RELAXED);
-}
-
-/* The clock, not the tick count, decides: a signal may end a tick early. */
-static inline void *watchdog_main(void *arg)
-{
-	struct watchdog *w = arg;
-	uint64_t tick_ns = w->ctx->timeout_ns / WATCHDOG_TICKS;
-	struct timespec tick = { (time_t)(tick_ns / 1000000000), (long)(tick_ns % 1000000000) };
-	uint64_t last = w->progress(w->arg), since = ipcb_now_ns(), now, count;
-
-	pthread_setname_np(pthread_self(), "ipcb-watchdog");
-	while (!__atomic_load_n(&w->quit, __ATOMIC_ACQUIRE)) {
-		futex_wait(&w->quit, 0, &tick);
-		count = w->progress(w->arg);
-		now = ipcb_now_ns();
-		if (!__atomic_load_n(&w->busy, __ATOMIC_RELAXED) || count != last) {
-			last = count;
-			since = now;
-		} else if (now - since >= w->ctx->timeout_ns) {
-			w->stalled(w->arg, (double)(now - since) / 1e9);
-			break;
-		}
-	}
-	return NULL;
-}
-
-static inline int watchdog_start(struct watchdog *w)
-{
-	int rc;
-
-	w->busy = 0;
-	w->quit = 0;
-	rc = pthread_create(&w->tid, NULL, watchdog_main, w);
-	if (rc)
-		return ipcb_fail(w->ctx, "watchdog: pthread_create: %s", strerror(rc));
-	w->started = 1;
-	return 0;
-}
-
-/* Its only wait is the tick, so the join is bounded by one tick. */
-static inline void watchdog_stop(struct watchdog *w)
-{
-	if (!w->started)
-		return;
-	__atomic_store_n(&w->quit, 1, __ATOMIC_RELEASE);
-	futex_wake(&w->quit, 1);
-	pthread_join(w->tid, NULL);
-	w->started = 0;
 }
 
 #endif

@@ -67,15 +67,10 @@ static void vdso_body(struct ipcb_ctx *ctx, uint64_t iters)
 static int vdso_setup(struct ipcb_ctx *ctx)
 {
 	char src[64] = "";
-	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
 
 	if (!getauxval(AT_SYSINFO_EHDR))
 		ipcb_note(ctx, "no vDSO mapped (AT_SYSINFO_EHDR = 0): every call is a syscall");
-	if (f) {
-		if (fgets(src, sizeof(src), f))
-			src[strcspn(src, "\n")] = '\0';
-		fclose(f);
-	}
+	ipcb_read_text("/sys/devices/system/clocksource/clocksource0/current_clocksource", src, sizeof(src));
 	if (src[0] && strcmp(src, "tsc") && strcmp(src, "kvm-clock") && strcmp(src, "arch_sys_counter") &&
 	    strcmp(src, "hyperv_clocksource_tsc_page"))
 		ipcb_note(ctx, "clocksource '%s' has no vDSO read path: clock_gettime enters the kernel", src);

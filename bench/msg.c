@@ -21,9 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipcbench_explain.h"
 #include "msg_chan.h"
-#include "timer.h"
-#include "topo.h"
 
 #define MSG_SIZE_MAX (64u << 20)
 /* Exchanges in setup, before the harness times anything: this many, or this many bytes' worth. */
@@ -76,20 +75,14 @@ static int cfg_from(struct ipcb_ctx *ctx, struct msg_cfg *cfg)
  */
 static int tsc_synchronised(char *why, size_t len)
 {
-	char cs[64] = "";
-	FILE *f;
+	char cs[64] = "", tsc_why[160];
 
-	if (!ipcb_timer_use_tsc) {
-		snprintf(why, len, "no one-way delay: the timer is not the TSC here (%s)", ipcb_timer()->why);
+	if (!ipcb_ticks_are_tsc(tsc_why, sizeof(tsc_why))) {
+		snprintf(why, len, "no one-way delay: the timer is not the TSC here (%s)", tsc_why);
 		return 0;
 	}
-	f = fopen(CLOCKSOURCE, "r");
-	if (f) {
-		if (!fgets(cs, sizeof(cs), f))
-			cs[0] = '\0';
-		fclose(f);
-		cs[strcspn(cs, "\n")] = '\0';
-	}
+	if (ipcb_read_text(CLOCKSOURCE, cs, sizeof(cs)))
+		cs[0] = '\0';
 	if (strcmp(cs, "tsc") != 0) {
 		snprintf(why, len, "no one-way delay: the kernel's clocksource is '%s', not tsc, so the two CPUs' TSCs are not known to agree",
 			 cs[0] ? cs : "unknown");

@@ -45,14 +45,9 @@ struct msg_end {
 	int fd[2];		/* read, write (one socket twice); -1 when closed */
 	struct msg_ring *rx, *tx; /* shared-memory rings */
 	struct msg_uv *uv;	/* libuv state, made by attach in the end's own thread */
-	/* the measuring end's watchdog (msg_sess.c): a periodic per-thread POSIX timer */
-	timer_t watch;
-	int watch_made;
-	uint64_t watch_period_ns;
-	volatile sig_atomic_t watch_fired;	   /* a whole period passed without a message */
-	volatile unsigned long watch_ticks;	   /* periods so far */
-	volatile unsigned long watch_progress, watch_seen; /* messages; as the last tick saw them */
-	struct sigaction watch_old;
+	/* the measuring end's watchdog (msg_sess.c): the engine's, interrupting this thread */
+	struct ipcb_watchdog watch;
+	volatile unsigned long watch_progress; /* messages, as the watchdog counts them */
 	/* the protocol */
 	uint64_t tx_seq, rx_seq, acked;
 	unsigned char *sbuf, *rbuf; /* a message each, cache-line aligned */
@@ -157,7 +152,7 @@ int msg_fail(struct msg_end *e, const char *fmt, ...) __attribute__((format(prin
  */
 static inline int msg_watch_expired(struct msg_end *e)
 {
-	return e->watch_fired ? msg_fail(e, "the peer did not answer within %.1f s",
+	return e->watch.fired ? msg_fail(e, "the peer did not answer within %.1f s",
 					 e->sess->timeout_ns / 1e9) : 0;
 }
 

@@ -6,8 +6,8 @@
  * Both ends use plain blocking read/write (send/recv for datagrams), as
  * lat_pipe and `perf bench sched pipe` do, so the figures compare with
  * theirs. A blocking call has no timeout of its own: the measuring end's
- * watchdog (msg_sess.c) interrupts it with a signal (EINTR), and the loops
- * below then ask whether it expired. The peer needs none: the measuring end
+ * watchdog (the engine's, in interrupt mode: msg_sess.c) interrupts it with a
+ * signal (EINTR), and the loops below then ask whether it expired. The peer needs none: the measuring end
  * closing its side ends any wait of the peer's.
  */
 #include <errno.h>
@@ -170,19 +170,6 @@ static int unix_stream_open(struct msg_sess *s, char *why, size_t len)
 	return pair_open(s, SOCK_STREAM, why, len);
 }
 
-static long sysctl_long(const char *path)
-{
-	long v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 /*
  * A Unix datagram must fit the sender's buffer whole (the kernel refuses
  * len > sk_sndbuf - 32), so grow the buffer when the message needs it. The
@@ -201,7 +188,7 @@ static int dgram_fit(int fd, size_t size, char *why, size_t len)
 	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, &sl) == 0 && (size_t)buf >= size + 32)
 		return 0;
 	snprintf(why, len, "a %zu-byte datagram does not fit the socket's send buffer (%d bytes; net.core.wmem_max = %ld): raise net.core.wmem_max",
-		 size, buf, sysctl_long("/proc/sys/net/core/wmem_max"));
+		 size, buf, ipcb_read_long("/proc/sys/net/core/wmem_max", -1));
 	return -1;
 }
 

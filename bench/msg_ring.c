@@ -129,12 +129,12 @@ static int ring_overdue(struct msg_end *e, unsigned long *ticks, const char *wha
 
 	if (e->is_peer)
 		return 0;
-	if (e->watch_fired)
+	if (e->watch.fired)
 		return msg_fail(e, "the peer did not answer within %.1f s (waiting for %s)",
 				e->sess->timeout_ns / 1e9, what);
-	if (e->watch_ticks == *ticks)
+	if (e->watch.ticks == *ticks)
 		return 0;
-	*ticks = e->watch_ticks;
+	*ticks = e->watch.ticks;
 	msg_peer_status(e, status, sizeof(status));
 	return status[0] ? msg_fail(e, "%s while waiting for %s", status, what) : 0;
 }
@@ -158,7 +158,7 @@ static void ring_sleep(struct msg_ring *r, int writer, uint32_t want)
 /* Until want bytes are there to read (or space to write): 0, RING_CLOSED, or -1 with e->why. */
 static int ring_wait(struct msg_end *e, struct msg_ring *r, int writer, uint32_t want, const char *what)
 {
-	unsigned long ticks = e->watch_ticks;
+	unsigned long ticks = e->watch.ticks;
 	unsigned int spins = 0;
 
 	for (;;) {

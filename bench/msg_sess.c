@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "msg_chan.h"
-#include "timer.h" /* the header's send timestamp is part of the message format */
 
 enum { MSG_REQUEST = 1, MSG_REPLY, MSG_DATA, MSG_ACK };
 
@@ -33,87 +32,29 @@ int msg_fail(struct msg_end *e, const char *fmt, ...)
 	return -1;
 }
 
-/* ---- the measuring end's watchdog ---- */
+/* ---- the measuring end's watchdog: the engine's, with a signal that interrupts blocked calls ---- */
 
-static int watch_signal(void)
+static uint64_t watch_count(void *arg)
 {
-	return SIGRTMIN + 2;
+	struct msg_end *e = arg;
+
+	return e->watch_progress;
 }
 
-/* The timer says which end it watches: sessions may be nested in one thread (setup, then a check). */
-static void on_watch(int sig, siginfo_t *si, void *uc)
+static int watch_make(struct ipcb_ctx *ctx, struct msg_end *e)
 {
-	struct msg_end *e = si->si_value.sival_ptr;
-
-	(void)sig;
-	(void)uc;
-	if (!e)
-		return;
-	e->watch_ticks++;
-	if (e->watch_progress == e->watch_seen)
-		e->watch_fired = 1;
-	e->watch_seen = e->watch_progress;
-}
-
-/* Every ns, from now. */
-static void watch_period(struct msg_end *e, uint64_t ns)
-{
-	struct itimerspec its;
-
-	its.it_value.tv_sec = (time_t)(ns / 1000000000u);
-	its.it_value.tv_nsec = (long)(ns % 1000000000u);
-	its.it_interval = its.it_value;
-	timer_settime(e->watch, 0, &its, NULL);
-	e->watch_period_ns = ns;
-}
-
-/*
- * Set once per session, so no message pays for it. No SA_RESTART: the
- * blocked call must return EINTR. The timer signals this thread only.
- */
-static int watch_make(struct msg_end *e)
-{
-	struct sigaction sa;
-	struct sigevent sev;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_watch;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(watch_signal(), &sa, &e->watch_old))
-		return msg_fail(e, "sigaction: %s", strerror(errno));
-	memset(&sev, 0, sizeof(sev));
-	sev.sigev_notify = SIGEV_THREAD_ID;
-	sev.sigev_signo = watch_signal();
-	sev.sigev_value.sival_ptr = e;
-	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-	if (timer_create(CLOCK_MONOTONIC, &sev, &e->watch)) {
-		msg_fail(e, "timer_create: %s", strerror(errno));
-		sigaction(watch_signal(), &e->watch_old, NULL);
-		return -1;
-	}
-	e->watch_made = 1;
-	watch_period(e, e->sess->timeout_ns);
-	return 0;
-}
-
-/* Deleting the timer also drops a signal of its still pending. */
-static void watch_free(struct msg_end *e)
-{
-	if (!e->watch_made)
-		return;
-	timer_delete(e->watch);
-	sigaction(watch_signal(), &e->watch_old, NULL);
-	e->watch_made = 0;
+	e->watch = (struct ipcb_watchdog){
+		.ctx = ctx, .progress = watch_count, .arg = e, .interrupt = 1, .timeout_ns = e->sess->timeout_ns,
+	};
+	return ipcb_watchdog_start(&e->watch) ? msg_fail(e, "%s", ctx->why) : 0;
 }
 
 /* A run of exchanges starts: the idle time before it is no silence of the peer's. */
 static void watch_begin(struct msg_end *e)
 {
 	e->watch_progress++;
-	e->watch_fired = 0;
-	if (e->watch_made && e->watch_period_ns != e->sess->timeout_ns)
-		watch_period(e, e->sess->timeout_ns); /* the checks shorten it */
+	e->watch.timeout_ns = e->sess->timeout_ns; /* the checks shorten it */
+	ipcb_watchdog_begin(&e->watch);
 }
 
 static inline void progress(struct msg_end *e)
@@ -166,7 +107,7 @@ static inline struct msg_header *msg_fill(struct msg_end *e, uint32_t type, size
 		payload_fill(e->sbuf + MSG_HEADER, h->len, h->seq);
 		h->checksum = payload_sum(e->sbuf + MSG_HEADER, h->len);
 	}
-	h->send_tsc = ipcb_ticks_stop();
+	h->send_tsc = ipcb_ticks();
 	return h;
 }
 
@@ -299,8 +240,8 @@ static int pingpong_run(struct msg_sess *s, struct ipcb_ctx *ctx, uint64_t iters
 		if (rc)
 			return fail_at(e, rc, "reply", e->tx_seq);
 		progress(e);
-		if (ctx->lap_on)
-			t = ipcb_ticks_stop();
+		if (ipcb_lap_on(ctx))
+			t = ipcb_ticks();
 		if (msg_accept(e, MSG_REPLY, s->size))
 			return fail_at(e, 0, "reply", e->tx_seq);
 		if (t)
@@ -535,7 +476,7 @@ int msg_sess_close(struct ipcb_ctx *ctx, struct msg_sess *s, uint64_t *received,
 {
 	int rc = 0;
 
-	watch_free(&s->me);
+	ipcb_watchdog_stop(&s->me.watch);
 	s->chan->close(&s->me);
 	if (!s->peer_started) {
 		s->chan->close(&s->peer);
@@ -583,7 +524,7 @@ struct msg_sess *msg_sess_open(struct ipcb_ctx *ctx, const struct msg_cfg *cfg, 
 	s->peer_started = 1;
 	if (s->process)
 		s->chan->drop(&s->peer);
-	if ((s->chan->attach && s->chan->attach(&s->me)) || (!s->chan->own_watchdog && watch_make(&s->me))) {
+	if ((s->chan->attach && s->chan->attach(&s->me)) || (!s->chan->own_watchdog && watch_make(ctx, &s->me))) {
 		snprintf(why, len, "%s", s->me.why);
 		msg_sess_close(ctx, s, NULL, why, 0);
 		return NULL;

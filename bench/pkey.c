@@ -27,13 +27,14 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ipcbench.h"
-#include "machine.h"
+#include "ipcbench_explain.h"
 
 #ifndef SEGV_PKUERR
 #define SEGV_PKUERR 4

@@ -16,6 +16,7 @@
  * in most VMs, an unknown name) stays in the list with its reason.
  */
 #include "counters.h"
+#include "sysfs.h"
 
 #include <errno.h>
 #include <perfmon/pfmlib_perf_event.h>
@@ -93,19 +94,6 @@ static const char *pfm_name(const char *name)
 	return name;
 }
 
-static long read_long_file(const char *path, long dflt)
-{
-	FILE *f = fopen(path, "r");
-	long v;
-
-	if (!f)
-		return dflt;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = dflt;
-	fclose(f);
-	return v;
-}
-
 /* CAP_PERFMON or CAP_SYS_ADMIN in the effective set: the kernel lets us count kernel mode. */
 static int may_count_kernel(void)
 {
@@ -125,7 +113,7 @@ static int may_count_kernel(void)
 /* perf_event_paranoid >= 2 (unreadable counts as 2) refuses kernel counting to the unprivileged. */
 static int need_user_only(void)
 {
-	return read_long_file("/proc/sys/kernel/perf_event_paranoid", 2) >= 2 && !may_count_kernel();
+	return ipcb_read_long("/proc/sys/kernel/perf_event_paranoid", 2) >= 2 && !may_count_kernel();
 }
 
 static const char *open_errno_meaning(int err)
@@ -195,7 +183,7 @@ static int perf_open(struct counter_event *e, struct perf_event_attr *attr, pid_
 		if (err == EACCES || err == EPERM)
 			snprintf(e->reason + strlen(e->reason), sizeof(e->reason) - strlen(e->reason),
 				 "; perf_event_paranoid=%ld%s",
-				 read_long_file("/proc/sys/kernel/perf_event_paranoid", -9),
+				 ipcb_read_long("/proc/sys/kernel/perf_event_paranoid", -9),
 				 user_only ? " (Debian kernels refuse all unprivileged use at 3)" : "");
 		return -err;
 	}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipcbench_explain.h"
 #include "registry.h"
 
 /* --- explain hooks: notes that compare results ----------------------------- */
@@ -181,4 +182,59 @@ void ipcb_explain(struct ipcb_result *results, size_t n, const json_t *machine)
 	for (f = 0; ipcb_families[f]; f++)
 		if (ipcb_families[f]->explain)
 			ipcb_families[f]->explain(&rs);
+}
+
+/* --- the recorded machine, typed: what an explain hook may ask of it ------- */
+
+/* The value at a dotted path ("system.cpuidle.states.2.name"): an object's key, or an array's index. */
+static const json_t *machine_at(const struct ipcb_results *rs, const char *path)
+{
+	const json_t *v = rs->machine;
+	const char *p = path;
+	char key[64], *end;
+	size_t n;
+
+	while (v && *p) {
+		n = strcspn(p, ".");
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, p, n);
+		key[n] = '\0';
+		if (json_is_array(v)) {
+			unsigned long i = strtoul(key, &end, 10);
+
+			v = *end || !n ? NULL : json_array_get(v, i);
+		} else {
+			v = json_object_get(v, key);
+		}
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	return v;
+}
+
+const char *ipcb_machine_string(const struct ipcb_results *rs, const char *path)
+{
+	return json_string_value(machine_at(rs, path));
+}
+
+int ipcb_machine_int(const struct ipcb_results *rs, const char *path, int64_t *v)
+{
+	const json_t *j = machine_at(rs, path);
+
+	if (!json_is_integer(j))
+		return -1;
+	*v = json_integer_value(j);
+	return 0;
+}
+
+int ipcb_machine_true(const struct ipcb_results *rs, const char *path)
+{
+	return json_is_true(machine_at(rs, path));
+}
+
+size_t ipcb_machine_count(const struct ipcb_results *rs, const char *path)
+{
+	return json_array_size(machine_at(rs, path));
 }

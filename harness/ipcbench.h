@@ -4,8 +4,14 @@
  *
  * A benchmark is data plus a body. A family file (bench/<family>.c) declares
  * a const table of struct ipcb_bench and one struct ipcb_family; the harness
- * owns timing, pinning, statistics and output. A body never reads a clock,
- * prints or exits: it does exactly `iters` operations.
+ * owns timing, pinning, statistics and output. A body does not time itself
+ * (its clock reads are deadlines, or timestamps that are its data), print or
+ * exit: it does exactly `iters` operations, fewer only once aborted.
+ *
+ * This header and ipcbench_explain.h (the queries of an explain hook) are all
+ * a family includes of the harness: everything here is meant for families,
+ * and nothing in it is the harness's own state. The harness's part of a
+ * context lives behind ctx->engine (harness/ctx.h, the engine's only).
  *
  * Life cycle of one job (benchmark x parameter values x placement):
  *   supported()  may be NULL (= supported); -1 + why -> "skipped"
@@ -19,8 +25,8 @@
 #ifndef IPCBENCH_H
 #define IPCBENCH_H
 
-#include <jansson.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -108,12 +114,13 @@ struct ipcb_ctx {
 	/* the watchdog: a wait longer than this ends the benchmark as failed */
 	uint64_t timeout_ns;
 	volatile int aborted;		 /* set by ipcb_abort(): the body returns at once */
-	/* per-operation timing, owned by the harness (see ipcb_lap) */
+	/*
+	 * Read only, written by the harness: 1 while its latency pass times
+	 * each operation (ipcb_lap, ipcb_lap_on). A field, not behind engine,
+	 * so that ipcb_lap costs one load and one predictable branch.
+	 */
 	int lap_on;
-	uint64_t lap_last;
-	void *lap_hist;
-	json_t *extra;			 /* metrics and attachments for the result */
-	pid_t peer_tid;			 /* the peer's thread or process id, for counters */
+	struct ipcb_ctx_engine *engine;	 /* the harness's own: laps, metrics, the peer's id */
 };
 
 /* The value of a declared parameter (the default if not set). */
@@ -155,6 +162,30 @@ int ipcb_hold_idle_latency(struct ipcb_ctx *ctx, int us);
 uint64_t ipcb_now_ns(void);
 
 /*
+ * The harness's timer, for a timestamp that is part of what a benchmark
+ * measures (a message's send time, read at the other end): ticks, and ticks
+ * to nanoseconds. The harness still times the body; these are not for that.
+ */
+uint64_t ipcb_ticks(void);
+double ipcb_ticks_to_ns(uint64_t ticks);
+/* 1 when ticks are TSC ticks (comparable across CPUs if the kernel says so); else 0 and why not. */
+int ipcb_ticks_are_tsc(char *why, size_t len);
+
+/* The placements, most local first, NULL-terminated: "same-cpu", "smt-sibling", ..., "cross-numa". */
+extern const char *const ipcb_placement_names[];
+
+/* Protection keys usable here (CPUID.7.0:ECX[3] PKU and ECX[4] OSPKE): 1, or 0 and why not. */
+int ipcb_have_pku(char *why, size_t len);
+
+/*
+ * The one reader of small procfs/sysfs files: the text trimmed of blanks
+ * and newlines at both ends (truncated to len - 1), 0 or -errno; and the
+ * leading integer of a file, or dflt when it cannot be read.
+ */
+int ipcb_read_text(const char *path, char *buf, size_t len);
+long ipcb_read_long(const char *path, long dflt);
+
+/*
  * Per-operation latency. A body with .latency set calls ipcb_lap(ctx) after
  * each operation; when the harness's latency pass is on, it records the time
  * since the previous lap (or the start of the body) in a log-linear
@@ -165,6 +196,12 @@ static inline void ipcb_lap(struct ipcb_ctx *ctx)
 {
 	if (__builtin_expect(ctx->lap_on, 0))
 		ipcb_lap_record(ctx);
+}
+
+/* Whether the latency pass is on: a body may take a timestamp only then (as ipcb_lap does). */
+static inline int ipcb_lap_on(const struct ipcb_ctx *ctx)
+{
+	return __builtin_expect(ctx->lap_on, 0);
 }
 
 /*
@@ -183,8 +220,12 @@ void ipcb_pair_plan(int ncpus, int64_t budget_ms, struct ipcb_pair_plan *p);
 
 /* A named figure beside the median: "acquisitions_per_s", "rss_saved_bytes", ... */
 void ipcb_metric(struct ipcb_ctx *ctx, const char *name, double value, const char *unit);
-/* Attach structured data (e.g. a matrix) under key in the result; steals the reference. */
-void ipcb_attach(struct ipcb_ctx *ctx, const char *key, json_t *value);
+/*
+ * A per-thread table of an N-thread benchmark, in the result as
+ * "attachments": {"threads": [{"cpu": .., "acquisitions": ..}, ...]}: thread
+ * i ran on cpu[i] and made acquisitions[i] operations.
+ */
+void ipcb_attach_threads(struct ipcb_ctx *ctx, const int *cpu, const uint64_t *acquisitions, size_t n);
 
 /* A peer of a two-party benchmark: a thread or a forked process pinned to ctx->cpus[1]. */
 struct ipcb_peer {
@@ -212,29 +253,50 @@ int ipcb_peer_fork(struct ipcb_ctx *ctx, struct ipcb_peer *p, int (*fn)(void *),
  */
 int ipcb_peer_wait(struct ipcb_ctx *ctx, struct ipcb_peer *p, int timeout_ms);
 
-/* For explain hooks: the machine the run recorded (its results file's "machine"), never the one explaining. */
-const json_t *ipcb_results_machine(const struct ipcb_results *rs);
-/* For explain hooks: the median of an ok result (first match), or -1. placement NULL: any. */
-double ipcb_result_median(const struct ipcb_results *rs, const char *id, const char *placement);
-/* Add a note to every ok result with this id (and placement, unless NULL). */
-void ipcb_result_note(struct ipcb_results *rs, const char *id, const char *placement, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 /*
- * The same, restricted to results whose params match a filter such as
- * "batch=64,target=pipe" (integers compare as numbers, choices by name;
- * params not named are free). NULL or "" matches every result.
+ * The watchdog: the one bound on waits that have no timeout of their own (a
+ * blocked read, pthread_mutex_lock, FUTEX_WAIT, a spin). Fill in ctx,
+ * progress and arg (and stalled, interrupt, timeout_ns as below), then
+ * ipcb_watchdog_start(); ipcb_watchdog_stop() when done (safe on a zeroed
+ * one never started). progress() returns a count the waits advance.
+ *
+ * By default an engine thread named ipcb-watchdog watches, inheriting the
+ * caller's CPU, outside any timed path, and looks twice per timeout: if
+ * progress() stays the same for a whole timeout while the body is busy
+ * (ipcb_watchdog_busy), stalled() runs on that thread; it must ipcb_abort()
+ * and wake every waiter.
+ *
+ * With interrupt set there is no thread (a single-threaded process stays
+ * so): a timer signals the calling thread once per timeout, so a blocked
+ * call returns EINTR; when a whole period passed without progress, fired is
+ * set, and the wait gives up (fired is for the body to read; stalled is not
+ * called). ticks counts the periods: a wait may look around at each.
+ * progress() then runs in the signal handler: it must only read a counter.
+ * ipcb_watchdog_begin() starts a run of waits afresh (the time before it is
+ * nobody's silence) with the current timeout_ns.
  */
-double ipcb_result_median_where(const struct ipcb_results *rs, const char *id, const char *placement,
-				const char *filter);
-/*
- * A sweep's crossover, as a note on id's results: from which value of param
- * (ascending, as found in this run) id's median drops below reference's, or
- * that it never does. filter holds params both share, own those of id only;
- * placement NULL compares across placements.
- */
-void ipcb_explain_crossover(struct ipcb_results *rs, const char *id, const char *reference, const char *placement,
-			    const char *param, const char *filter, const char *own);
-void ipcb_result_note_where(struct ipcb_results *rs, const char *id, const char *placement, const char *filter,
-			    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+struct ipcb_watchdog {
+	struct ipcb_ctx *ctx;
+	uint64_t (*progress)(void *arg);
+	void (*stalled)(void *arg, double stalled_s);
+	void *arg;
+	int interrupt;			   /* a timer signal instead of a thread */
+	uint64_t timeout_ns;		   /* 0: ctx->timeout_ns */
+	volatile sig_atomic_t fired;	   /* interrupt: a whole period without progress */
+	volatile unsigned long ticks;	   /* interrupt: periods so far */
+	int busy;			   /* ipcb_watchdog_busy() */
+	struct ipcb_watchdog_engine *engine; /* the engine's: its thread or timer; NULL when not started */
+};
+
+/* 0, or -1 with ctx->why. */
+int ipcb_watchdog_start(struct ipcb_watchdog *w);
+/* Idempotent; returns within one tick of the watchdog. */
+void ipcb_watchdog_stop(struct ipcb_watchdog *w);
+void ipcb_watchdog_begin(struct ipcb_watchdog *w);
+/* The body runs (1) or is done (0): only a busy body can stall (the thread's watch). A relaxed store. */
+static inline void ipcb_watchdog_busy(struct ipcb_watchdog *w, int busy)
+{
+	__atomic_store_n(&w->busy, busy, __ATOMIC_RELAXED);
+}
 
 #endif

@@ -13,6 +13,7 @@
 #endif
 #include "machine.h"
 #include "ipcbench.h"
+#include "sysfs.h"
 #include "system.h"
 #include "topo.h"
 
@@ -43,48 +44,6 @@
 #define TEXT_LEN 1024
 
 /* ---- small file helpers ---- */
-
-static void trim(char *s)
-{
-	size_t n = strlen(s);
-	char *p = s;
-
-	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t' ||
-		     s[n - 1] == '\r'))
-		s[--n] = '\0';
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (p != s)
-		memmove(s, p, strlen(p) + 1);
-}
-
-/* Read a small procfs/sysfs file, trimmed. 0, or -errno. */
-static int read_text(const char *path, char *buf, size_t len)
-{
-	size_t used = 0;
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (used + 1 < len) {
-		n = read(fd, buf + used, len - 1 - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			err = errno;
-		if (n <= 0)
-			break;
-		used += n;
-	}
-	close(fd);
-	buf[used] = '\0';
-	if (err)
-		return -err;
-	trim(buf);
-	return 0;
-}
 
 static int path_exists(const char *path)
 {
@@ -238,7 +197,7 @@ int ipcb_have_io_uring(char *why, size_t len)
 		return 1;
 	}
 	/* Since 6.6 a sysctl can turn io_uring off; seccomp (containers) too. */
-	if (read_text("/proc/sys/kernel/io_uring_disabled", disabled,
+	if (ipcb_read_text("/proc/sys/kernel/io_uring_disabled", disabled,
 		      sizeof(disabled)) == 0)
 		snprintf(why, len, "io_uring_setup: %s (kernel.io_uring_disabled=%s)",
 			 strerror(-rc), disabled);
@@ -268,7 +227,7 @@ static void perf_fail(char *why, size_t len, const char *what, int err)
 {
 	char paranoid[32];
 
-	if (read_text("/proc/sys/kernel/perf_event_paranoid", paranoid,
+	if (ipcb_read_text("/proc/sys/kernel/perf_event_paranoid", paranoid,
 		      sizeof(paranoid)))
 		snprintf(paranoid, sizeof(paranoid), "unreadable");
 	snprintf(why, len, "perf_event_open(cycles): %s%s%s; perf_event_paranoid=%s",
@@ -388,7 +347,7 @@ static void hv_raw(const char *sig, char *buf, size_t len)
 	for (i = 0; i < 12 && sig[i]; i++)
 		clean[i] = (sig[i] >= 0x20 && sig[i] < 0x7f) ? sig[i] : '?';
 	clean[i] = '\0';
-	trim(clean);
+	ipcb_trim(clean);
 	snprintf(buf, len, "%s", clean[0] ? clean : "unknown");
 }
 
@@ -426,7 +385,7 @@ const char *ipcb_hypervisor(char *buf, size_t len)
 		return buf;
 #endif
 	/* Xen PV guests and non-x86 guests may only say so here. */
-	if (read_text("/sys/hypervisor/type", type, sizeof(type)) == 0 && type[0])
+	if (ipcb_read_text("/sys/hypervisor/type", type, sizeof(type)) == 0 && type[0])
 		snprintf(buf, len, "%s", type);
 	else
 		snprintf(buf, len, "none");
@@ -453,11 +412,11 @@ static int cpuinfo_field(const char *key, char *buf, size_t len)
 		if (!colon)
 			continue;
 		*colon = '\0';
-		trim(line);
+		ipcb_trim(line);
 		if (strcmp(line, key))
 			continue;
 		snprintf(buf, len, "%s", colon + 1);
-		trim(buf);
+		ipcb_trim(buf);
 		found = 0;
 		break;
 	}
@@ -476,7 +435,7 @@ static int cpuid_brand(char *buf, size_t len)
 	cpuid(0x80000002u, 0, r);
 	cpuid(0x80000003u, 0, r + 4);
 	snprintf(buf, len, "%.48s", (const char *)r);
-	trim(buf);
+	ipcb_trim(buf);
 	return 0;
 }
 #endif
@@ -516,7 +475,7 @@ static void add_cpu_ids(json_t *m)
 	snprintf(path, sizeof(path),
 		 "/sys/devices/system/cpu/cpu%d/microcode/version",
 		 ipcb_topo_single_cpu() < 0 ? 0 : ipcb_topo_single_cpu());
-	if (read_text(path, val, sizeof(val)) == 0) {
+	if (ipcb_read_text(path, val, sizeof(val)) == 0) {
 		json_object_del(m, "microcode_reason");
 		json_object_set_new(m, "microcode", json_string(val));
 	}
@@ -603,7 +562,7 @@ static void add_mitigations(json_t *m)
 	obj = json_object();
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-		rc = read_text(path, text, sizeof(text));
+		rc = ipcb_read_text(path, text, sizeof(text));
 		if (rc)
 			snprintf(text, sizeof(text), "unreadable: %s", strerror(-rc));
 		json_object_set_new(obj, names[i]->d_name, json_string(text));
@@ -625,7 +584,7 @@ static void add_governor(json_t *m)
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/scaling_governor", dir);
-	rc = read_text(path, val, sizeof(val));
+	rc = ipcb_read_text(path, val, sizeof(val));
 	if (rc)
 		set_null_errno(m, "governor", path, -rc);
 	else
@@ -638,16 +597,16 @@ static int read_turbo(void)
 	char val[16], path[128];
 	int cpu = ipcb_topo_single_cpu();
 
-	if (read_text("/sys/devices/system/cpu/intel_pstate/no_turbo", val,
+	if (ipcb_read_text("/sys/devices/system/cpu/intel_pstate/no_turbo", val,
 		      sizeof(val)) == 0)
 		return atoi(val) == 0;
-	if (read_text("/sys/devices/system/cpu/cpufreq/boost", val,
+	if (ipcb_read_text("/sys/devices/system/cpu/cpufreq/boost", val,
 		      sizeof(val)) == 0)
 		return atoi(val) != 0;
 	/* amd-pstate and newer acpi-cpufreq expose boost per policy. */
 	snprintf(path, sizeof(path),
 		 "/sys/devices/system/cpu/cpu%d/cpufreq/boost", cpu < 0 ? 0 : cpu);
-	if (read_text(path, val, sizeof(val)) == 0)
+	if (ipcb_read_text(path, val, sizeof(val)) == 0)
 		return atoi(val) != 0;
 	return -1;
 }
@@ -670,12 +629,12 @@ static void add_smt(json_t *m)
 	char val[32];
 	int rc;
 
-	rc = read_text(active, val, sizeof(val));
+	rc = ipcb_read_text(active, val, sizeof(val));
 	if (rc)
 		set_null_errno(m, "smt", active, -rc);
 	else
 		json_object_set_new(m, "smt", json_string(atoi(val) ? "on" : "off"));
-	rc = read_text(control, val, sizeof(val));
+	rc = ipcb_read_text(control, val, sizeof(val));
 	if (rc)
 		set_null_errno(m, "smt_control", control, -rc);
 	else
@@ -689,7 +648,7 @@ static void add_loadavg(json_t *m)
 	double l1, l5, l15;
 	int rc;
 
-	rc = read_text(path, text, sizeof(text));
+	rc = ipcb_read_text(path, text, sizeof(text));
 	if (rc) {
 		set_null_errno(m, "loadavg", path, -rc);
 		return;

@@ -6,8 +6,9 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* Capability probes; each returns 1 if usable, 0 if not with the precise reason in why. */
-int ipcb_have_pku(char *why, size_t len);	   /* CPUID.7.0:ECX[3] PKU, ECX[4] OSPKE */
+#include "ipcbench.h"
+
+/* Capability probes; each returns 1 if usable, 0 if not with the precise reason in why (ipcb_have_pku: ipcbench.h). */
 int ipcb_have_io_uring(char *why, size_t len);	   /* io_uring_queue_init works */
 int ipcb_have_perf_counters(char *why, size_t len); /* perf_event_open of HW cycles */
 int ipcb_have_kmod(char *why, size_t len);	   /* /dev/ipcbench opens */

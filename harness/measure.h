@@ -46,9 +46,11 @@ struct ipcb_measurement {
 void ipcb_measure_defaults(struct ipcb_measure_opts *o);
 
 /*
- * Measure ctx->bench->body on the calling thread (already pinned, set up).
- * 0 on success; -1 with ctx->why when a body call could not reach the
- * sample duration within the budget.
+ * Measure ctx->bench->body on the calling thread (already pinned, set up):
+ * one round, then finish (what handoff's matrix does for each pair). 0 on
+ * success; -1 when the body aborted (its reason in ctx->why), or with
+ * ctx->why when calibration could not reach the sample duration within the
+ * budget or the samples found no memory.
  */
 int ipcb_measure(struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o, struct ipcb_measurement *m);
 /*

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctx.h"
 #include "measure.h"
 #include "result.h"
 #include "runner.h"
@@ -49,10 +50,13 @@ static double pair_median(const struct ipcb_ctx *ctx, int a, int b, double pair_
 	const struct ipcb_bench *bench = ctx->bench;
 	struct ipcb_measurement m = { 0 };
 	struct ipcb_measure_opts o;
+	struct ipcb_ctx_engine engine;
 	struct ipcb_ctx sub;
 	double median = -1;
 
 	memset(&sub, 0, sizeof(sub));
+	memset(&engine, 0, sizeof(engine));
+	sub.engine = &engine;
 	sub.bench = bench;
 	memcpy(sub.params, ctx->params, sizeof(sub.params));
 	sub.cpus[0] = a;
@@ -77,7 +81,7 @@ static double pair_median(const struct ipcb_ctx *ctx, int a, int b, double pair_
 	if (median < 0)
 		snprintf(why, len, "%s", sub.why);
 	/* a pair's own notes and attachments describe that pair only */
-	json_decref(sub.extra);
+	ipcb_ctx_extra_free(&sub);
 	ipcb_measurement_free(&m);
 	return median;
 }

@@ -2,8 +2,11 @@
 /*
  * registry.c - the families, and which benchmarks a pattern selects.
  *
- * Adding a family: declare its struct ipcb_family in bench/<family>.c and add
- * it to the table below; nothing else changes.
+ * Adding a family: write bench/<family>.c against ipcbench.h (and
+ * ipcbench_explain.h for an explain hook) with one struct ipcb_family,
+ * declare it extern below and add it to the table; re-run cmake (the engine's
+ * sources are a GLOB) and add the family to the check/ tests in
+ * tests/tests.cmake.
  */
 #include "registry.h"
 

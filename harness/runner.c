@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "counters.h"
+#include "ctx.h"
 #include "measure.h"
 #include "pairs.h"
 #include "registry.h"
@@ -49,9 +50,11 @@ void ipcb_install_sigint(void)
 
 /* --- running ------------------------------------------------------------- */
 
-static void ctx_init(struct ipcb_ctx *ctx, const struct ipcb_job *job)
+static void ctx_init(struct ipcb_ctx *ctx, struct ipcb_ctx_engine *engine, const struct ipcb_job *job)
 {
 	memset(ctx, 0, sizeof(*ctx));
+	memset(engine, 0, sizeof(*engine));
+	ctx->engine = engine;
 	ctx->bench = job->bench;
 	memcpy(ctx->params, job->params, sizeof(ctx->params));
 	ctx->cpus[0] = job->cpus[0];
@@ -251,11 +254,11 @@ static void latency_pass(struct ipcb_ctx *ctx, uint64_t iters, const struct ipcb
 	if (!h)
 		return;
 	ipcb_hist_init(h);
-	ctx->lap_hist = h;
+	ctx->engine->lap_hist = h;
 	ctx->lap_on = 1;
 	while (h->count < 200000 && (double)(ipcb_clock_ns() - start) < budget_ns && !ctx->aborted &&
 	       !(o->stop && *o->stop)) {
-		ctx->lap_last = ipcb_ticks_start();
+		ctx->engine->lap_last = ipcb_ticks_start();
 		ctx->bench->body(ctx, iters);
 	}
 	ctx->lap_on = 0;
@@ -271,11 +274,11 @@ static void latency_pass(struct ipcb_ctx *ctx, uint64_t iters, const struct ipcb
 static void add_extra(struct ipcb_result *r, struct ipcb_ctx *ctx)
 {
 	char why[256];
+	json_t *extra = ipcb_ctx_extra(ctx);
 
-	if (ctx->extra && ipcb_result_merge_json(r, ctx->extra, why, sizeof(why)))
+	if (extra && ipcb_result_merge_json(r, extra, why, sizeof(why)))
 		ipcb_result_add_note(r, "dropped what the benchmark attached (a benchmark bug): %s", why);
-	json_decref(ctx->extra);
-	ctx->extra = NULL;
+	ipcb_ctx_extra_free(ctx);
 }
 
 static void add_notes(struct ipcb_result *r, const struct ipcb_ctx *ctx)
@@ -292,8 +295,8 @@ static void add_notes(struct ipcb_result *r, const struct ipcb_ctx *ctx)
 static void open_counters(struct ipcb_counters **c, const struct ipcb_ctx *ctx, const struct ipcb_measure_opts *o)
 {
 	c[0] = ipcb_counters_open(o->counter_list, 0);
-	if (ctx->peer_tid > 0)
-		c[1] = ipcb_counters_open(o->counter_list, ctx->peer_tid);
+	if (ctx->engine->peer_tid > 0)
+		c[1] = ipcb_counters_open(o->counter_list, ctx->engine->peer_tid);
 }
 
 static void close_counters(struct ipcb_counters **c, uint64_t ops, struct ipcb_result *r)
@@ -340,12 +343,13 @@ void ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_opt
 	struct ipcb_counters *counters[2] = { NULL, NULL };
 	struct ipcb_measure_opts mo = *o;
 	struct ipcb_measurement m = { 0 };
+	struct ipcb_ctx_engine engine;
 	struct ipcb_ctx ctx;
 	int failed = 0;
 
 	*round = NULL;
 	result_init(job, r);
-	ctx_init(&ctx, job);
+	ctx_init(&ctx, &engine, job);
 	if (job->skip[0]) {
 		result_status(r, IPCB_STATUS_SKIPPED, job->skip);
 		return;
@@ -359,7 +363,7 @@ void ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_opt
 		return;
 	}
 	if ((b->pair_sweep && ipcb_pair_sweep(&ctx)) || (b->setup && b->setup(&ctx))) {
-		json_decref(ctx.extra);
+		ipcb_ctx_extra_free(&ctx);
 		result_status(r, IPCB_STATUS_SKIPPED, ctx.why);
 		return;
 	}
@@ -388,7 +392,7 @@ void ipcb_round_record(const struct ipcb_job *job, const struct ipcb_measure_opt
 		add_extra(r, &ctx);
 		add_notes(r, &ctx);
 	}
-	json_decref(ctx.extra);
+	ipcb_ctx_extra_free(&ctx);
 	ipcb_measurement_free(&m);
 }
 
@@ -616,10 +620,11 @@ size_t ipcb_run_jobs(const struct ipcb_job *jobs, size_t njobs, const struct ipc
 enum ipcb_check ipcb_check_job(const struct ipcb_job *job, char *why, size_t whylen)
 {
 	const struct ipcb_bench *b = job->bench;
+	struct ipcb_ctx_engine engine;
 	struct ipcb_ctx ctx;
 	enum ipcb_check rc = IPCB_CHECK_PASS;
 
-	ctx_init(&ctx, job);
+	ctx_init(&ctx, &engine, job);
 	ctx.check_mode = 1;
 	ctx.check_iters = 100000;
 	if (job->skip[0] || (b->supported && b->supported(&ctx, ctx.why, sizeof(ctx.why)))) {
@@ -643,7 +648,7 @@ enum ipcb_check ipcb_check_job(const struct ipcb_job *job, char *why, size_t why
 		b->teardown(&ctx);
 	if (ctx.aborted)
 		rc = IPCB_CHECK_FAIL;
-	json_decref(ctx.extra);
+	ipcb_ctx_extra_free(&ctx);
 	snprintf(why, whylen, "%s", rc == IPCB_CHECK_FAIL ? ctx.why : (b->check ? "" : "no check: body ran"));
 	return rc;
 }

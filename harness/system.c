@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "ipcbench.h"
+#include "sysfs.h"
 
 #define TEXT_LEN 4096
 #define MAX_CPU_ID 65535
@@ -98,53 +99,6 @@ static int exists_at(const char *fmt, ...)
 	return access(path, F_OK) == 0;
 }
 
-/* A small file exactly as it is: 0 and a malloc'd NUL-terminated copy, or -errno. */
-static int read_raw(const char *path, char **text, size_t *len)
-{
-	size_t cap = 4096, used = 0;
-	char *buf = malloc(cap), *grown;
-	int fd, err = 0;
-	ssize_t got;
-
-	if (!buf)
-		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-		free(buf);
-		return -err;
-	}
-	for (;;) {
-		if (used + 1 >= cap) {
-			grown = cap < (1u << 22) ? realloc(buf, cap * 2) : NULL;
-			if (!grown) {
-				err = EFBIG;
-				break;
-			}
-			buf = grown;
-			cap *= 2;
-		}
-		got = read(fd, buf + used, cap - 1 - used);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			err = errno;
-		if (got <= 0)
-			break;
-		used += (size_t)got;
-	}
-	close(fd);
-	if (err) {
-		free(buf);
-		return -err;
-	}
-	buf[used] = '\0';
-	*text = buf;
-	if (len)
-		*len = used;
-	return 0;
-}
-
 static void trim_copy(const char *s, char *buf, size_t len)
 {
 	const char *end;
@@ -164,7 +118,7 @@ static int vread_at(char *buf, size_t len, const char *fmt, va_list ap)
 	int rc;
 
 	vpath_of(path, sizeof(path), fmt, ap);
-	rc = read_raw(path, &text, NULL);
+	rc = ipcb_read_file(path, &text, NULL);
 	if (rc) {
 		/* the reason may be cut short: a caller's buffer can be small */
 		if (snprintf(buf, len, "%s: %s", path, strerror(-rc)) < 0)
@@ -739,7 +693,7 @@ static void add_irqs(json_t *s, const struct cpus *c)
 		return;
 	}
 	path_of(path, sizeof(path), "/proc/interrupts");
-	if (read_raw(path, &interrupts, NULL))
+	if (ipcb_read_file(path, &interrupts, NULL))
 		interrupts = NULL;
 	o = json_object();
 	ex = json_array();
@@ -800,7 +754,7 @@ static void add_swap(json_t *s)
 	int rc;
 
 	path_of(path, sizeof(path), "/proc/meminfo");
-	rc = read_raw(path, &text, NULL);
+	rc = ipcb_read_file(path, &text, NULL);
 	if (rc) {
 		set_reason(s, "swap", "%s: %s", path, strerror(-rc));
 		return;
@@ -1335,7 +1289,7 @@ static void plan_add(struct ipcb_system_plan *p, const char *label, const char *
 	int rc;
 
 	path_of(path, sizeof(path), "%s", rel);
-	rc = read_raw(path, &old, &n);
+	rc = ipcb_read_file(path, &old, &n);
 	if (rc) {
 		plan_skip(p, label, "%s: %s", path, strerror(-rc));
 		return;

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+/* sysfs.c - the one reader of small procfs/sysfs files: a read loop that survives EINTR, then trimmed text or a number. */
+#include "sysfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void ipcb_trim(char *s)
+{
+	size_t n = strlen(s);
+	char *p = s;
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (p != s)
+		memmove(s, p, strlen(p) + 1);
+}
+
+int ipcb_read_text(const char *path, char *buf, size_t len)
+{
+	size_t used = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	if (!len)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (used + 1 < len) {
+		n = read(fd, buf + used, len - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = errno;
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	buf[used] = '\0';
+	if (err)
+		return -err;
+	ipcb_trim(buf);
+	return 0;
+}
+
+long ipcb_read_long(const char *path, long dflt)
+{
+	char buf[64], *end;
+	long v;
+
+	if (ipcb_read_text(path, buf, sizeof(buf)))
+		return dflt;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	return end == buf || errno ? dflt : v;
+}
+
+int ipcb_read_file(const char *path, char **text, size_t *len)
+{
+	size_t cap = 4096, used = 0;
+	char *buf = malloc(cap), *grown;
+	int fd, err = 0;
+	ssize_t got;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		free(buf);
+		return -err;
+	}
+	for (;;) {
+		if (used + 1 >= cap) {
+			grown = cap < (1u << 22) ? realloc(buf, cap * 2) : NULL;
+			if (!grown) {
+				err = EFBIG;
+				break;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		got = read(fd, buf + used, cap - 1 - used);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			err = errno;
+		if (got <= 0)
+			break;
+		used += (size_t)got;
+	}
+	close(fd);
+	if (err) {
+		free(buf);
+		return -err;
+	}
+	buf[used] = '\0';
+	*text = buf;
+	if (len)
+		*len = used;
+	return 0;
+}
