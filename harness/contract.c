@@ -42,62 +42,32 @@ void ipcb_lap_record(struct ipcb_ctx *ctx)
 	e->lap_last = now;
 }
 
-/* The object under key in the result's extras; NULL for a context no job owns (a matrix's sub-measurement). */
-static json_t *extra_object(struct ipcb_ctx *ctx, const char *key)
+struct ipcb_result *ipcb_ctx_extra(struct ipcb_ctx *ctx)
 {
-	struct ipcb_ctx_engine *e = ctx->engine;
-	json_t *o;
-
-	if (!e)
-		return NULL;
-	if (!e->extra)
-		e->extra = json_object();
-	o = json_object_get(e->extra, key);
-	if (!o) {
-		o = json_object();
-		json_object_set_new(e->extra, key, o);
-	}
-	return o;
-}
-
-json_t *ipcb_ctx_extra(const struct ipcb_ctx *ctx)
-{
-	return ctx->engine ? ctx->engine->extra : NULL;
+	return ctx->engine ? &ctx->engine->extra : NULL;
 }
 
 void ipcb_ctx_extra_free(struct ipcb_ctx *ctx)
 {
-	if (!ctx->engine)
-		return;
-	json_decref(ctx->engine->extra);
-	ctx->engine->extra = NULL;
+	if (ctx->engine)
+		ipcb_result_free(&ctx->engine->extra);
 }
 
+/* A benchmark that runs out of memory here loses a figure, not the result. */
 void ipcb_metric(struct ipcb_ctx *ctx, const char *name, double value, const char *unit)
 {
-	json_object_set_new(extra_object(ctx, "metrics"), name,
-			    json_pack("{s:f, s:s}", "value", value, "unit", unit ? unit : ""));
-}
+	struct ipcb_result *x = ipcb_ctx_extra(ctx);
 
-void ipcb_attach(struct ipcb_ctx *ctx, const char *key, json_t *value)
-{
-	json_t *o = extra_object(ctx, "attachments");
-
-	if (o)
-		json_object_set_new(o, key, value);
-	else
-		json_decref(value);
+	if (x)
+		(void)ipcb_result_set_metric(x, name, value, unit);
 }
 
 void ipcb_attach_threads(struct ipcb_ctx *ctx, const int *cpu, const uint64_t *acquisitions, size_t n)
 {
-	json_t *per = json_array();
-	size_t i;
+	struct ipcb_result *x = ipcb_ctx_extra(ctx);
 
-	for (i = 0; i < n; i++)
-		json_array_append_new(per, json_pack("{s:i, s:I}", "cpu", cpu[i], "acquisitions",
-						     (json_int_t)acquisitions[i]));
-	ipcb_attach(ctx, "threads", per);
+	if (x)
+		(void)ipcb_result_set_threads(x, cpu, acquisitions, n);
 }
 
 uint64_t ipcb_ticks(void)

@@ -369,17 +369,22 @@ void ipcb_counters_stop(struct ipcb_counters *c)
 			stop_group(c, i);
 }
 
-static json_t *event_json(const struct counter_event *e, double ops)
+static int event_result(const struct counter_event *e, double ops, struct ipcb_revent *out)
 {
-	json_t *o;
-
-	if (e->fd < 0)
-		return json_pack("{s:b, s:s}", "available", 0, "reason", e->reason);
-	o = json_pack("{s:b, s:f, s:I, s:b}", "available", 1, "per_op", ops > 0 ? e->scaled / ops : 0.0,
-		      "total", (json_int_t)(e->scaled + 0.5), "scaled", e->multiplexed);
-	if (e->multiplexed)
-		json_object_set_new(o, "raw", json_integer((json_int_t)e->raw));
-	return o;
+	memset(out, 0, sizeof(*out));
+	if (ipcb_result_set_str(&out->name, e->name))
+		return -1;
+	if (e->fd < 0) {
+		out->available = 0;
+		return ipcb_result_set_str(&out->reason, e->reason);
+	}
+	out->available = 1;
+	out->per_op = ops > 0 ? e->scaled / ops : 0.0;
+	out->total = (uint64_t)(e->scaled + 0.5);
+	out->scaled = e->multiplexed;
+	out->has_raw = e->multiplexed;
+	out->raw = e->raw;
+	return 0;
 }
 
 static const struct counter_event *find(const struct ipcb_counters *c, const char *name)
@@ -392,31 +397,37 @@ static const struct counter_event *find(const struct ipcb_counters *c, const cha
 	return NULL;
 }
 
-json_t *ipcb_counters_json(const struct ipcb_counters *c, double ops)
+int ipcb_counters_result(const struct ipcb_counters *c, double ops, struct ipcb_rcounters *out)
 {
 	const struct counter_event *cyc, *ins;
-	json_t *o, *events;
 	int i;
 
-	if (!c)
-		return json_null();
-	events = json_object();
-	for (i = 0; i < c->n; i++)
-		json_object_set_new(events, c->ev[i].name, event_json(&c->ev[i], ops));
-	o = json_pack("{s:b, s:o}", "user_only", c->user_only, "events", events);
+	memset(out, 0, sizeof(*out));
+	out->present = 1;
+	out->user_only = c->user_only;
+	out->events = calloc((size_t)c->n + 1, sizeof(*out->events));
+	if (!out->events)
+		return -1;
+	for (i = 0; i < c->n; i++) {
+		out->nevents++; /* counted first: ipcb_rcounters_free frees a half-filled event too */
+		if (event_result(&c->ev[i], ops, &out->events[i]))
+			return -1;
+	}
 	cyc = find(c, "cycles");
 	ins = find(c, "instructions");
-	if (cyc && ins && cyc->scaled > 0)
-		json_object_set_new(o, "ipc", json_real(ins->scaled / cyc->scaled));
-	if (c->user_only)
-		json_object_set_new(o, "user_only_note",
-				    json_string("perf_event_paranoid >= 2 without CAP_PERFMON: only "
+	if (cyc && ins && cyc->scaled > 0) {
+		out->has_ipc = 1;
+		out->ipc = ins->scaled / cyc->scaled;
+	}
+	if (c->user_only && ipcb_result_set_str(&out->user_only_note,
+						"perf_event_paranoid >= 2 without CAP_PERFMON: only "
 						"user mode is counted, so events that happen in the "
-						"kernel (context switches, syscall cycles) read low or 0"));
-	if (c->stopped_early)
-		json_object_set_new(o, "read_error",
-				    json_string("a group read failed: totals miss some samples"));
-	return o;
+						"kernel (context switches, syscall cycles) read low or 0"))
+		return -1;
+	if (c->stopped_early &&
+	    ipcb_result_set_str(&out->read_error, "a group read failed: totals miss some samples"))
+		return -1;
+	return 0;
 }
 
 void ipcb_counters_close(struct ipcb_counters *c)

@@ -12,6 +12,8 @@
 
 #define IPCB_COUNTERS_DEFAULT "cycles,instructions,context-switches,cache-misses"
 
+#include "result.h"
+
 struct ipcb_counters;
 
 /*
@@ -25,11 +27,12 @@ struct ipcb_counters *ipcb_counters_open(const char *list, pid_t tid);
 void ipcb_counters_start(struct ipcb_counters *c);
 void ipcb_counters_stop(struct ipcb_counters *c);
 /*
- * {"user_only": bool, "events": {"cycles": {"available": true, "per_op": x,
- * "total": n, "scaled": bool} | {"available": false, "reason": "..."}},
- * "ipc": x (when cycles and instructions both counted)} over ops units of work.
+ * What was counted over ops units of work, per event (per_op, total, whether
+ * multiplexing scaled it; or why the event is not available) and the IPC
+ * when cycles and instructions both counted, into out (the result's counters
+ * of one thread; freed with the result). 0, or -1 when out of memory.
  */
-json_t *ipcb_counters_json(const struct ipcb_counters *c, double ops);
+int ipcb_counters_result(const struct ipcb_counters *c, double ops, struct ipcb_rcounters *out);
 void ipcb_counters_close(struct ipcb_counters *c);
 /* The events libpfm4 offers on this CPU (for `ipcbench info --events`). */
 json_t *ipcb_counters_events(void);

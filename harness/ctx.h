@@ -7,30 +7,23 @@
 #ifndef IPCB_CTX_H
 #define IPCB_CTX_H
 
-#include <jansson.h>
 #include <sys/types.h>
 
 #include "ipcbench.h"
+#include "result.h"
 
 struct ipcb_hist;
 
 struct ipcb_ctx_engine {
 	uint64_t lap_last;	    /* ticks at the previous lap (or the body's start) */
 	struct ipcb_hist *lap_hist; /* where the latency pass records laps */
-	json_t *extra;		    /* metrics and attachments for the result */
+	struct ipcb_result extra;   /* the metrics and attachments the benchmark gave, for the result */
 	pid_t peer_tid;		    /* the peer's thread or process id, for counters */
 };
 
-/* Metrics and attachments so far (NULL if none); the context keeps its reference. */
-json_t *ipcb_ctx_extra(const struct ipcb_ctx *ctx);
+/* The metrics and attachments so far; NULL for a context no job owns (a pair of a sweep). */
+struct ipcb_result *ipcb_ctx_extra(struct ipcb_ctx *ctx);
 /* Drop them (after the result took them, or on a failed setup). */
 void ipcb_ctx_extra_free(struct ipcb_ctx *ctx);
-
-/*
- * Attach structured data under key in the result's "attachments"; steals
- * the reference. The engine's own: handoff's matrix uses it until the pair
- * sweep lives in the engine; families attach typed data (ipcbench.h).
- */
-void ipcb_attach(struct ipcb_ctx *ctx, const char *key, json_t *value);
 
 #endif

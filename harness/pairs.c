@@ -118,40 +118,24 @@ static unsigned char *pick_pairs(size_t total, size_t want)
 	return pick;
 }
 
-static void matrix_free(struct ipcb_rmatrix *mx)
-{
-	if (!mx)
-		return;
-	free(mx->cpus);
-	free(mx->value);
-	free(mx->rows);
-	free(mx->columns);
-	free(mx->relation);
-	free(mx);
-}
-
 /* An n x n matrix over the CPUs this process may use, nothing measured yet. */
 static struct ipcb_rmatrix *matrix_new(size_t n)
 {
-	struct ipcb_rmatrix *mx = calloc(1, sizeof(*mx));
+	struct ipcb_rmatrix *mx = ipcb_rmatrix_new(n, "round_trip_ns");
 	size_t i;
 
 	if (!mx)
 		return NULL;
-	mx->n = n;
+	mx->has_total = mx->has_measured = 1;
 	mx->total = n * (n - 1);
-	mx->cpus = malloc(n * sizeof(*mx->cpus));
-	mx->value = malloc(n * n * sizeof(*mx->value));
 	mx->rows = strdup("measuring CPU");
 	mx->columns = strdup("answering CPU");
-	if (!mx->cpus || !mx->value || !mx->rows || !mx->columns) {
-		matrix_free(mx);
+	if (!mx->rows || !mx->columns) {
+		ipcb_rmatrix_free(mx);
 		return NULL;
 	}
 	for (i = 0; i < n; i++)
 		mx->cpus[i] = ipcb_cpu_for_thread((int)i);
-	for (i = 0; i < n * n; i++)
-		mx->value[i] = NAN;
 	return mx;
 }
 
@@ -177,31 +161,6 @@ static void sweep_row(struct sweep *s, size_t a, const unsigned char *pick)
 		s->max = mx->measured && s->max > v ? s->max : v;
 		mx->measured++;
 	}
-}
-
-/*
- * The matrix as attachments.matrix holds it: keys in this order, null where
- * not measured. The bridge until result.c writes typed results.
- */
-static json_t *matrix_json(const struct ipcb_rmatrix *mx)
-{
-	json_t *ids = json_array(), *rows = json_array(), *row;
-	size_t a, b;
-
-	for (a = 0; a < mx->n; a++) {
-		json_array_append_new(ids, json_integer(mx->cpus[a]));
-		row = json_array();
-		for (b = 0; b < mx->n; b++) {
-			double v = mx->value[a * mx->n + b];
-
-			json_array_append_new(row, isnan(v) ? json_null() : json_real(v));
-		}
-		json_array_append_new(rows, row);
-	}
-	return json_pack("{s:o, s:o, s:I, s:I, s:s, s:s, s:{s:[i,i], s:s}}", "cpus", ids, "round_trip_ns", rows,
-			 "measured_pairs", (json_int_t)mx->measured, "total_pairs", (json_int_t)mx->total, "rows",
-			 mx->rows, "columns", mx->columns, "headline", "cpus", mx->headline[0], mx->headline[1],
-			 "relation", mx->relation);
 }
 
 /* Measure the planned pairs; the headline pair is recorded for the result, whose placement says only "single". */
@@ -260,9 +219,12 @@ int ipcb_pair_sweep(struct ipcb_ctx *ctx)
 
 	if (ipcb_pair_peer(ctx) || sweep_run(&s))
 		goto out;
-	ipcb_attach(ctx, "matrix", matrix_json(s.mx));
 	rc = sweep_summary(&s);
+	if (rc == 0) {
+		ipcb_result_set_matrix(ipcb_ctx_extra(ctx), s.mx);
+		s.mx = NULL;
+	}
 out:
-	matrix_free(s.mx);
+	ipcb_rmatrix_free(s.mx);
 	return rc;
 }

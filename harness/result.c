@@ -161,7 +161,7 @@ char *ipcb_result_params_text(const struct ipcb_result *r, char *buf, size_t len
 
 /* --- freeing ------------------------------------------------------------------ */
 
-static void counters_free(struct ipcb_rcounters *c)
+void ipcb_rcounters_free(struct ipcb_rcounters *c)
 {
 	size_t i;
 
@@ -219,7 +219,7 @@ void ipcb_result_free(struct ipcb_result *r)
 		free(r->histogram);
 	}
 	for (i = 0; i < IPCB_NTHREAD_ROLES; i++)
-		counters_free(&r->counters[i]);
+		ipcb_rcounters_free(&r->counters[i]);
 	for (i = 0; i < r->nmetrics; i++) {
 		free(r->metrics[i].name);
 		free(r->metrics[i].unit);
@@ -327,7 +327,7 @@ static json_t *event_json(const struct ipcb_revent *e)
 	return o;
 }
 
-static json_t *thread_counters_json(const struct ipcb_rcounters *c)
+json_t *ipcb_rcounters_json(const struct ipcb_rcounters *c)
 {
 	json_t *o, *events = json_object();
 	size_t i;
@@ -353,7 +353,7 @@ static json_t *counters_json(const struct ipcb_result *r)
 
 	for (i = 0; i < IPCB_NTHREAD_ROLES; i++)
 		if (r->counters[i].present)
-			json_object_set_new(o, thread_roles[i], thread_counters_json(&r->counters[i]));
+			json_object_set_new(o, thread_roles[i], ipcb_rcounters_json(&r->counters[i]));
 	return o;
 }
 
@@ -1292,15 +1292,6 @@ static int read_order(const json_t *j, struct ipcb_result *r)
 }
 
 /* Has r a merged member already (merging twice would leak it)? */
-static int is_modelled_present(const struct ipcb_result *r, const char *key)
-{
-	if (!strcmp(key, "counters"))
-		return !!(r->has & IPCB_HAS_COUNTERS);
-	if (!strcmp(key, "metrics"))
-		return !!(r->has & IPCB_HAS_METRICS);
-	return !!(r->has & IPCB_HAS_ATTACHMENTS);
-}
-
 static int read_record(const json_t *j, struct ipcb_result *r, char *why, size_t whylen)
 {
 	const json_t *v;
@@ -1398,31 +1389,110 @@ json_t *ipcb_hist_json(const struct ipcb_hist *h, double ns_per_unit)
 	return j;
 }
 
-int ipcb_result_merge_json(struct ipcb_result *r, const json_t *members, char *why, size_t whylen)
+/* --- what the engine adds to a result ------------------------------------------ */
+
+int ipcb_result_set_metric(struct ipcb_result *r, const char *name, double value, const char *unit)
 {
-	const char *key;
-	json_t *v;
+	struct ipcb_rmetric *grown;
+	size_t i;
 
-	json_object_foreach((json_t *)members, key, v) {
-		int rc;
-
-		if ((!strcmp(key, "counters") || !strcmp(key, "attachments") || !strcmp(key, "metrics")) &&
-		    is_modelled_present(r, key))
-			return WHY("%s: already set", key);
-		if (strcmp(key, "counters") == 0)
-			rc = read_counters(v, r, why, whylen);
-		else if (strcmp(key, "metrics") == 0)
-			rc = read_metrics(v, r, why, whylen);
-		else if (strcmp(key, "attachments") == 0)
-			rc = !json_is_object(v) ? WHY("attachments must be an object") :
-			     check_matrix(json_object_get(v, "matrix"), why, whylen) ? -1 :
-										   read_attachments(v, r, why, whylen);
-		else if (is_modelled(key))
-			rc = WHY("%s: not a member to merge", key);
-		else
-			rc = keep_unknown(&r->unknown, key, v) ? NOMEM() : 0;
-		if (rc)
+	for (i = 0; i < r->nmetrics && strcmp(r->metrics[i].name, name); i++)
+		;
+	if (i == r->nmetrics) {
+		grown = realloc(r->metrics, (r->nmetrics + 1) * sizeof(*grown));
+		if (!grown)
 			return -1;
+		r->metrics = grown;
+		memset(&grown[i], 0, sizeof(grown[i]));
+		if (ipcb_result_set_str(&grown[i].name, name))
+			return -1;
+		r->nmetrics++;
+	}
+	r->metrics[i].value = value;
+	r->has |= IPCB_HAS_METRICS;
+	return ipcb_result_set_str(&r->metrics[i].unit, unit ? unit : "");
+}
+
+int ipcb_result_set_threads(struct ipcb_result *r, const int *cpu, const uint64_t *acquisitions, size_t n)
+{
+	struct ipcb_rthread *t = calloc(n + 1, sizeof(*t));
+	size_t i;
+
+	if (!t)
+		return -1;
+	for (i = 0; i < n; i++) {
+		t[i].cpu = cpu[i];
+		t[i].acquisitions = acquisitions[i];
+	}
+	free(r->threads);
+	r->threads = t;
+	r->nthreads = n;
+	r->has_threads = 1;
+	r->has |= IPCB_HAS_ATTACHMENTS;
+	return 0;
+}
+
+void ipcb_result_set_matrix(struct ipcb_result *r, struct ipcb_rmatrix *m)
+{
+	matrix_free(r->matrix);
+	r->matrix = m;
+	if (m)
+		r->has |= IPCB_HAS_ATTACHMENTS;
+}
+
+struct ipcb_rmatrix *ipcb_rmatrix_new(size_t n, const char *quantity)
+{
+	struct ipcb_rmatrix *m = calloc(1, sizeof(*m));
+	size_t i;
+
+	if (!m)
+		return NULL;
+	m->n = n;
+	m->cpus = calloc(n + 1, sizeof(*m->cpus));
+	m->value = malloc((n * n + 1) * sizeof(*m->value));
+	m->quantity = strdup(quantity);
+	if (!m->cpus || !m->value || !m->quantity) {
+		matrix_free(m);
+		return NULL;
+	}
+	for (i = 0; i < n * n; i++)
+		m->value[i] = NAN;
+	return m;
+}
+
+void ipcb_rmatrix_free(struct ipcb_rmatrix *m)
+{
+	matrix_free(m);
+}
+
+int ipcb_result_take_extras(struct ipcb_result *r, struct ipcb_result *from)
+{
+	size_t i;
+
+	for (i = 0; i < from->nmetrics; i++)
+		if (ipcb_result_set_metric(r, from->metrics[i].name, from->metrics[i].value, from->metrics[i].unit))
+			return -1;
+	if (from->has_threads) {
+		free(r->threads);
+		r->threads = from->threads;
+		r->nthreads = from->nthreads;
+		r->has_threads = 1;
+		from->threads = NULL;
+		from->nthreads = 0;
+		from->has_threads = 0;
+		r->has |= IPCB_HAS_ATTACHMENTS;
+	}
+	if (from->matrix) {
+		ipcb_result_set_matrix(r, from->matrix);
+		from->matrix = NULL;
+	}
+	for (i = 0; i < IPCB_NTHREAD_ROLES; i++) {
+		if (!from->counters[i].present)
+			continue;
+		ipcb_rcounters_free(&r->counters[i]);
+		r->counters[i] = from->counters[i];
+		memset(&from->counters[i], 0, sizeof(from->counters[i]));
+		r->has |= IPCB_HAS_COUNTERS;
 	}
 	return 0;
 }

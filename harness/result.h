@@ -92,6 +92,9 @@ struct ipcb_rcounters {
 	size_t nevents;
 	struct ipcb_revent *events;
 };
+/* One thread's counters as "counters.<thread>" holds them (new reference); free what they own. */
+json_t *ipcb_rcounters_json(const struct ipcb_rcounters *c);
+void ipcb_rcounters_free(struct ipcb_rcounters *c);
 enum { IPCB_THREAD_MEASURING, IPCB_THREAD_PEER, IPCB_NTHREAD_ROLES };
 
 /* A CPU x CPU matrix ("attachments.matrix"), see ipcb_attach_matrix(). */
@@ -249,10 +252,19 @@ json_t *ipcb_hist_json(const struct ipcb_hist *h, double ns_per_unit);
 /* The same, typed (what ipcb_hist_json writes). NULL when out of memory. */
 struct ipcb_histogram *ipcb_hist_result(const struct ipcb_hist *h, double ns_per_unit);
 /*
- * Read members the engine gets as JSON (a benchmark's "metrics" and
- * "attachments", the "counters") into r, checked as from_json checks them;
- * others are kept in r->unknown. 0, or -1 with why.
+ * What the engine adds to a result as a job runs (the benchmark's metrics
+ * and attachments, the counters): typed, so that only this file knows how
+ * they are written. A metric of the same name is replaced in place. 0 or -1
+ * (memory).
  */
-int ipcb_result_merge_json(struct ipcb_result *r, const json_t *members, char *why, size_t whylen);
+int ipcb_result_set_metric(struct ipcb_result *r, const char *name, double value, const char *unit);
+int ipcb_result_set_threads(struct ipcb_result *r, const int *cpu, const uint64_t *acquisitions, size_t n);
+/* Attach m (the result owns it from now on; NULL drops the matrix). */
+void ipcb_result_set_matrix(struct ipcb_result *r, struct ipcb_rmatrix *m);
+/* An n x n matrix of quantity ("round_trip_ns"), every cell NAN; NULL when out of memory. */
+struct ipcb_rmatrix *ipcb_rmatrix_new(size_t n, const char *quantity);
+void ipcb_rmatrix_free(struct ipcb_rmatrix *m);
+/* Move from's metrics, attachments and counters into r (from keeps the rest). 0 or -1. */
+int ipcb_result_take_extras(struct ipcb_result *r, struct ipcb_result *from);
 
 #endif

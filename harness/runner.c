@@ -270,14 +270,11 @@ static void latency_pass(struct ipcb_ctx *ctx, uint64_t iters, const struct ipcb
 	free(h);
 }
 
-/* A benchmark's metrics and attachments; one it built wrong is a benchmark bug, said in a note. */
+/* A benchmark's metrics and attachments. */
 static void add_extra(struct ipcb_result *r, struct ipcb_ctx *ctx)
 {
-	char why[256];
-	json_t *extra = ipcb_ctx_extra(ctx);
-
-	if (extra && ipcb_result_merge_json(r, extra, why, sizeof(why)))
-		ipcb_result_add_note(r, "dropped what the benchmark attached (a benchmark bug): %s", why);
+	if (ipcb_result_take_extras(r, ipcb_ctx_extra(ctx)))
+		ipcb_result_add_note(r, "out of memory: some of the benchmark's metrics were dropped");
 	ipcb_ctx_extra_free(ctx);
 }
 
@@ -301,25 +298,17 @@ static void open_counters(struct ipcb_counters **c, const struct ipcb_ctx *ctx, 
 
 static void close_counters(struct ipcb_counters **c, uint64_t ops, struct ipcb_result *r)
 {
-	json_t *all = json_object();
-	char why[256];
 	int i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < IPCB_NTHREAD_ROLES; i++) {
 		if (!c[i])
 			continue;
-		json_object_set_new(all, i ? "peer" : "measuring_thread", ipcb_counters_json(c[i], (double)ops));
+		if (ipcb_counters_result(c[i], (double)ops, &r->counters[i]))
+			ipcb_result_add_note(r, "counters dropped: out of memory");
+		else
+			r->has |= IPCB_HAS_COUNTERS;
 		ipcb_counters_close(c[i]);
 		c[i] = NULL;
-	}
-	if (json_object_size(all)) {
-		json_t *members = json_pack("{s:o}", "counters", all);
-
-		if (ipcb_result_merge_json(r, members, why, sizeof(why)))
-			ipcb_result_add_note(r, "counters dropped: %s", why);
-		json_decref(members);
-	} else {
-		json_decref(all);
 	}
 }
 
