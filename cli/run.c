@@ -261,7 +261,7 @@ static void run_results_free(struct run_results *rr)
 	free(rr->v);
 }
 
-/* Run the jobs, explain, and put the results into doc: the typed results become JSON here. */
+/* Run the jobs, explain, and put the results into doc (the typed results become JSON here) and rr (kept typed for the table). */
 static int run_jobs(struct ipcb_run_opts *ro, struct ipcb_job *jobs, size_t njobs, json_t *doc,
 		    struct run_results *rr)
 {
@@ -320,8 +320,7 @@ static int save_elsewhere(json_t *doc, const struct run_results *rr, const char 
 	if (!quiet)
 		print_table(rr->v, rr->n);
 	if (saved) {
-		fprintf(stderr, "ipcbench run: the results (%zu) are in %s, not in %s\n",
-			json_array_size(json_object_get(doc, "results")), saved, out);
+		fprintf(stderr, "ipcbench run: the results (%zu) are in %s, not in %s\n", rr->n, saved, out);
 		free(saved);
 		return IPCB_EXIT_FAILED;
 	}
@@ -378,7 +377,7 @@ static int measure(struct ipcb_run_opts *ro, struct ipcb_job *jobs, size_t njobs
 	}
 	if (!ro->quiet)
 		print_table(rr.v, rr.n);
-	printf("\nwrote %s (%zu results%s)\n", out, json_array_size(json_object_get(doc, "results")),
+	printf("\nwrote %s (%zu results%s)\n", out, rr.n,
 	       ipcb_interrupted ? ", interrupted" : "");
 	rc = ipcb_interrupted ? IPCB_EXIT_INTERRUPTED : failed ? IPCB_EXIT_FAILED : IPCB_EXIT_OK;
 out:
