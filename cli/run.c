@@ -16,6 +16,7 @@
 #include "counters.h"
 #include "registry.h"
 #include "results.h"
+#include "rfile.h"
 #include "runner.h"
 #include "system.h"
 #include "timer.h"
@@ -72,89 +73,63 @@ static const char run_help[] =
 	"the reason; a worker that crashes or hangs fails its benchmark alone.\n";
 
 
-static void placement_text(json_t *r, char *buf, size_t len)
+static void placement_text(const struct ipcb_result *r, char *buf, size_t len)
 {
-	json_t *pl = json_object_get(r, "placement"), *cpus = json_object_get(pl, "cpus");
-	size_t used = (size_t)snprintf(buf, len, "%s", json_string_value(json_object_get(pl, "name")));
+	size_t used = (size_t)snprintf(buf, len, "%s", ipcb_str(r->placement));
 	size_t i;
 
-	for (i = 0; i < json_array_size(cpus) && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%lld", i ? "," : " [",
-					 (long long)json_integer_value(json_array_get(cpus, i)));
-	if (json_array_size(cpus) && used < len)
+	for (i = 0; i < r->ncpus && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%d", i ? "," : " [", r->cpus[i]);
+	if (r->ncpus && used < len)
 		snprintf(buf + used, len - used, "]");
 }
 
-static void result_label(json_t *r, char *buf, size_t len)
+static void flags_text(const struct ipcb_result *r, char *buf, size_t len)
 {
-	json_t *params = json_object_get(r, "params"), *v;
-	const char *key;
-	size_t used = (size_t)snprintf(buf, len, "%s", json_string_value(json_object_get(r, "id")));
-	int first = 1;
-
-	json_object_foreach(params, key, v) {
-		if (used >= len)
-			break;
-		if (json_is_string(v))
-			used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", first ? " " : ",", key,
-						 json_string_value(v));
-		else
-			used += (size_t)snprintf(buf + used, len - used, "%s%s=%lld", first ? " " : ",", key,
-						 (long long)json_integer_value(v));
-		first = 0;
-	}
-}
-
-static void flags_text(json_t *r, char *buf, size_t len)
-{
-	const char *status = json_string_value(json_object_get(r, "status"));
-	json_t *st = json_object_get(r, "stats");
+	const struct ipcb_summary *st = &r->stats;
 
 	buf[0] = '\0';
-	if (strcmp(status, "ok")) {
-		snprintf(buf, len, "%s: %s", status, json_string_value(json_object_get(r, "reason")));
+	if (r->status != IPCB_STATUS_OK) {
+		snprintf(buf, len, "%s: %s", ipcb_status_name(r->status), r->reason);
 		return;
 	}
-	if (json_is_true(json_object_get(r, "unstable")))
+	if (r->unstable)
 		snprintf(buf, len, "unstable");
-	if (json_number_value(json_object_get(r, "drift")) > 1.1)
-		snprintf(buf + strlen(buf), len - strlen(buf), "%sdrift %.2fx", buf[0] ? ", " : "",
-			 json_number_value(json_object_get(r, "drift")));
-	if (json_number_value(json_object_get(st, "p99")) > 2 * json_number_value(json_object_get(st, "median")))
+	if (r->drift > 1.1)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%sdrift %.2fx", buf[0] ? ", " : "", r->drift);
+	if (st->p99 > 2 * st->median)
 		snprintf(buf + strlen(buf), len - strlen(buf), "%stail p99 %.1fx", buf[0] ? ", " : "",
-			 json_number_value(json_object_get(st, "p99")) / json_number_value(json_object_get(st, "median")));
+			 st->p99 / st->median);
 }
 
-static void print_table(json_t *doc)
+/* The run's table, from the typed results (in the order the document holds them), then their notes. */
+static void print_table(const struct ipcb_result *res, size_t n)
 {
-	json_t *results = json_object_get(doc, "results"), *r, *notes, *note;
-	size_t i, j;
+	const struct ipcb_result *r;
+	size_t j;
 
 	printf("\n%-40s %-18s %12s %9s  %-12s %s\n", "benchmark", "placement", "median", "CI95", "per", "flags");
-	json_array_foreach(results, i, r) {
+	for (r = res; r < res + n; r++) {
 		char label[128], pl[64], med[32] = "-", ci[16] = "-", flags[320];
-		json_t *st = json_object_get(r, "stats");
 
-		result_label(r, label, sizeof(label));
+		ipcb_result_params_text(r, label, sizeof(label), IPCB_PARAMS_ID, NULL, NULL);
 		placement_text(r, pl, sizeof(pl));
-		if (st) {
-			ipcb_fmt_ns(json_number_value(json_object_get(st, "median")), med, sizeof(med));
-			snprintf(ci, sizeof(ci), "+/-%.1f%%", 100 * json_number_value(json_object_get(r, "ci95_rel")));
+		if (r->has & IPCB_HAS_STATS) {
+			ipcb_fmt_ns(r->stats.median, med, sizeof(med));
+			snprintf(ci, sizeof(ci), "+/-%.1f%%", 100 * r->ci95_rel);
 		}
 		flags_text(r, flags, sizeof(flags));
-		printf("%-40s %-18s %12s %9s  %-12s %s\n", label, pl, med, ci,
-		       json_string_value(json_object_get(r, "per")), flags);
+		printf("%-40s %-18s %12s %9s  %-12s %s\n", label, pl, med, ci, ipcb_str(r->per), flags);
 	}
 	printf("\nCI95: the wider of two 95%% intervals of the median: within one process (its samples) and\n"
 	       "between processes (the medians of the rounds, each a fresh process), as +/- percent.\n");
 	printf("\nnotes:\n");
-	json_array_foreach(results, i, r) {
-		notes = json_object_get(r, "notes");
-		if (!json_array_size(notes))
+	for (r = res; r < res + n; r++) {
+		if (!r->nnotes)
 			continue;
-		printf("  %s\n", json_string_value(json_object_get(r, "id")));
-		json_array_foreach(notes, j, note)
-			printf("    - %s\n", json_string_value(note));
+		printf("  %s\n", ipcb_str(r->id));
+		for (j = 0; j < r->nnotes; j++)
+			printf("    - %s\n", r->notes[j]);
 	}
 }
 
@@ -271,8 +246,24 @@ static void print_estimate(json_t *est, const char *simulated)
 		minutes ? "min" : "s");
 }
 
-/* Run the jobs, explain, and put the results into doc: the typed results become JSON here. */
-static int run_jobs(struct ipcb_run_opts *ro, struct ipcb_job *jobs, size_t njobs, json_t *doc)
+/* The results of a run, typed: the document holds them as JSON, the table reads them as they are. */
+struct run_results {
+	struct ipcb_result *v;
+	size_t n;
+};
+
+static void run_results_free(struct run_results *rr)
+{
+	size_t i;
+
+	for (i = 0; i < rr->n; i++)
+		ipcb_result_free(&rr->v[i]);
+	free(rr->v);
+}
+
+/* Run the jobs, explain, and put the results into doc (the typed results become JSON here) and rr (kept typed for the table). */
+static int run_jobs(struct ipcb_run_opts *ro, struct ipcb_job *jobs, size_t njobs, json_t *doc,
+		    struct run_results *rr)
 {
 	struct progress pg = { isatty(2) && !ro->quiet, ro->quiet, ipcb_clock_ns() };
 	struct ipcb_result *results = calloc(njobs + 1, sizeof(*results));
@@ -280,11 +271,14 @@ static int run_jobs(struct ipcb_run_opts *ro, struct ipcb_job *jobs, size_t njob
 	double startup_ms, spread;
 	json_t *speed;
 
+	rr->v = results;
+	rr->n = 0;
 	if (!results)
 		return 1;
 	ro->cfg.measure.stop = &ipcb_interrupted;
 	ro->cfg.measure.counter_list = ro->counters;
 	failed = ipcb_run_jobs(jobs, njobs, &ro->cfg.measure, progress, &pg, results, &nresults);
+	rr->n = nresults;
 	if (pg.tty)
 		fprintf(stderr, "\r\033[K");
 	speed = ipcb_round_speed(results, nresults, ro->cfg.measure.rounds);
@@ -298,11 +292,8 @@ static int run_jobs(struct ipcb_run_opts *ro, struct ipcb_job *jobs, size_t njob
 			    json_pack("{s:I, s:f, s:s}", "count", (json_int_t)workers, "startup_ms_median", startup_ms,
 				      "what", "each round of each job ran in a fresh process; startup: fork to ready to measure"));
 	ipcb_explain(results, nresults, json_object_get(doc, "machine"));
-	for (i = 0; i < nresults; i++) {
+	for (i = 0; i < nresults; i++)
 		json_array_append_new(json_object_get(doc, "results"), ipcb_result_to_json(&results[i]));
-		ipcb_result_free(&results[i]);
-	}
-	free(results);
 	return failed != 0;
 }
 
@@ -321,16 +312,15 @@ static void print_warnings(json_t *machine)
  * Write it beside, or in $TMPDIR, or as a last resort print it on stdout;
  * exit 1 saying where it is.
  */
-static int save_elsewhere(json_t *doc, const char *out, const char *why, int quiet)
+static int save_elsewhere(json_t *doc, const struct run_results *rr, const char *out, const char *why, int quiet)
 {
 	char *saved = ipcb_report_write_fallback(doc, out);
 
 	fprintf(stderr, "ipcbench run: %s\n", why);
 	if (!quiet)
-		print_table(doc);
+		print_table(rr->v, rr->n);
 	if (saved) {
-		fprintf(stderr, "ipcbench run: the results (%zu) are in %s, not in %s\n",
-			json_array_size(json_object_get(doc, "results")), saved, out);
+		fprintf(stderr, "ipcbench run: the results (%zu) are in %s, not in %s\n", rr->n, saved, out);
 		free(saved);
 		return IPCB_EXIT_FAILED;
 	}
@@ -359,6 +349,7 @@ static void print_dry_run(const struct ipcb_run_opts *ro, struct ipcb_job *jobs,
 /* Measure the jobs and write the results to out: the exit code. */
 static int measure(struct ipcb_run_opts *ro, struct ipcb_job *jobs, size_t njobs, const char *out)
 {
+	struct run_results rr = { 0 };
 	char err[1024];
 	json_t *doc, *machine;
 	int failed, rc;
@@ -376,20 +367,21 @@ static int measure(struct ipcb_run_opts *ro, struct ipcb_job *jobs, size_t njobs
 		json_object_set_new(machine, "label", json_string(ro->label));
 	if (ro->run_id)
 		json_object_set_new(doc, "run_id", json_string(ro->run_id));
-	failed = run_jobs(ro, jobs, njobs, doc);
+	failed = run_jobs(ro, jobs, njobs, doc, &rr);
 	ipcb_report_finish(doc, ipcb_interrupted);
 	/* past a file-size limit, write() fails with EFBIG (and we save elsewhere) rather than the signal killing us */
 	signal(SIGXFSZ, SIG_IGN);
 	if (ipcb_report_write(doc, out, ro->force, err, sizeof(err))) {
-		rc = save_elsewhere(doc, out, err, ro->quiet);
+		rc = save_elsewhere(doc, &rr, out, err, ro->quiet);
 		goto out;
 	}
 	if (!ro->quiet)
-		print_table(doc);
-	printf("\nwrote %s (%zu results%s)\n", out, json_array_size(json_object_get(doc, "results")),
+		print_table(rr.v, rr.n);
+	printf("\nwrote %s (%zu results%s)\n", out, rr.n,
 	       ipcb_interrupted ? ", interrupted" : "");
 	rc = ipcb_interrupted ? IPCB_EXIT_INTERRUPTED : failed ? IPCB_EXIT_FAILED : IPCB_EXIT_OK;
 out:
+	run_results_free(&rr);
 	json_decref(doc);
 	return rc;
 }

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "results.h"
+#include "rfile.h"
 
 static const char validate_help[] =
 	"usage: ipcbench validate FILE...\n"
@@ -21,16 +22,16 @@ int ipcb_cmd_validate(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return fputs(validate_help, stdout), IPCB_EXIT_OK;
 	for (i = 1; i < argc; i++) {
+		struct ipcb_rfile f;
 		char err[512];
-		json_t *doc = ipcb_report_read(argv[i], err, sizeof(err));
 
-		if (!doc) {
+		if (ipcb_rfile_load(&f, argv[i], err, sizeof(err))) {
 			fprintf(stderr, "invalid: %s\n", err);
 			bad = 1;
 			continue;
 		}
-		printf("valid: %s (%zu results)\n", argv[i], json_array_size(json_object_get(doc, "results")));
-		json_decref(doc);
+		printf("valid: %s (%zu results)\n", argv[i], f.nres);
+		ipcb_rfiles_free(&f, 1);
 	}
 	return bad ? IPCB_EXIT_FAILED : IPCB_EXIT_OK;
 }

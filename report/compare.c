@@ -128,7 +128,7 @@ struct row {
 	const char *role; /* placement.role of the result that opened the row, "" when none */
 	size_t role_occ;  /* its occurrence among that file's results of the same id, params, role */
 	char params[256];
-	const json_t **res;  /* per file; NULL: not in that file */
+	const struct ipcb_result **res; /* per file; NULL: not in that file */
 	unsigned char *own;  /* per file: res is this row's own key (0: borrowed by role) */
 	unsigned char *lent; /* per file: the own result is also shown in a row matched by role */
 	int by_role;	     /* some res borrowed: the placements differ, the roles agree */
@@ -145,7 +145,7 @@ struct rows {
 	struct ipcb_strmap seen;   /* "file placement": placements a file without topology.placements used */
 };
 
-static struct row *row_add(struct rows *rs, const json_t *r, const char *params, char *key)
+static struct row *row_add(struct rows *rs, const struct ipcb_result *r, const char *params, char *key)
 {
 	struct row *row;
 
@@ -169,8 +169,8 @@ static struct row *row_add(struct rows *rs, const json_t *r, const char *params,
 		return NULL;
 	}
 	row->key = key;
-	row->id = ipcb_jstr(r, "id");
-	row->placement = ipcb_jstr(json_object_get(r, "placement"), "name");
+	row->id = ipcb_str(r->id);
+	row->placement = ipcb_str(r->placement);
 	row->role = "";
 	snprintf(row->params, sizeof(row->params), "%s", params);
 	rs->n++;
@@ -194,14 +194,14 @@ static int next_occurrence(struct rows *rs, size_t f, const char *what, size_t *
 }
 
 /* Remember a result's role, so that a file lacking its placement can match it by role. */
-static void note_role(struct rows *rs, size_t f, size_t idx, const json_t *r, const char *params)
+static void note_role(struct rows *rs, size_t f, size_t idx, const struct ipcb_result *r, const char *params)
 {
-	const char *role = ipcb_jstr(json_object_get(r, "placement"), "role");
+	const char *role = ipcb_str(r->role);
 	struct row *row = &rs->v[idx];
 	char *base, *k;
 	size_t occ, i;
 
-	if (!role[0] || asprintf(&base, "%s\x1f%s\x1f%s", ipcb_jstr(r, "id"), params, role) < 0)
+	if (!role[0] || asprintf(&base, "%s\x1f%s\x1f%s", ipcb_str(r->id), params, role) < 0)
 		return;
 	if (next_occurrence(rs, f, base, &occ) == 0 && asprintf(&k, "%zu\x1e%s\x1f%zu", f, base, occ) >= 0) {
 		i = ipcb_strmap_add(&rs->roles, k);
@@ -217,13 +217,12 @@ static void note_role(struct rows *rs, size_t f, size_t idx, const json_t *r, co
 }
 
 /* A result repeated in one file (the same key twice) matches the same repetition elsewhere. */
-static int match_file(struct rows *rs, size_t f, const json_t *doc, const struct ipcb_compare_opts *o)
+static int match_file(struct rows *rs, size_t f, const struct ipcb_rfile *file, const struct ipcb_compare_opts *o)
 {
-	const json_t *r;
-	size_t i;
+	const struct ipcb_result *r;
 
-	json_array_foreach(json_object_get(doc, "results"), i, r) {
-		const char *pl = ipcb_jstr(json_object_get(r, "placement"), "name");
+	for (r = file->res; r < file->res + file->nres; r++) {
+		const char *pl = ipcb_str(r->placement);
 		char params[256], *base, *key, *seen;
 		size_t occ, idx;
 		int rc;
@@ -234,10 +233,10 @@ static int match_file(struct rows *rs, size_t f, const json_t *doc, const struct
 		free(seen);
 		if (rc)
 			return -1;
-		if (!ipcb_only_match(o->only, o->nonly, ipcb_jstr(r, "id")))
+		if (!ipcb_only_match(o->only, o->nonly, ipcb_str(r->id)))
 			continue;
-		ipcb_result_params(r, NULL, params, sizeof(params));
-		if (asprintf(&base, "%s\x1f%s\x1f%s", ipcb_jstr(r, "id"), params, pl) < 0)
+		ipcb_result_params_text(r, params, sizeof(params), IPCB_PARAMS_SORTED, NULL, NULL);
+		if (asprintf(&base, "%s\x1f%s\x1f%s", ipcb_str(r->id), params, pl) < 0)
 			return -1;
 		rc = next_occurrence(rs, f, base, &occ);
 		if (rc == 0)
@@ -358,7 +357,7 @@ struct unit {
 
 /* One column's view of one row: a file's result, or a group's results pooled. */
 struct view {
-	const json_t *r;	/* the first ok result, else the first present one; NULL: none */
+	const struct ipcb_result *r; /* the first ok result, else the first present one; NULL: none */
 	size_t present, ok;	/* members with a result, and with an ok one */
 	double median;		/* a file: stats.median; a group: the median of its members' medians */
 	double lo, hi;		/* a file: interval95; a group: the lowest and highest member median */
@@ -406,26 +405,26 @@ static void unit_view(const struct row *row, const struct unit *u, struct view *
 	v->median = v->lo = v->hi = NAN;
 	v->outlier = SIZE_MAX;
 	for (f = u->first; meds && file && f < u->first + u->count; f++) {
-		const json_t *r = row->res[f];
+		const struct ipcb_result *r = row->res[f];
 
 		if (!r)
 			continue;
 		if (!v->present++)
 			v->r = r;
-		if (!ipcb_jres_ok(r))
+		if (!ipcb_res_ok(r))
 			continue;
 		if (!v->ok)
 			v->r = r;
 		file[v->ok] = f;
-		meds[v->ok++] = ipcb_jres_stat(r, "median");
-		v->samples += json_array_size(json_object_get(r, "samples"));
-		v->rounds += ipcb_jres_rounds(r);
-		v->unstable |= json_is_true(json_object_get(r, "unstable"));
+		meds[v->ok++] = r->stats.median;
+		v->samples += r->nsamples;
+		v->rounds += ipcb_res_rounds(r);
+		v->unstable |= r->unstable;
 	}
 	if (v->ok && !u->group) {
 		v->median = meds[0];
-		v->lo = ipcb_jres_ci(v->r, 0);
-		v->hi = ipcb_jres_ci(v->r, 1);
+		v->lo = ipcb_res_ci(v->r, 0);
+		v->hi = ipcb_res_ci(v->r, 1);
 	} else if (v->ok) {
 		double *sorted = malloc(v->ok * sizeof(*sorted));
 
@@ -465,26 +464,24 @@ static double *replicates_of(const struct row *row, const struct unit *u, size_t
 {
 	size_t f, i, cap = 0;
 	double *x;
-	const json_t *v;
 
 	for (f = u->first; f < u->first + u->count; f++)
-		if (ipcb_jres_ok(row->res[f]))
-			cap += ipcb_jres_rounds(row->res[f]);
+		if (ipcb_res_ok(row->res[f]))
+			cap += ipcb_res_rounds(row->res[f]);
 	*n = 0;
 	x = malloc((cap ? cap : 1) * sizeof(*x));
 	if (!x)
 		return NULL;
 	for (f = u->first; f < u->first + u->count; f++) {
-		const json_t *r = row->res[f];
+		const struct ipcb_result *r = row->res[f];
 		size_t before = *n;
 
-		if (!ipcb_jres_ok(r))
+		if (!ipcb_res_ok(r))
 			continue;
-		json_array_foreach(json_object_get(r, "round_medians"), i, v)
-			if (json_is_number(v) && *n < cap)
-				x[(*n)++] = json_number_value(v);
+		for (i = 0; i < r->nround_medians && *n < cap; i++)
+			x[(*n)++] = r->round_medians[i];
 		if (*n == before && *n < cap)
-			x[(*n)++] = ipcb_jres_stat(r, "median");
+			x[(*n)++] = r->stats.median;
 	}
 	return x;
 }
@@ -943,7 +940,7 @@ static void cell_unit(struct ipcb_table *t, const struct cmp *c, const struct un
 	int k;
 
 	if (c->raw) {
-		ipcb_table_cell(t, "%s", v->r ? ipcb_jstr(v->r, "status") : "absent");
+		ipcb_table_cell(t, "%s", v->r ? ipcb_status_name(v->r->status) : "absent");
 		if (!v->ok) {
 			for (k = 0; k < (u->group ? 8 : 5); k++)
 				ipcb_table_cell(t, "%s", "");
@@ -967,7 +964,7 @@ static void cell_unit(struct ipcb_table *t, const struct cmp *c, const struct un
 		return;
 	}
 	if (!v->ok) {
-		ipcb_table_cell(t, "%s", v->r ? ipcb_jstr(v->r, "status") : "-");
+		ipcb_table_cell(t, "%s", v->r ? ipcb_status_name(v->r->status) : "-");
 		if (u->group)
 			ipcb_table_cell(t, "%s", "");
 		return;
@@ -1059,8 +1056,7 @@ static void flag_by_role(struct flags *fl, const struct row *row, const struct c
 		if (c->n > 2 && used < sizeof(buf))
 			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s ", tag[f]);
 		if (used < sizeof(buf))
-			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s",
-						 ipcb_jstr(json_object_get(row->res[f], "placement"), "name"));
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s", ipcb_str(row->res[f]->placement));
 	}
 	free(tag);
 	flag(fl, "matched by role: %s", buf);
@@ -1178,8 +1174,8 @@ static size_t print_left_out(const struct rows *rs, const struct cmp *c, FILE *o
 			else if (v.ok)
 				fprintf(out, "%s %c ok", u ? ";" : "", c->units[u].letter);
 			else
-				fprintf(out, "%s %c %s: %s", u ? ";" : "", c->units[u].letter, ipcb_jstr(v.r, "status"),
-					ipcb_jstr(v.r, "reason"));
+				fprintf(out, "%s %c %s: %s", u ? ";" : "", c->units[u].letter,
+					ipcb_status_name(v.r->status), ipcb_str(v.r->reason));
 		}
 		fputc('\n', out);
 	}
@@ -1349,7 +1345,7 @@ enum ipcb_compare_status ipcb_compare_files(const struct ipcb_rfile *files, size
 	size_t f, i, u, left_out;
 
 	for (f = 0; f < n; f++)
-		if (match_file(&rs, f, files[f].doc, o))
+		if (match_file(&rs, f, &files[f], o))
 			fprintf(stderr, "ipcbench compare: out of memory while matching %s\n", files[f].path);
 	if (rs.n == 0 && o->nonly) {
 		rows_free(&rs);

@@ -33,25 +33,23 @@ static void export_columns(struct ipcb_table *t, int machine, int latex)
 		ipcb_table_col(t, cols[i].name, cols[i].right);
 }
 
-static void cell_cpus(struct ipcb_table *t, const json_t *r)
+static void cell_cpus(struct ipcb_table *t, const struct ipcb_result *r)
 {
-	const json_t *cpus = json_object_get(json_object_get(r, "placement"), "cpus"), *c;
 	char buf[256];
 	size_t i, used = 0;
 
 	buf[0] = '\0';
-	json_array_foreach(cpus, i, c)
+	for (i = 0; i < r->ncpus; i++)
 		if (used < sizeof(buf))
-			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%lld", i ? " " : "",
-						 (long long)json_integer_value(c));
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%d", i ? " " : "", r->cpus[i]);
 	ipcb_table_cell(t, "%s", buf);
 }
 
-static void cell_stat(struct ipcb_table *t, const json_t *r, double v, int raw)
+static void cell_stat(struct ipcb_table *t, const struct ipcb_result *r, double v, int raw)
 {
 	char num[32];
 
-	if (!ipcb_jres_ok(r)) {
+	if (!ipcb_res_ok(r)) {
 		ipcb_table_cell(t, "%s", "");
 		return;
 	}
@@ -60,62 +58,62 @@ static void cell_stat(struct ipcb_table *t, const json_t *r, double v, int raw)
 }
 
 /* A paper's row: the median with its reported interval as ±, the p99, the rounds behind them. */
-static void export_paper_row(struct ipcb_table *t, const json_t *r, const char *params)
+static void export_paper_row(struct ipcb_table *t, const struct ipcb_result *r, const char *params)
 {
 	char num[64];
 	struct ipcb_scale sc;
 
-	ipcb_table_cell(t, "%s", ipcb_jstr(r, "id"));
+	ipcb_table_cell(t, "%s", ipcb_str(r->id));
 	ipcb_table_cell(t, "%s", params);
-	ipcb_table_cell(t, "%s", ipcb_jstr(json_object_get(r, "placement"), "name"));
-	ipcb_table_cell(t, "%s", ipcb_jstr(r, "per"));
-	if (!ipcb_jres_ok(r)) {
-		ipcb_table_cell(t, "%s", ipcb_jstr(r, "status"));
+	ipcb_table_cell(t, "%s", ipcb_str(r->placement));
+	ipcb_table_cell(t, "%s", ipcb_str(r->per));
+	if (!ipcb_res_ok(r)) {
+		ipcb_table_cell(t, "%s", ipcb_status_name(r->status));
 		ipcb_table_cell(t, "%s", "");
 		ipcb_table_cell(t, "%s", "");
 		return;
 	}
-	ipcb_fmt_pm(ipcb_jres_stat(r, "median"), ipcb_jres_ci(r, 0), ipcb_jres_ci(r, 1), num, sizeof(num));
+	ipcb_fmt_pm(r->stats.median, ipcb_res_ci(r, 0), ipcb_res_ci(r, 1), num, sizeof(num));
 	ipcb_table_cell(t, "%s", num);
-	ipcb_scale_for(ipcb_jres_stat(r, "p99"), &sc);
-	ipcb_table_cell(t, "%.*f %s", sc.decimals, ipcb_jres_stat(r, "p99") / sc.div, sc.unit);
-	ipcb_table_cell(t, "%zu", ipcb_jres_rounds(r));
+	ipcb_scale_for(r->stats.p99, &sc);
+	ipcb_table_cell(t, "%.*f %s", sc.decimals, r->stats.p99 / sc.div, sc.unit);
+	ipcb_table_cell(t, "%zu", ipcb_res_rounds(r));
 }
 
-static void export_row(struct ipcb_table *t, const struct ipcb_rfile *file, const json_t *r, int machine,
-		       enum ipcb_table_format format)
+static void export_row(struct ipcb_table *t, const struct ipcb_rfile *file, const struct ipcb_result *r,
+		       int machine, enum ipcb_table_format format)
 {
-	int ok = ipcb_jres_ok(r), raw = format == IPCB_FMT_CSV;
+	int ok = ipcb_res_ok(r), raw = format == IPCB_FMT_CSV;
 	char params[256];
 
 	ipcb_table_row(t);
 	if (machine)
 		ipcb_table_cell(t, "%s", file->label);
-	ipcb_result_params(r, NULL, params, sizeof(params));
+	ipcb_result_params_text(r, params, sizeof(params), IPCB_PARAMS_SORTED, NULL, NULL);
 	if (format == IPCB_FMT_LATEX) {
 		export_paper_row(t, r, params);
 		return;
 	}
-	ipcb_table_cell(t, "%s", ipcb_jstr(r, "id"));
+	ipcb_table_cell(t, "%s", ipcb_str(r->id));
 	ipcb_table_cell(t, "%s", params);
-	ipcb_table_cell(t, "%s", ipcb_jstr(json_object_get(r, "placement"), "name"));
+	ipcb_table_cell(t, "%s", ipcb_str(r->placement));
 	cell_cpus(t, r);
-	ipcb_table_cell(t, "%s", ipcb_jstr(r, "unit"));
-	ipcb_table_cell(t, "%s", ipcb_jstr(r, "per"));
-	ipcb_table_cell(t, "%s", ipcb_jstr(r, "status"));
+	ipcb_table_cell(t, "%s", ipcb_str(r->unit));
+	ipcb_table_cell(t, "%s", ipcb_str(r->per));
+	ipcb_table_cell(t, "%s", ipcb_status_name(r->status));
 	if (ok)
-		ipcb_table_cell(t, "%lld", (long long)json_integer_value(json_object_get(json_object_get(r, "stats"), "n")));
+		ipcb_table_cell(t, "%zu", r->stats.n);
 	else
 		ipcb_table_cell(t, "%s", "");
-	cell_stat(t, r, ipcb_jres_stat(r, "min"), raw);
-	cell_stat(t, r, ipcb_jres_stat(r, "median"), raw);
-	cell_stat(t, r, ipcb_jres_stat(r, "mean"), raw);
-	cell_stat(t, r, ipcb_jres_stat(r, "p99"), raw);
-	cell_stat(t, r, ipcb_jres_ci(r, 0), raw);
-	cell_stat(t, r, ipcb_jres_ci(r, 1), raw);
-	cell_stat(t, r, json_number_value(json_object_get(r, "ci95_rel")), raw);
-	ipcb_table_cell(t, "%s", ok ? (json_is_true(json_object_get(r, "unstable")) ? "yes" : "no") : "");
-	ipcb_table_cell(t, "%s", ipcb_jstr(r, "reason"));
+	cell_stat(t, r, r->stats.min, raw);
+	cell_stat(t, r, r->stats.median, raw);
+	cell_stat(t, r, r->stats.mean, raw);
+	cell_stat(t, r, r->stats.p99, raw);
+	cell_stat(t, r, ipcb_res_ci(r, 0), raw);
+	cell_stat(t, r, ipcb_res_ci(r, 1), raw);
+	cell_stat(t, r, r->ci95_rel, raw);
+	ipcb_table_cell(t, "%s", ok ? (r->unstable ? "yes" : "no") : "");
+	ipcb_table_cell(t, "%s", ipcb_str(r->reason));
 }
 
 static void export_latex_notes(const struct ipcb_rfile *files, size_t n, FILE *out)
@@ -139,17 +137,17 @@ static void export_latex_notes(const struct ipcb_rfile *files, size_t n, FILE *o
 int ipcb_export_rows(const struct ipcb_rfile *files, size_t n, const struct ipcb_export_opts *o, FILE *out)
 {
 	struct ipcb_table t;
-	const json_t *r;
-	size_t f, i, rows = 0, left = 0;
+	const struct ipcb_result *r;
+	size_t f, rows = 0, left = 0;
 
 	ipcb_table_init(&t);
 	export_columns(&t, n > 1, o->format == IPCB_FMT_LATEX);
 	for (f = 0; f < n; f++) {
-		json_array_foreach(json_object_get(files[f].doc, "results"), i, r) {
-			if (!ipcb_only_match(o->only, o->nonly, ipcb_jstr(r, "id")))
+		for (r = files[f].res; r < files[f].res + files[f].nres; r++) {
+			if (!ipcb_only_match(o->only, o->nonly, ipcb_str(r->id)))
 				continue;
 			rows++;
-			if (o->no_skipped && !ipcb_jres_ok(r)) {
+			if (o->no_skipped && !ipcb_res_ok(r)) {
 				left++;
 				continue;
 			}

@@ -2,8 +2,8 @@
 /*
  * rfile.c - results files read back: loaded and validated (ipcb_report_read),
  * each named after its machine so that a header, a column or a legend tells
- * the files apart; and the readers of a result's members that compare,
- * export and plot share.
+ * the files apart; and the rules on a result that compare, export and plot
+ * share.
  */
 #include "rfile.h"
 
@@ -290,34 +290,20 @@ int ipcb_only_match(char *const *only, int nonly, const char *id)
 	return 0;
 }
 
-int ipcb_jres_ok(const json_t *r)
+int ipcb_res_ok(const struct ipcb_result *r)
 {
-	return r && strcmp(ipcb_jstr(r, "status"), "ok") == 0;
+	return r && r->status == IPCB_STATUS_OK;
 }
 
-double ipcb_jres_stat(const json_t *r, const char *key)
+/* interval95 is the wider of the within-process and the between-process interval. */
+double ipcb_res_ci(const struct ipcb_result *r, int hi)
 {
-	return json_number_value(json_object_get(json_object_get(r, "stats"), key));
+	if (r->has & IPCB_HAS_INTERVAL95)
+		return r->interval95[hi != 0];
+	return r->stats.ci95[hi != 0];
 }
 
-/*
- * The reported 95% interval of the median: interval95, the wider of the
- * within-process and the between-process one; stats.ci95 in a file written
- * before interval95 existed.
- */
-double ipcb_jres_ci(const json_t *r, int hi)
+size_t ipcb_res_rounds(const struct ipcb_result *r)
 {
-	const json_t *iv = json_object_get(r, "interval95");
-
-	if (json_array_size(iv) == 2 && json_is_number(json_array_get(iv, 0)) && json_is_number(json_array_get(iv, 1)))
-		return json_number_value(json_array_get(iv, (size_t)hi));
-	return json_number_value(json_array_get(json_object_get(json_object_get(r, "stats"), "ci95"), (size_t)hi));
+	return r->nround_medians ? r->nround_medians : 1;
 }
-
-size_t ipcb_jres_rounds(const json_t *r)
-{
-	size_t n = json_array_size(json_object_get(r, "round_medians"));
-
-	return n ? n : 1;
-}
-

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rfile.h - a results file as compare, export and plot read it back: loaded,
- * validated and named after its machine; and the few readers of a result's
- * JSON members that all three share (status, stats, interval, params).
- * Reading a result by string key happens here and in the reports' own
- * collectors, so that a typed result can replace it in few places.
+ * validated and named after its machine, its results typed (result.h); and
+ * the few rules on a result that all three share (ok, interval, rounds).
+ * The document's own members (machine, config, run facts) are read as JSON.
  */
 #ifndef IPCB_RFILE_H
 #define IPCB_RFILE_H
@@ -58,18 +57,28 @@ int ipcb_rfiles_relabel(struct ipcb_rfile *files, size_t n, char *const *labels,
 const char *ipcb_jstr(const json_t *o, const char *key);
 /* A scalar as text: a string as is, numbers exactly, null "unknown", NULL "absent". */
 void ipcb_scalar_text(const json_t *v, char *buf, size_t len);
-/* A result's params as "k=v,k=v" sorted by name, but for except (may be NULL). "" when none. */
+/*
+ * A result's params as JSON, "k=v,k=v" sorted by name, but for except (may be
+ * NULL). Only plot still reads results as JSON: compare and export use
+ * ipcb_result_params_text (result.h), the same text from the typed result.
+ */
 void ipcb_result_params(const json_t *r, const char *except, char *buf, size_t len);
 /* Does the result's id match one of the --only patterns (all match when none)? */
 int ipcb_only_match(char *const *only, int nonly, const char *id);
 
-/* Is the result present and its status "ok"? */
-int ipcb_jres_ok(const json_t *r);
-/* A member of the result's stats ("median", "p99", ...); 0 when absent. */
-double ipcb_jres_stat(const json_t *r, const char *key);
-/* The reported 95% interval of the median: its low end (hi 0) or its high end (hi 1). */
-double ipcb_jres_ci(const json_t *r, int hi);
+/* A string a result may lack (NULL) as text: "" then. */
+static inline const char *ipcb_str(const char *s)
+{
+	return s ? s : "";
+}
+/* Is the result present and its status ok? */
+int ipcb_res_ok(const struct ipcb_result *r);
+/*
+ * The reported 95% interval of the median: its low end (hi 0) or its high end
+ * (hi 1): interval95, or stats.ci95 in a file from before interval95.
+ */
+double ipcb_res_ci(const struct ipcb_result *r, int hi);
 /* How many replicates a result has: its round medians, or 1 (a file from before rounds were stored). */
-size_t ipcb_jres_rounds(const json_t *r);
+size_t ipcb_res_rounds(const struct ipcb_result *r);
 
 #endif
