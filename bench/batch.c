@@ -116,7 +116,7 @@ static int pipe_target_open(struct ipcb_ctx *ctx, struct batch_state *s)
 	int p[2];
 
 	if (pipe2(p, O_CLOEXEC))
-		return ipcb_fail(ctx, "pipe2: %s", strerror(errno));
+		return ipcb_skip(ctx, "pipe2: %s", strerror(errno));
 	s->fd = p[1];
 	s->drain.rfd = p[0];
 	if (fcntl(p[1], F_SETPIPE_SZ, PIPE_BYTES) < 0)
@@ -124,7 +124,7 @@ static int pipe_target_open(struct ipcb_ctx *ctx, struct batch_state *s)
 			  PIPE_BYTES, strerror(errno));
 	s->drain.buf = malloc(DRAIN_BUF);
 	if (!s->drain.buf)
-		return ipcb_fail(ctx, "out of memory for the drain buffer");
+		return ipcb_skip(ctx, "out of memory for the drain buffer");
 	if (ipcb_peer_thread(ctx, &s->drain.peer, drain_main, &s->drain))
 		return -1;
 	s->drain.started = 1;
@@ -139,7 +139,7 @@ static int target_open(struct ipcb_ctx *ctx, struct batch_state *s)
 		return pipe_target_open(ctx, s);
 	s->fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (s->fd < 0)
-		return ipcb_fail(ctx, "/dev/null: %s", strerror(errno));
+		return ipcb_skip(ctx, "/dev/null: %s", strerror(errno));
 	return 0;
 }
 
@@ -189,7 +189,7 @@ static int writev_open(struct ipcb_ctx *ctx, struct batch_state *s)
 
 	s->iov = calloc(s->batch, sizeof(*s->iov));
 	if (!s->iov)
-		return ipcb_fail(ctx, "out of memory for %u iovecs", s->batch);
+		return ipcb_skip(ctx, "out of memory for %u iovecs", s->batch);
 	for (i = 0; i < s->batch; i++) {
 		s->iov[i].iov_base = s->buf;
 		s->iov[i].iov_len = s->size;
@@ -263,14 +263,14 @@ static int kmod_open(struct ipcb_ctx *ctx, struct batch_state *s)
 	if (s->shared) {
 		t = mmap(NULL, IPCB_SHARED_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, s->kfd, 0);
 		if (t == MAP_FAILED)
-			return ipcb_fail(ctx, "mmap of the shared table: %s", strerror(errno));
+			return ipcb_skip(ctx, "mmap of the shared table: %s", strerror(errno));
 		s->table = t;
 		s->req.flags |= IPCB_BATCH_SHARED;
 		return 0;
 	}
 	s->table = calloc(s->batch, sizeof(*s->table));
 	if (!s->table)
-		return ipcb_fail(ctx, "out of memory for %u entries", s->batch);
+		return ipcb_skip(ctx, "out of memory for %u entries", s->batch);
 	s->req.entries = (uintptr_t)s->table;
 	return 0;
 }
@@ -385,7 +385,7 @@ static int uring_open(struct ipcb_ctx *ctx, struct batch_state *s)
 	int err = io_uring_queue_init(ring_entries(s->batch), &s->ring, 0);
 
 	if (err)
-		return ipcb_fail(ctx, "io_uring_queue_init(%u): %s", ring_entries(s->batch), strerror(-err));
+		return ipcb_skip(ctx, "io_uring_queue_init(%u): %s", ring_entries(s->batch), strerror(-err));
 	s->have_ring = 1;
 	return 0;
 }
@@ -402,7 +402,7 @@ static int sqpoll_open(struct ipcb_ctx *ctx, struct batch_state *s)
 	/* twice the batch: the poller frees SQ slots only when it commits its head, after completing */
 	err = io_uring_queue_init_params(ring_entries(2 * s->batch), &s->ring, &p);
 	if (err)
-		return ipcb_fail(ctx, "SQPOLL ring refused: io_uring_setup(IORING_SETUP_SQPOLL|SQ_AFF, CPU %d): %s (errno %d)%s",
+		return ipcb_skip(ctx, "SQPOLL ring refused: io_uring_setup(IORING_SETUP_SQPOLL|SQ_AFF, CPU %d): %s (errno %d)%s",
 				 ctx->cpus[1], strerror(-err), -err,
 				 err == -EPERM ? "; before Linux 5.11 SQPOLL needs CAP_SYS_ADMIN, or io_uring is restricted here" :
 						 "");
@@ -555,7 +555,7 @@ static int batch_params(struct ipcb_ctx *ctx, struct batch_state *s)
 		return 0;
 	/* atomic pipe writes: all or nothing, never a short write to resubmit (io_uring would) */
 	if (ipcb_param(ctx, "target") == TARGET_PIPE && size > PIPE_BUF)
-		return ipcb_fail(ctx, "size=%lld with target=pipe: at most PIPE_BUF (%d), so every write is atomic",
+		return ipcb_skip(ctx, "size=%lld with target=pipe: at most PIPE_BUF (%d), so every write is atomic",
 				 (long long)size, PIPE_BUF);
 	s->size = (size_t)size;
 	return 0;
@@ -580,12 +580,12 @@ static int batch_setup(struct ipcb_ctx *ctx)
 	struct batch_state *s = calloc(1, sizeof(*s));
 
 	if (!s)
-		return ipcb_fail(ctx, "out of memory");
+		return ipcb_skip(ctx, "out of memory");
 	ctx->state = s;
 	s->fd = s->kfd = s->drain.rfd = -1;
 	s->kind = kind_of(ctx->bench);
 	if (!s->kind) {
-		ipcb_fail(ctx, "%s: not in batch_kinds", ctx->bench->id);
+		ipcb_skip(ctx, "%s: not in batch_kinds", ctx->bench->id);
 		free(s);
 		ctx->state = NULL;
 		return -1;
@@ -604,7 +604,7 @@ static int batch_setup(struct ipcb_ctx *ctx)
 	return 0;
 fail:
 	if (!ctx->why[0])
-		ipcb_fail(ctx, "out of memory");
+		ipcb_skip(ctx, "out of memory");
 	batch_teardown(ctx);
 	return -1;
 }
@@ -809,7 +809,7 @@ int ipcb_kmod_nop_setup(struct ipcb_ctx *ctx)
 	int *fd = malloc(sizeof(*fd));
 
 	if (!fd)
-		return ipcb_fail(ctx, "out of memory");
+		return ipcb_skip(ctx, "out of memory");
 	*fd = kmod_open_dev(ctx->why, sizeof(ctx->why));
 	if (*fd < 0) {
 		free(fd);
@@ -941,7 +941,7 @@ static const struct ipcb_bench batch_benches[] = {
 		.what = "IORING_OP_WRITE through an SQPOLL ring: a kernel thread on the peer CPU takes the SQEs",
 		.unit_of_work = "call",
 		.nthreads = 2,
-		.spins = 1,
+		.busy_waits = 1,
 		.setup = batch_setup,
 		.body = batch_body,
 		.check = batch_check,

@@ -172,7 +172,7 @@ static int region_map_chunk(struct ipcb_ctx *ctx, size_t page, size_t chunk_page
 	size_t align = thp_size(), len = page * chunk_pages;
 
 	if (!r)
-		return ipcb_fail(ctx, "out of memory");
+		return ipcb_skip(ctx, "out of memory");
 	ctx->state = r;
 	r->page = page;
 	r->chunk_pages = chunk_pages;
@@ -182,11 +182,11 @@ static int region_map_chunk(struct ipcb_ctx *ctx, size_t page, size_t chunk_page
 	r->map = mmap(NULL, r->map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (r->map == MAP_FAILED) {
 		r->map = NULL;
-		return ipcb_fail(ctx, "mmap of %zu bytes: %s", r->map_len, strerror(errno));
+		return ipcb_skip(ctx, "mmap of %zu bytes: %s", r->map_len, strerror(errno));
 	}
 	r->base = (char *)(((uintptr_t)r->map + align - 1) & ~(uintptr_t)(align - 1));
 	if (region_map(r, chunk_pages, 0))
-		return ipcb_fail(ctx, "mmap/madvise of the %zu byte chunk: %s", len, strerror(errno));
+		return ipcb_skip(ctx, "mmap/madvise of the %zu byte chunk: %s", len, strerror(errno));
 	return 0;
 }
 
@@ -227,11 +227,11 @@ static int thp_probe(struct ipcb_ctx *ctx)
 	kb = smaps_anon_huge_kb(r->base);
 	if (kb < (long)(r->page >> 10)) {
 		ipcb_read_text(THP_DEFRAG, defrag, sizeof(defrag));
-		return ipcb_fail(ctx, "a MADV_HUGEPAGE region got no huge page on first touch (AnonHugePages %ld kB; %s '%s'): memory too fragmented?",
+		return ipcb_skip(ctx, "a MADV_HUGEPAGE region got no huge page on first touch (AnonHugePages %ld kB; %s '%s'): memory too fragmented?",
 				 kb, THP_DEFRAG, defrag);
 	}
 	if (region_map(r, r->chunk_pages, 0))
-		return ipcb_fail(ctx, "mmap/madvise of the chunk: %s", strerror(errno));
+		return ipcb_skip(ctx, "mmap/madvise of the chunk: %s", strerror(errno));
 	r->thp_alloc0 = proc_value("/proc/vmstat", "thp_fault_alloc");
 	r->thp_fallback0 = proc_value("/proc/vmstat", "thp_fault_fallback");
 	return 0;
@@ -242,10 +242,10 @@ static int thp_setup(struct ipcb_ctx *ctx)
 	char mode[128];
 
 	if (ipcb_read_text(THP_ENABLED, mode, sizeof(mode)))
-		return ipcb_fail(ctx, "no transparent huge pages in this kernel (%s: %s)", THP_ENABLED,
+		return ipcb_skip(ctx, "no transparent huge pages in this kernel (%s: %s)", THP_ENABLED,
 				 strerror(errno));
 	if (strstr(mode, "[never]"))
-		return ipcb_fail(ctx, "THP disabled: %s is '%s'", THP_ENABLED, mode);
+		return ipcb_skip(ctx, "THP disabled: %s is '%s'", THP_ENABLED, mode);
 	if (region_setup(ctx, thp_size(), CHUNK_HUGE_PAGES, MADV_HUGEPAGE))
 		return -1;
 	if (thp_probe(ctx)) {
@@ -677,41 +677,41 @@ static int rss_of_threads(struct ipcb_ctx *ctx, int n, size_t touch, int prefaul
 	if (!run.stacks || !run.tids || gate_init(&gate, n, ctx->timeout_ns) || pthread_attr_init(&attr)) {
 		free(run.stacks);
 		free(run.tids);
-		return ipcb_fail(ctx, "out of memory for %d threads", n);
+		return ipcb_skip(ctx, "out of memory for %d threads", n);
 	}
 	arg.gate = &gate;
 	before = proc_value("/proc/self/status", "VmRSS");
 	for (; run.created < n; run.created++) {
 		run.stacks[run.created] = stack_map(page, prefault);
 		if (!run.stacks[run.created]) {
-			ipcb_fail(ctx, "mapping stack %d of %d: %s", run.created + 1, n, strerror(errno));
+			ipcb_skip(ctx, "mapping stack %d of %d: %s", run.created + 1, n, strerror(errno));
 			goto out;
 		}
 		err = stack_start(&attr, run.stacks[run.created], page, &run.tids[run.created], &arg);
 		if (err) {
-			ipcb_fail(ctx, "pthread_create of thread %d of %d: %s (RLIMIT_NPROC, threads-max?)",
+			ipcb_skip(ctx, "pthread_create of thread %d of %d: %s (RLIMIT_NPROC, threads-max?)",
 				  run.created + 1, n, strerror(err));
 			goto out;
 		}
 		gate_extend(&gate, ctx->timeout_ns);
 	}
 	if (rss_wait_ready(&gate, ctx->timeout_ns)) {
-		ipcb_fail(ctx, "only %d of %d threads touched their stacks within %.1f s", gate.ready, n,
+		ipcb_skip(ctx, "only %d of %d threads touched their stacks within %.1f s", gate.ready, n,
 			  ctx->timeout_ns / 1e9);
 		goto out;
 	}
 	after = proc_value("/proc/self/status", "VmRSS");
 	if (before < 0 || after < 0) {
-		ipcb_fail(ctx, "no VmRSS in /proc/self/status");
+		ipcb_skip(ctx, "no VmRSS in /proc/self/status");
 		goto out;
 	}
 	*per_thread = (double)(after - before) * 1024.0 / n;
 	rc = 0;
 out:
 	if (rss_release(ctx, &gate, &run, page))
-		rc = ipcb_fail(ctx, "threads of the RSS measurement did not end within %.1f s", ctx->timeout_ns / 1e9);
+		rc = ipcb_skip(ctx, "threads of the RSS measurement did not end within %.1f s", ctx->timeout_ns / 1e9);
 	else if (gate.gave_up)
-		rc = ipcb_fail(ctx, "%d threads gave up waiting for the RSS reading", gate.gave_up);
+		rc = ipcb_skip(ctx, "%d threads gave up waiting for the RSS reading", gate.gave_up);
 	pthread_attr_destroy(&attr);
 	pthread_cond_destroy(&gate.arrived);
 	pthread_cond_destroy(&gate.go);
@@ -728,9 +728,9 @@ static int rss_memory_ok(struct ipcb_ctx *ctx, int n)
 	double need = (double)n * STACK_BYTES * 1.25 + (256 << 20);
 
 	if (avail_kb < 0)
-		return ipcb_fail(ctx, "no MemAvailable in /proc/meminfo: cannot tell whether %d pre-faulted stacks fit", n);
+		return ipcb_skip(ctx, "no MemAvailable in /proc/meminfo: cannot tell whether %d pre-faulted stacks fit", n);
 	if (need > (double)avail_kb * 1024)
-		return ipcb_fail(ctx, "RSS of %d pre-faulted 8 MiB stacks needs %.0f MiB with margin; MemAvailable is %ld MiB (lower --param nthreads_rss)",
+		return ipcb_skip(ctx, "RSS of %d pre-faulted 8 MiB stacks needs %.0f MiB with margin; MemAvailable is %ld MiB (lower --param nthreads_rss)",
 				 n, need / (1 << 20), avail_kb >> 10);
 	return 0;
 }
@@ -773,11 +773,11 @@ static int thread_stack_setup(struct ipcb_ctx *ctx)
 	/* touch_kib (an 8 MiB stack less room for the thread's own frames) and nthreads_rss are in their declared ranges */
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return ipcb_fail(ctx, "out of memory");
+		return ipcb_skip(ctx, "out of memory");
 	err = pthread_attr_init(&s->attr);
 	if (err) {
 		free(s);
-		return ipcb_fail(ctx, "pthread_attr_init: %s", strerror(err));
+		return ipcb_skip(ctx, "pthread_attr_init: %s", strerror(err));
 	}
 	ctx->state = s;
 	s->page = (size_t)sysconf(_SC_PAGESIZE);

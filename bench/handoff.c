@@ -241,7 +241,7 @@ static int mx_init(struct ipcb_ctx *ctx, struct handoff *h)
 		if (rc) {
 			while (i--)
 				pthread_mutex_destroy(&h->mx.m[i]);
-			return ipcb_fail(ctx, "pthread_mutex_init: %s", strerror(rc));
+			return ipcb_skip(ctx, "pthread_mutex_init: %s", strerror(rc));
 		}
 	}
 	pthread_mutex_lock(&h->mx.m[0]);
@@ -311,7 +311,7 @@ static int cv_init(struct ipcb_ctx *ctx, struct handoff *h)
 	int rc = pthread_mutex_init(&h->cv.m, NULL);
 
 	if (rc)
-		return ipcb_fail(ctx, "pthread_mutex_init: %s", strerror(rc));
+		return ipcb_skip(ctx, "pthread_mutex_init: %s", strerror(rc));
 	pthread_cond_init(&h->cv.cv[0], NULL);
 	pthread_cond_init(&h->cv.cv[1], NULL);
 	return 0;
@@ -359,7 +359,7 @@ static int efd_init(struct ipcb_ctx *ctx, struct handoff *h)
 	h->efd[0] = eventfd(0, EFD_CLOEXEC);
 	h->efd[1] = h->efd[0] < 0 ? -1 : eventfd(0, EFD_CLOEXEC);
 	if (h->efd[1] < 0) {
-		ipcb_fail(ctx, "eventfd: %s", strerror(errno));
+		ipcb_skip(ctx, "eventfd: %s", strerror(errno));
 		if (h->efd[0] >= 0)
 			close(h->efd[0]);
 		return -1;
@@ -399,9 +399,9 @@ static void efd_destroy(struct handoff *h)
 static int pipe_init(struct ipcb_ctx *ctx, struct handoff *h)
 {
 	if (pipe2(h->pfd[0], O_CLOEXEC))
-		return ipcb_fail(ctx, "pipe2: %s", strerror(errno));
+		return ipcb_skip(ctx, "pipe2: %s", strerror(errno));
 	if (pipe2(h->pfd[1], O_CLOEXEC)) {
-		ipcb_fail(ctx, "pipe2: %s", strerror(errno));
+		ipcb_skip(ctx, "pipe2: %s", strerror(errno));
 		close(h->pfd[0][0]);
 		close(h->pfd[0][1]);
 		return -1;
@@ -444,7 +444,7 @@ static void pipe_destroy(struct handoff *h)
 static int sem_handoff_init(struct ipcb_ctx *ctx, struct handoff *h)
 {
 	if (sem_init(&h->sem[0], 0, 0) || sem_init(&h->sem[1], 0, 0))
-		return ipcb_fail(ctx, "sem_init: %s", strerror(errno));
+		return ipcb_skip(ctx, "sem_init: %s", strerror(errno));
 	return 0;
 }
 
@@ -495,14 +495,14 @@ static int sig_init_common(struct ipcb_ctx *ctx, struct handoff *h, int handler)
 		sa.sa_handler = on_handoff_signal;
 		sigemptyset(&sa.sa_mask);
 		if (sigaction(HANDOFF_SIG, &sa, &h->sig.old_act))
-			return ipcb_fail(ctx, "sigaction: %s", strerror(errno));
+			return ipcb_skip(ctx, "sigaction: %s", strerror(errno));
 		h->sig.handler = 1;
 	}
 	rc = pthread_sigmask(SIG_BLOCK, &h->sig.set, &h->sig.old_mask);
 	if (rc) {
 		if (handler)
 			sigaction(HANDOFF_SIG, &h->sig.old_act, NULL);
-		return ipcb_fail(ctx, "pthread_sigmask: %s", strerror(rc));
+		return ipcb_skip(ctx, "pthread_sigmask: %s", strerror(rc));
 	}
 	h->sig.wait_mask = h->sig.old_mask;
 	sigdelset(&h->sig.wait_mask, HANDOFF_SIG);
@@ -695,7 +695,7 @@ static int wait_ready(struct ipcb_ctx *ctx, struct handoff *h)
 
 	while (!__atomic_load_n(&h->ready, __ATOMIC_ACQUIRE)) {
 		if (ipcb_now_ns() > deadline)
-			return ipcb_fail(ctx, "peer did not get ready within %.1f s", ctx->timeout_ns / 1e9);
+			return ipcb_skip(ctx, "peer did not get ready within %.1f s", ctx->timeout_ns / 1e9);
 		sched_yield();
 	}
 	return 0;
@@ -706,7 +706,7 @@ static int handoff_start(struct ipcb_ctx *ctx, const struct handoff_ops *ops, vo
 	struct handoff *h = aligned_alloc(CACHE_LINE, sizeof(*h));
 
 	if (!h)
-		return ipcb_fail(ctx, "aligned_alloc(%zu): %s", sizeof(*h), strerror(errno));
+		return ipcb_skip(ctx, "aligned_alloc(%zu): %s", sizeof(*h), strerror(errno));
 	memset(h, 0, sizeof(*h));
 	h->ops = ops;
 	h->ctx = ctx;
@@ -1035,7 +1035,7 @@ static const struct ipcb_param matrix_params[] = {
 		.what = desc,                                                   \
 		.unit_of_work = "round trip",                                   \
 		.nthreads = 2,                                                  \
-		.spins = is_spin,                                               \
+		.busy_waits = is_spin,                                               \
 		.latency = 1,                                                   \
 		.setup = name##_setup,                                          \
 		.body = name##_body,                                            \
@@ -1092,7 +1092,7 @@ static const struct ipcb_bench handoff_benches[] = {
 		.what = "spin round trip for every ordered pair of CPUs, stored as attachments.matrix (a heatmap)",
 		.unit_of_work = "round trip",
 		.nthreads = 2,
-		.spins = 1,
+		.busy_waits = 1,
 		.latency = 1,
 		.pair_sweep = 1,
 		.params = matrix_params,

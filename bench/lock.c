@@ -46,7 +46,7 @@ static int lock_setup(struct ipcb_ctx *ctx, const struct lock_ops *ops)
 
 	s = aligned_alloc(CACHE_LINE, sizeof(*s));
 	if (!s)
-		return ipcb_fail(ctx, "aligned_alloc(%d, %zu): %s", CACHE_LINE, sizeof(*s),
+		return ipcb_skip(ctx, "aligned_alloc(%d, %zu): %s", CACHE_LINE, sizeof(*s),
 				 strerror(errno));
 	memset(&s->helper, 0, sizeof(s->helper));
 	if (lock_threading_setup(ctx, &s->helper))

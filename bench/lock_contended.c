@@ -270,7 +270,7 @@ static int start_worker(struct ipcb_ctx *ctx, struct team *t, struct member *me)
 	rc = ipcb_worker_thread(&me->tid, me->cpu, worker_main, me);
 	if (rc) {
 		me->started = 0;
-		return ipcb_fail(ctx, "cannot start a worker on CPU %d: %s", me->cpu, strerror(rc));
+		return ipcb_skip(ctx, "cannot start a worker on CPU %d: %s", me->cpu, strerror(rc));
 	}
 	return 0;
 }
@@ -283,7 +283,7 @@ static int wait_started(struct ipcb_ctx *ctx, struct team *t)
 	for (i = t->first_worker; i < t->nthreads; i++) {
 		while (__atomic_load_n(&t->m[i].started, __ATOMIC_ACQUIRE) != 1) {
 			if (ipcb_now_ns() > deadline)
-				return ipcb_fail(ctx, "worker %d did not start within %.1f s", i,
+				return ipcb_skip(ctx, "worker %d did not start within %.1f s", i,
 						 ctx->timeout_ns / 1e9);
 			sched_yield();
 		}
@@ -380,7 +380,7 @@ static struct team *team_alloc(struct ipcb_ctx *ctx, const struct contended_kind
 	int i, *cpus;
 
 	if (!t) {
-		ipcb_fail(ctx, "aligned_alloc(%zu): %s", size, strerror(errno));
+		ipcb_skip(ctx, "aligned_alloc(%zu): %s", size, strerror(errno));
 		return NULL;
 	}
 	memset(t, 0, size);
@@ -395,7 +395,7 @@ static struct team *team_alloc(struct ipcb_ctx *ctx, const struct contended_kind
 	if (!cpus || ipcb_team_cpus(ctx, cpus, nthreads) != nthreads) {
 		free(cpus);
 		free(t);
-		ipcb_fail(ctx, "no CPUs to place %d threads on (out of memory, or no allowed CPU known)", nthreads);
+		ipcb_skip(ctx, "no CPUs to place %d threads on (out of memory, or no allowed CPU known)", nthreads);
 		return NULL;
 	}
 	for (i = 0; i < nthreads; i++) {
@@ -423,9 +423,9 @@ static int team_start(struct ipcb_ctx *ctx, const struct contended_kind *kind)
 	struct team *t;
 
 	if (nthreads < 1)
-		return ipcb_fail(ctx, "threads=%d: at least one thread is needed", nthreads);
+		return ipcb_skip(ctx, "threads=%d: at least one thread is needed", nthreads);
 	if (ipcb_param(ctx, "threading") == THREADING_SINGLE && nthreads > 1)
-		return ipcb_fail(ctx, "threading=single with threads=%d: a team of threads is a multi-threaded process by nature; single applies to threads=1 only",
+		return ipcb_skip(ctx, "threading=single with threads=%d: a team of threads is a multi-threaded process by nature; single applies to threads=1 only",
 				 nthreads);
 	/* the team (or the watchdog, at threads=1) is the other thread multi asks for */
 	if (lock_threading_setup(ctx, NULL))

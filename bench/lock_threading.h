@@ -75,11 +75,11 @@ static inline int lock_single_threaded(struct ipcb_ctx *ctx)
 #ifdef HAVE_LIBC_SINGLE_THREADED
 	if (__libc_single_threaded)
 		return 0;
-	return ipcb_fail(ctx, "threading=single: this process has already had more than one thread "
+	return ipcb_skip(ctx, "threading=single: this process has already had more than one thread "
 			      "(glibc's __libc_single_threaded is false), so glibc takes its multi-threaded lock "
 			      "paths for the rest of its life; it needs a process that never started a thread");
 #else
-	return ipcb_fail(ctx, "threading=single: cannot tell whether this process ever had a thread "
+	return ipcb_skip(ctx, "threading=single: cannot tell whether this process ever had a thread "
 			      "(__libc_single_threaded needs glibc 2.32 or later)");
 #endif
 }
@@ -103,12 +103,12 @@ static inline int lock_threading_setup(struct ipcb_ctx *ctx, struct lock_helper 
 	if (!h)
 		return 0;
 	if (pipe2(h->fd, O_CLOEXEC))
-		return ipcb_fail(ctx, "threading=multi: pipe2: %s", strerror(errno));
+		return ipcb_skip(ctx, "threading=multi: pipe2: %s", strerror(errno));
 	rc = pthread_create(&h->tid, NULL, lock_helper_main, h);
 	if (rc) {
 		close(h->fd[0]);
 		close(h->fd[1]);
-		return ipcb_fail(ctx, "threading=multi: cannot start the idle helper thread: %s", strerror(rc));
+		return ipcb_skip(ctx, "threading=multi: cannot start the idle helper thread: %s", strerror(rc));
 	}
 	h->started = 1;
 	return 0;

@@ -98,15 +98,15 @@ static inline int mutex_init_type(struct ipcb_ctx *ctx, struct lock_state *s, in
 
 	rc = pthread_mutexattr_init(&attr);
 	if (rc)
-		return ipcb_fail(ctx, "pthread_mutexattr_init: %s", strerror(rc));
+		return ipcb_skip(ctx, "pthread_mutexattr_init: %s", strerror(rc));
 	rc = pthread_mutexattr_settype(&attr, type);
 	if (rc) {
-		ipcb_fail(ctx, "pthread_mutexattr_settype(%d): %s", type, strerror(rc));
+		ipcb_skip(ctx, "pthread_mutexattr_settype(%d): %s", type, strerror(rc));
 		goto out;
 	}
 	rc = pthread_mutex_init(&s->mutex, &attr);
 	if (rc)
-		ipcb_fail(ctx, "pthread_mutex_init: %s", strerror(rc));
+		ipcb_skip(ctx, "pthread_mutex_init: %s", strerror(rc));
 out:
 	pthread_mutexattr_destroy(&attr);
 	return rc ? -1 : 0;
@@ -145,7 +145,7 @@ static inline int pspin_init(struct ipcb_ctx *ctx, struct lock_state *s)
 	int rc = pthread_spin_init(&s->spin, PTHREAD_PROCESS_PRIVATE);
 
 	if (rc)
-		return ipcb_fail(ctx, "pthread_spin_init: %s", strerror(rc));
+		return ipcb_skip(ctx, "pthread_spin_init: %s", strerror(rc));
 	return 0;
 }
 
@@ -171,7 +171,7 @@ static inline int rwlock_init(struct ipcb_ctx *ctx, struct lock_state *s)
 	int rc = pthread_rwlock_init(&s->rwlock, NULL);
 
 	if (rc)
-		return ipcb_fail(ctx, "pthread_rwlock_init: %s", strerror(rc));
+		return ipcb_skip(ctx, "pthread_rwlock_init: %s", strerror(rc));
 	return 0;
 }
 

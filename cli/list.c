@@ -64,7 +64,7 @@ int ipcb_cmd_list(int argc, char **argv)
 				       sel[i]->nthreads > 1 ? "s" : "");
 			else
 				printf("      per %s, the 'threads' parameter sets the thread count", sel[i]->unit_of_work);
-			printf("%s%s\n", sel[i]->spins ? ", busy-waits (never same-cpu)" : "",
+			printf("%s%s\n", sel[i]->busy_waits ? ", busy-waits (never same-cpu)" : "",
 			       sel[i]->latency ? ", latency histogram" : "");
 			list_params(sel[i]);
 		}

@@ -23,14 +23,32 @@ int64_t ipcb_param(const struct ipcb_ctx *ctx, const char *name)
 	return i < 0 ? 0 : ctx->params[i];
 }
 
+static int why(struct ipcb_ctx *ctx, const char *fmt, va_list ap)
+{
+	vsnprintf(ctx->why, sizeof(ctx->why), fmt, ap);
+	return -1;
+}
+
+int ipcb_skip(struct ipcb_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = why(ctx, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 int ipcb_fail(struct ipcb_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(ctx->why, sizeof(ctx->why), fmt, ap);
+	rc = why(ctx, fmt, ap);
 	va_end(ap);
-	return -1;
+	return rc;
 }
 
 void ipcb_lap_record(struct ipcb_ctx *ctx)

@@ -72,17 +72,17 @@ struct ipcb_bench {
 	const char *what;	  /* one line for `ipcbench list` */
 	const char *unit_of_work; /* "lock+unlock", "round trip", "syscall" */
 	int nthreads;		  /* 1, 2 (a peer pinned by placement), or 0: the "threads" parameter */
-	int spins;		  /* busy-waits: refuses the same-cpu placement */
+	int busy_waits;		  /* it busy-waits: refuses the same-cpu placement */
 	int latency;		  /* the body calls ipcb_lap() after each operation: a histogram is kept */
 	int pair_sweep;		  /* the engine measures all CPU pairs (ipcb_pair_plan), then a headline pair: one round per run */
 	const struct ipcb_param *params; /* NULL-name terminated, or NULL */
 	/* 0 if it can run here; otherwise -1 and the precise reason in why */
 	int (*supported)(const struct ipcb_ctx *ctx, char *why, size_t whylen);
-	/* 0 ok; -1 with ctx->why set: the result is `skipped` */
+	/* 0 ok; -1 with ctx->why set (ipcb_skip): the result is `skipped` */
 	int (*setup)(struct ipcb_ctx *ctx);
 	/* the timed loop: exactly iters operations */
 	void (*body)(struct ipcb_ctx *ctx, uint64_t iters);
-	/* `ipcbench test`: 0 if the mechanism works, else -1 with ctx->why */
+	/* `ipcbench test`: 0 if the mechanism works, else -1 with ctx->why (ipcb_fail) */
 	int (*check)(struct ipcb_ctx *ctx);
 	void (*teardown)(struct ipcb_ctx *ctx);
 	/* a one-line explanation of what dominates the figure, or NULL */
@@ -125,7 +125,15 @@ struct ipcb_ctx {
 
 /* The value of a declared parameter (the default if not set). */
 int64_t ipcb_param(const struct ipcb_ctx *ctx, const char *name);
-/* Set ctx->why printf-style; returns -1 so callers can `return ipcb_fail()`. */
+/*
+ * Two outcomes, one mechanism (ctx->why set printf-style, -1 returned, so a
+ * caller can `return ipcb_skip(...)`); the name says which the caller means:
+ * ipcb_skip  in setup() and what it calls: the job cannot run here, the
+ *            result is `skipped` with the reason;
+ * ipcb_fail  in check() and what it calls: the mechanism does not work,
+ *            `ipcbench test` says FAIL with the reason.
+ */
+int ipcb_skip(struct ipcb_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int ipcb_fail(struct ipcb_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Add a note printf-style to the result. */

