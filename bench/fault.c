@@ -58,20 +58,9 @@
 /* The value of "key: N" (or "key N") in a /proc file, or -1. */
 static long proc_value(const char *path, const char *key)
 {
-	size_t klen = strlen(key);
-	char line[256];
-	long v = -1;
-	FILE *f = fopen(path, "r");
+	char val[64];
 
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, klen) == 0 && (line[klen] == ':' || line[klen] == ' ')) {
-			v = strtol(line + klen + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
+	return ipcb_read_field(path, key, val, sizeof(val)) ? -1 : strtol(val, NULL, 10);
 }
 
 static size_t thp_size(void)

@@ -98,15 +98,10 @@ static const char *pfm_name(const char *name)
 static int may_count_kernel(void)
 {
 	unsigned long long caps = 0;
-	char line[256];
-	FILE *f = fopen("/proc/self/status", "r");
+	char val[64];
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
-	fclose(f);
+	if (ipcb_read_field("/proc/self/status", "CapEff", val, sizeof(val)) == 0)
+		caps = strtoull(val, NULL, 16);
 	return !!(caps & (1ull << CAP_PERFMON_BIT | 1ull << CAP_SYS_ADMIN_BIT));
 }
 

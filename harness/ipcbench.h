@@ -192,6 +192,12 @@ int ipcb_have_pku(char *why, size_t len);
  */
 int ipcb_read_text(const char *path, char *buf, size_t len);
 long ipcb_read_long(const char *path, long dflt);
+/*
+ * The value of one field of a "key: value" (or "key value") file such as
+ * /proc/meminfo, /proc/vmstat, /proc/self/status or the first block of
+ * /proc/cpuinfo, trimmed: 0, -ENOENT when the key is absent, or -errno.
+ */
+int ipcb_read_field(const char *path, const char *key, char *buf, size_t len);
 
 /*
  * Per-operation latency. A body with .latency set calls ipcb_lap(ctx) after

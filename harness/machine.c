@@ -397,32 +397,7 @@ const char *ipcb_hypervisor(char *buf, size_t len)
 /* The value of "key" in the first processor block of /proc/cpuinfo. */
 static int cpuinfo_field(const char *key, char *buf, size_t len)
 {
-	FILE *f = fopen("/proc/cpuinfo", "re");
-	char *line = NULL, *colon;
-	size_t cap = 0;
-	int found = -1;
-
-	if (!f)
-		return -1;
-	/* getline, not fgets: the flags line is longer than any fixed buffer. */
-	while (getline(&line, &cap, f) > 0) {
-		if (line[0] == '\n')
-			break;	/* end of the first block */
-		colon = strchr(line, ':');
-		if (!colon)
-			continue;
-		*colon = '\0';
-		ipcb_trim(line);
-		if (strcmp(line, key))
-			continue;
-		snprintf(buf, len, "%s", colon + 1);
-		ipcb_trim(buf);
-		found = 0;
-		break;
-	}
-	free(line);
-	fclose(f);
-	return found;
+	return ipcb_read_field("/proc/cpuinfo", key, buf, len) ? -1 : 0;
 }
 
 #if IPCB_HAVE_CPUID

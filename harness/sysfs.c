@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* sysfs.c - the one reader of small procfs/sysfs files: a read loop that survives EINTR, then trimmed text or a number. */
+/* sysfs.c - the one reader of small procfs/sysfs files: a read loop that survives EINTR, then trimmed text, a number, or one field of a "key: value" file. */
 #include "sysfs.h"
 
 #include <errno.h>
@@ -107,4 +107,34 @@ int ipcb_read_file(const char *path, char **text, size_t *len)
 	if (len)
 		*len = used;
 	return 0;
+}
+
+int ipcb_read_field(const char *path, const char *key, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL, *sep;
+	size_t cap = 0;
+	int rc = -ENOENT;
+
+	if (!f)
+		return -errno;
+	/* getline, not fgets: cpuinfo's flags line is longer than any fixed buffer; a blank line ends its first block */
+	while (getline(&line, &cap, f) > 0 && line[0] != '\n') {
+		sep = strchr(line, ':');
+		if (!sep)
+			sep = strpbrk(line, " \t");
+		if (!sep)
+			continue;
+		*sep = '\0';
+		ipcb_trim(line);
+		if (strcmp(line, key))
+			continue;
+		snprintf(buf, len, "%s", sep + 1);
+		ipcb_trim(buf);
+		rc = 0;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return rc;
 }
