@@ -255,4 +255,12 @@ struct ipcb_histogram *ipcb_hist_result(const struct ipcb_hist *h, double ns_per
  */
 int ipcb_result_merge_json(struct ipcb_result *r, const json_t *members, char *why, size_t whylen);
 
+/*
+ * The grids of a matrix, in the order it holds them: grid 0 is its quantity
+ * (m->value); a further grid (a second quantity, kept as read in m->unknown)
+ * follows. Grid k's name, with its n x n cells copied into value (row major,
+ * NAN where not measured); NULL when the matrix has no grid k.
+ */
+const char *ipcb_result_matrix_grid(const struct ipcb_rmatrix *m, size_t k, double *value);
+
 #endif
