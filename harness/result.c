@@ -1496,3 +1496,30 @@ int ipcb_result_take_extras(struct ipcb_result *r, struct ipcb_result *from)
 	}
 	return 0;
 }
+
+/* The further grids are in m->unknown, checked as grids (n rows of n numbers or nulls) when read. */
+const char *ipcb_result_matrix_grid(const struct ipcb_rmatrix *m, size_t k, double *value)
+{
+	const char *key;
+	json_t *rows;
+	size_t i, j, n = m->n;
+
+	if (!m->quantity)
+		return NULL;
+	if (k == 0) {
+		memcpy(value, m->value, n * n * sizeof(double));
+		return m->quantity;
+	}
+	json_object_foreach(m->unknown, key, rows) {
+		if (!json_is_array(rows) || --k)
+			continue;
+		for (i = 0; i < n; i++)
+			for (j = 0; j < n; j++) {
+				const json_t *c = json_array_get(json_array_get(rows, i), j);
+
+				value[i * n + j] = json_is_number(c) ? json_number_value(c) : NAN;
+			}
+		return key;
+	}
+	return NULL;
+}

@@ -267,4 +267,12 @@ void ipcb_rmatrix_free(struct ipcb_rmatrix *m);
 /* Move from's metrics, attachments and counters into r (from keeps the rest). 0 or -1. */
 int ipcb_result_take_extras(struct ipcb_result *r, struct ipcb_result *from);
 
+/*
+ * The grids of a matrix, in the order it holds them: grid 0 is its quantity
+ * (m->value); a further grid (a second quantity, kept as read in m->unknown)
+ * follows. Grid k's name, with its n x n cells copied into value (row major,
+ * NAN where not measured); NULL when the matrix has no grid k.
+ */
+const char *ipcb_result_matrix_grid(const struct ipcb_rmatrix *m, size_t k, double *value);
+
 #endif

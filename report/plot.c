@@ -35,6 +35,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
@@ -720,39 +721,37 @@ static size_t count_distinct_places(const struct set *s, const size_t *idx, size
 	return count;
 }
 
-static void param_text(const struct item *it, const char *key, char *buf, size_t len)
-{
-	const json_t *v = json_object_get(json_object_get(it->r, "params"), key);
+struct join {
+	const struct item *it;
+	const struct naming *nm;
+};
 
-	buf[0] = '\0';
-	if (v)
-		ipcb_scalar_text(v, buf, len);
+/* A parameter its label names: its benchmark has results that differ in it, and it holds a value. */
+static int names_param(const char *name, void *arg)
+{
+	const struct join *j = arg;
+	size_t k = ipcb_strmap_find(&j->nm->keys, name);
+
+	return k != SIZE_MAX && j->nm->varies && ipcb_strmap_find(&j->nm->varies[k], j->it->name) != SIZE_MAX &&
+	       param_value(j->it, name)[0];
 }
 
 /* "k=v,k=v" of the keys in which its benchmark has results that differ. */
 static void params_join(const struct item *it, const struct naming *nm, char *buf, size_t len)
 {
-	char val[128];
-	size_t k, used = 0;
+	struct join j = { it, nm };
 
-	buf[0] = '\0';
-	for (k = 0; k < nm->keys.n && used < len; k++) {
-		if (ipcb_strmap_find(&nm->varies[k], it->name) == SIZE_MAX)
-			continue;
-		param_text(it, nm->keys.str[k], val, sizeof(val));
-		if (val[0])
-			used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", used ? "," : "", nm->keys.str[k], val);
-	}
+	ipcb_result_params_text(it->r, buf, len, IPCB_PARAMS_SORTED, names_param, &j);
 }
 
 /* Does any result that has key hold another value than value? */
 static int differs(const struct set *s, const size_t *idx, size_t n, const char *key, const char *value)
 {
-	char cur[128];
+	const char *cur;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		param_text(&s->v[idx[i]], key, cur, sizeof(cur));
+		cur = param_value(&s->v[idx[i]], key);
 		if (cur[0] && strcmp(cur, value))
 			return 1;
 	}
@@ -764,11 +763,11 @@ static size_t varying_benchmarks(const struct set *s, const size_t *idx, size_t 
 				 struct ipcb_strmap *out)
 {
 	struct ipcb_strmap names = { 0 }, values = { 0 };
-	char cur[128];
+	const char *cur;
 	size_t i, b;
 
 	for (i = 0; i < n; i++) {
-		param_text(&s->v[idx[i]], key, cur, sizeof(cur));
+		cur = param_value(&s->v[idx[i]], key);
 		if (!cur[0])
 			continue;
 		b = ipcb_strmap_add(&names, s->v[idx[i]].name);
@@ -787,17 +786,18 @@ static size_t varying_benchmarks(const struct set *s, const size_t *idx, size_t 
 
 void naming_init(struct naming *nm, const struct set *s, const size_t *idx, size_t n, const char *except)
 {
-	char first[128];
-	const char *key;
-	json_t *v;
+	const struct ipcb_result *r;
+	const char *first;
 	size_t i, k, used = 0;
 
 	memset(nm, 0, sizeof(*nm));
 	nm->except = except;
-	for (i = 0; i < n; i++)
-		json_object_foreach(json_object_get(s->v[idx[i]].r, "params"), key, v)
-			if (!except || strcmp(key, except))
-				ipcb_strmap_add(&nm->keys, key);
+	for (i = 0; i < n; i++) {
+		r = s->v[idx[i]].r;
+		for (k = 0; k < r->nparams; k++)
+			if (!except || strcmp(r->params[k].name, except))
+				ipcb_strmap_add(&nm->keys, r->params[k].name);
+	}
 	ipcb_strmap_sort(&nm->keys);
 	/*
 	 * A label names a parameter when two results of one benchmark differ in
@@ -807,9 +807,9 @@ void naming_init(struct naming *nm, const struct set *s, const size_t *idx, size
 	 */
 	nm->varies = calloc(nm->keys.n + 1, sizeof(*nm->varies));
 	for (k = 0; nm->varies && k < nm->keys.n; k++) {
-		first[0] = '\0';
+		first = "";
 		for (i = 0; i < n && !first[0]; i++)
-			param_text(&s->v[idx[i]], nm->keys.str[k], first, sizeof(first));
+			first = param_value(&s->v[idx[i]], nm->keys.str[k]);
 		/* a value every result that has the key shares goes in the subtitle instead */
 		if (!varying_benchmarks(s, idx, n, nm->keys.str[k], &nm->varies[k]) && first[0] &&
 		    !differs(s, idx, n, nm->keys.str[k], first) && used < sizeof(nm->common))
@@ -1015,7 +1015,7 @@ static void set_free(struct set *s)
 
 	for (i = 0; s->v && i < s->n; i++) {
 		free(s->v[i].mem);
-		json_decref(s->v[i].matrix);
+		heat_free(s->v[i].pooled);
 	}
 	free(s->v);
 	free(s->raw);
@@ -1064,9 +1064,11 @@ int ipcb_plot_dry(const struct ipcb_rfile *files, size_t n, char *err, size_t er
 		return 0;
 	}
 	file_labels(&s, NULL, 0);
-	rc = collect(&s, NULL, err, errlen);
+	rc = collect(&s, NULL);
 	if (rc == 0)
 		plot_all(&s);
+	else
+		snprintf(err, errlen, "out of memory collecting the results");
 	set_free(&s);
 	return rc;
 }
@@ -1244,8 +1246,8 @@ static enum ipcb_plot_status bad_input(char *err)
 static enum ipcb_plot_status run_plots(struct set *s, const struct ipcb_plot_select *sel, struct units *u, char *err,
 				       size_t errlen)
 {
-	if (collect(s, sel, err, errlen) || apply_units(s, u, err, errlen) ||
-	    (pool_groups(s) && snprintf(err, errlen, "out of memory pooling --group") > 0))
+	if ((collect(s, sel) && snprintf(err, errlen, "out of memory collecting the results") > 0) ||
+	    apply_units(s, u, err, errlen) || (pool_groups(s) && snprintf(err, errlen, "out of memory pooling --group") > 0))
 		return bad_input(err);
 	if (!s->n && !s->left_out && (sel->nonly || sel->nplacement || sel->nrole || sel->nparam)) {
 		snprintf(err, errlen, "no result matches --only, --placement, --role and --param");

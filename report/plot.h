@@ -72,7 +72,8 @@ enum ipcb_plot_status ipcb_plot(const struct ipcb_rfile *files, size_t n, const 
 /*
  * Build every plot of files[0..n) in memory and write nothing: the data
  * extraction `plot` runs, for tests and the fuzzer. 0, or -1 with a one-line
- * error naming the file and the member (a malformed histogram or matrix).
+ * error (out of memory). A malformed result (a histogram, a matrix) never
+ * gets here: loading the file (ipcb_rfile_load) rejects it, naming the member.
  */
 int ipcb_plot_dry(const struct ipcb_rfile *files, size_t n, char *err, size_t errlen);
 

@@ -25,19 +25,21 @@ static int cmp_bucket(const void *pa, const void *pb)
 /* The histogram's buckets sorted by value; NULL when it holds nothing. */
 static struct bucket *buckets_of(const struct item *it, size_t *n, double *total)
 {
-	const json_t *b = json_object_get(json_object_get(it->r, "histogram"), "buckets"), *e;
+	const struct ipcb_histogram *h = it->r->histogram;
 	struct bucket *v;
 	size_t i;
 
 	*n = 0;
 	*total = 0;
-	if (!json_array_size(b))
+	if (!h || !h->nbuckets)
 		return NULL;
-	v = calloc(json_array_size(b), sizeof(*v));
-	json_array_foreach(b, i, e) {
-		v[i].lo = json_number_value(json_array_get(e, 0)) * it->scale;
-		v[i].hi = json_number_value(json_array_get(e, 1)) * it->scale;
-		v[i].count = json_number_value(json_array_get(e, 2));
+	v = calloc(h->nbuckets, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (i = 0; i < h->nbuckets; i++) {
+		v[i].lo = h->buckets[i].lo * it->scale;
+		v[i].hi = h->buckets[i].hi * it->scale;
+		v[i].count = (double)h->buckets[i].count;
 		*total += v[i].count;
 	}
 	*n = i;
@@ -115,16 +117,20 @@ static struct bucket *line_buckets(const struct set *s, const struct item *it, s
 	return b;
 }
 
-/* A percentile: the histogram's own figure, or the upper bound of the bucket holding that rank. */
-static double hist_quantile(const struct item *it, const char *key, double q, const struct bucket *b, size_t n,
-			    double total)
+/*
+ * The p99 (q 0.99) or p99.9 (q 0.999): the histogram's own figure, or the
+ * upper bound of the bucket holding that rank.
+ */
+static double hist_quantile(const struct item *it, double q, const struct bucket *b, size_t n, double total)
 {
-	const json_t *v = it ? json_object_get(json_object_get(it->r, "histogram"), key) : NULL;
+	const struct ipcb_histogram *h = it ? it->r->histogram : NULL;
 	double cum = 0;
 	size_t i;
 
-	if (it && json_is_number(v))
-		return json_number_value(v) * it->scale;
+	if (h && q == 0.99 && (h->has & IPCB_HIST_HAS_P99))
+		return h->p99 * it->scale;
+	if (h && q == 0.999 && (h->has & IPCB_HIST_HAS_P999))
+		return h->p999 * it->scale;
 	for (i = 0; i < n; i++) {
 		cum += b[i].count;
 		if (cum >= q * total)
@@ -213,8 +219,8 @@ static void cdf_plot(struct set *s, const char *family, const char *place, const
 			note_add(&p, "%s: its nodes' histogram buckets differ, so the median node's (%s) distribution is drawn",
 				 buf, s->label[own->file]);
 		cdf_block(&p, bk, nb, total);
-		p99[k] = hist_quantile(own, "p99", 0.99, bk, nb, total);
-		p999[k++] = hist_quantile(own, "p999", 0.999, bk, nb, total);
+		p99[k] = hist_quantile(own, 0.99, bk, nb, total);
+		p999[k++] = hist_quantile(own, 0.999, bk, nb, total);
 		xmin = fmin(xmin, bk[0].lo);
 		nines = fmax(nines, ceil(log10(2 * total)));
 		plot_uses(s, &p, it);

@@ -6,19 +6,25 @@
  */
 #include "plot_kind.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The matrices an item draws: its own; a pooled item's cell medians, or the median node's. */
-static const json_t *item_matrix(const struct set *s, const struct item *it)
+/*
+ * The matrix an item draws, typed: a pooled item's cell medians, or the
+ * median node's, or its own; NULL: none. *own: what the caller frees.
+ */
+static const struct heat *item_heat(const struct set *s, const struct item *it, struct heat **own)
 {
-	if (it->matrix)
-		return it->matrix;
-	if (it->nmem)
-		return json_object_get(json_object_get(s->raw[it->median_node].r, "attachments"), "matrix");
-	return json_object_get(json_object_get(it->r, "attachments"), "matrix");
+	const struct ipcb_result *r = it->nmem ? s->raw[it->median_node].r : it->r;
+
+	*own = NULL;
+	if (it->pooled)
+		return it->pooled;
+	*own = heat_of(r->matrix);
+	return *own;
 }
 
 /* "round_trip_ns" -> "round trip (ns)" */
@@ -42,10 +48,10 @@ static void matrix_label(const char *key, char *buf, size_t len)
  * their order at the end. pos[k]: where matrix CPU k is drawn; bound[]: the
  * positions where a new group starts. Returns how many bounds.
  */
-static size_t cpu_order(const json_t *machine, const json_t *cpus, size_t *pos, size_t *bound)
+static size_t cpu_order(const json_t *machine, const struct heat *h, size_t *pos, size_t *bound)
 {
 	const json_t *caches = json_object_get(json_object_get(machine, "topology"), "caches"), *c, *id;
-	size_t n = json_array_size(cpus), i, k, j, nb = 0, at = 0, *group = calloc(n + 1, sizeof(size_t));
+	size_t n = h->n, i, k, j, nb = 0, at = 0, *group = calloc(n + 1, sizeof(size_t));
 	long long level = 0;
 
 	if (!group)
@@ -59,7 +65,7 @@ static size_t cpu_order(const json_t *machine, const json_t *cpus, size_t *pos, 
 			if (json_integer_value(json_object_get(c, "level")) != level)
 				continue;
 			json_array_foreach(json_object_get(c, "cpus"), j, id)
-				if (json_integer_value(id) == json_integer_value(json_array_get(cpus, k)))
+				if (json_integer_value(id) == (json_int_t)h->cpus[k])
 					group[k] = i;
 		}
 	}
@@ -89,31 +95,28 @@ identity:
 	return 0;
 }
 
-/* The cells, at their drawn positions; returns how many were not measured. */
-static size_t heatmap_data(struct plot *p, const json_t *cpus, const json_t *rows, const size_t *pos)
+/* The cells of grid g, at their drawn positions; returns how many were not measured. */
+static size_t heatmap_data(struct plot *p, const struct heat *h, size_t g, const size_t *pos)
 {
-	const json_t *row, *cell;
-	size_t i, j, n = json_array_size(cpus), blank = 0;
+	size_t i, j, n = h->n, blank = 0;
 
 	fprintf(p->dat, "# column (answering CPU), row (measuring CPU), value (NaN: not measured), label; CPUs by position:");
 	for (i = 0; i < n; i++)
 		for (j = 0; j < n; j++)
 			if (pos[j] == i)
-				fprintf(p->dat, " %lld", (long long)json_integer_value(json_array_get(cpus, j)));
+				fprintf(p->dat, " %lld", (long long)h->cpus[j]);
 	fputc('\n', p->dat);
 	for (i = 0; i < n; i++) { /* drawn row i is matrix row r */
 		size_t r, c;
 
 		for (r = 0; r < n && pos[r] != i; r++)
 			;
-		row = json_array_get(rows, r);
 		for (j = 0; j < n; j++) {
 			double v;
 
 			for (c = 0; c < n && pos[c] != j; c++)
 				;
-			cell = json_array_get(row, c);
-			v = json_is_number(cell) ? json_number_value(cell) : NAN;
+			v = r < n && c < n ? h->value[g][r * n + c] : NAN;
 			fprintf(p->dat, "%zu %zu", j, i);
 			dat_num(p->dat, v);
 			blank += isnan(v) ? 1 : 0;
@@ -128,9 +131,9 @@ static size_t heatmap_data(struct plot *p, const json_t *cpus, const json_t *row
 }
 
 /* gnuplot tics: ('0' 0, '1' 1, ...) naming OS CPU ids at their positions; thinned to about 16 labels. */
-static void cpu_tics(struct plot *p, const json_t *cpus, const size_t *pos)
+static void cpu_tics(struct plot *p, const struct heat *h, const size_t *pos)
 {
-	size_t n = json_array_size(cpus), step = (n + 15) / 16, i, k, used = 0;
+	size_t n = h->n, step = (n + 15) / 16, i, k, used = 0;
 	char *buf = malloc(n * 32 + 8);
 
 	if (!buf)
@@ -140,7 +143,7 @@ static void cpu_tics(struct plot *p, const json_t *cpus, const size_t *pos)
 		for (k = 0; k < n && pos[k] != i; k++)
 			;
 		used += (size_t)sprintf(buf + used, "%s'%lld' %zu", i ? ", " : "",
-					(long long)json_integer_value(json_array_get(cpus, k)), i);
+					k < n ? (long long)h->cpus[k] : 0LL, i);
 	}
 	sprintf(buf + used, ")");
 	var_str(p, "cpu_tics", "%s", buf);
@@ -148,30 +151,27 @@ static void cpu_tics(struct plot *p, const json_t *cpus, const size_t *pos)
 }
 
 /* The range of one matrix quantity over every file: heatmaps side by side compare by colour. */
-static void heat_ranges(struct set *s)
+static void heat_ranges(struct set *s, const struct heat *const *heat)
 {
-	const json_t *rows, *row, *cell;
-	const char *key;
-	size_t i, j, k, q, before;
+	size_t i, g, c, q, before;
 
 	for (i = 0; i < s->n; i++)
-		json_object_foreach((json_t *)item_matrix(s, &s->v[i]), key, rows) {
-			if (!json_is_array(rows) || strcmp(key, "cpus") == 0)
-				continue;
+		for (g = 0; heat[i] && g < heat[i]->ngrids; g++) {
+			const double *v = heat[i]->value[g];
+
 			before = s->heat_keys.n;
-			q = ipcb_strmap_add(&s->heat_keys, key);
+			q = ipcb_strmap_add(&s->heat_keys, heat[i]->quantity[g]);
 			if (q == before) {
 				s->cb_lo = realloc(s->cb_lo, (q + 1) * sizeof(double));
 				s->cb_hi = realloc(s->cb_hi, (q + 1) * sizeof(double));
 				s->cb_lo[q] = INFINITY;
 				s->cb_hi[q] = -INFINITY;
 			}
-			json_array_foreach(rows, j, row)
-				json_array_foreach(row, k, cell)
-					if (json_is_number(cell)) {
-						s->cb_lo[q] = fmin(s->cb_lo[q], json_number_value(cell));
-						s->cb_hi[q] = fmax(s->cb_hi[q], json_number_value(cell));
-					}
+			for (c = 0; c < heat[i]->n * heat[i]->n; c++)
+				if (!isnan(v[c])) {
+					s->cb_lo[q] = fmin(s->cb_lo[q], v[c]);
+					s->cb_hi[q] = fmax(s->cb_hi[q], v[c]);
+				}
 		}
 }
 
@@ -180,7 +180,7 @@ static void heatmap_note(const struct set *s, struct plot *p, const struct item 
 {
 	const struct mach *mc = &s->mach[it->mach];
 
-	if (it->matrix)
+	if (it->pooled)
 		note_add(p, "Group %s (%zu nodes): each cell is the median over the nodes that measured it", mc->label,
 			 it->nmem);
 	else
@@ -188,17 +188,18 @@ static void heatmap_note(const struct set *s, struct plot *p, const struct item 
 			 mc->label, s->label[s->raw[it->median_node].file]);
 }
 
-static void heatmap_plot(struct set *s, const struct item *it, const char *key, const json_t *rows)
+/* The heatmap of grid g of the matrix h that item it draws. */
+static void heatmap_plot(struct set *s, const struct item *it, const struct heat *h, size_t g)
 {
-	const json_t *cpus = json_object_get(item_matrix(s, it), "cpus");
+	const char *key = h->quantity[g];
 	char stem[MAX_STEM + 24], what[128], buf[600], params[512], title[600];
 	const char *parts[] = { "heatmap", it->id, params, it->placement,
 				strcmp(key, "round_trip_ns") ? key : NULL, s->nmach > 1 ? s->mach[it->mach].label : NULL };
-	size_t n = json_array_size(cpus), q = ipcb_strmap_find(&s->heat_keys, key), blank, nb, k;
+	size_t n = h->n, q = ipcb_strmap_find(&s->heat_keys, key), blank, nb, k;
 	size_t *pos = calloc(n + 1, sizeof(size_t)), *bound = calloc(n + 1, sizeof(size_t));
 	struct plot p;
 
-	ipcb_result_params(it->r, NULL, params, sizeof(params));
+	ipcb_result_params_text(it->r, params, sizeof(params), IPCB_PARAMS_SORTED, NULL, NULL);
 	make_stem(stem, sizeof(stem), parts, 6);
 	if (!pos || !bound || plot_open(&p, KIND_HEATMAP, stem)) {
 		free(pos);
@@ -206,8 +207,8 @@ static void heatmap_plot(struct set *s, const struct item *it, const char *key, 
 		return;
 	}
 	plot_uses(s, &p, it);
-	nb = cpu_order(json_object_get(s->files[it->file].doc, "machine"), cpus, pos, bound);
-	blank = heatmap_data(&p, cpus, rows, pos);
+	nb = cpu_order(json_object_get(s->files[it->file].doc, "machine"), h, pos, bound);
+	blank = heatmap_data(&p, h, g, pos);
 	matrix_label(key, what, sizeof(what));
 	snprintf(title, sizeof(title), "%.200s%s%.200s: %s between CPUs", it->id, params[0] ? " " : "", params, what);
 	subtitle(s, &p, buf, sizeof(buf));
@@ -219,7 +220,7 @@ static void heatmap_plot(struct set *s, const struct item *it, const char *key, 
 		heatmap_note(s, &p, it);
 	var_str(&p, "cb_label_text", "%s", what);
 	var_int(&p, "ncpu", (long long)n);
-	cpu_tics(&p, cpus, pos);
+	cpu_tics(&p, h, pos);
 	var_int(&p, "show_values", n <= 8);
 	var_int(&p, "ngroups", (long long)nb + 1);
 	fprintf(p.vars, "array group_start[%zu] = [", nb ? nb : 1);
@@ -240,16 +241,19 @@ static void heatmap_plot(struct set *s, const struct item *it, const char *key, 
 
 void plot_heatmaps(struct set *s)
 {
-	const json_t *m, *rows;
-	const char *key;
-	size_t i;
+	struct heat **own = calloc(s->n + 1, sizeof(*own));
+	const struct heat **heat = calloc(s->n + 1, sizeof(*heat));
+	size_t i, g;
 
-	heat_ranges(s);
-	for (i = 0; i < s->n; i++) {
-		m = item_matrix(s, &s->v[i]);
-		json_object_foreach((json_t *)m, key, rows)
-			if (json_is_array(rows) && strcmp(key, "cpus"))
-				heatmap_plot(s, &s->v[i], key, rows);
-	}
+	for (i = 0; own && heat && i < s->n; i++)
+		heat[i] = item_heat(s, &s->v[i], &own[i]);
+	if (own && heat)
+		heat_ranges(s, heat);
+	for (i = 0; own && heat && i < s->n; i++)
+		for (g = 0; heat[i] && g < heat[i]->ngrids; g++)
+			heatmap_plot(s, &s->v[i], heat[i], g);
+	for (i = 0; own && i < s->n; i++)
+		heat_free(own[i]);
+	free(own);
+	free(heat);
 }
-

@@ -8,7 +8,6 @@
 #ifndef IPCB_PLOT_KIND_H
 #define IPCB_PLOT_KIND_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -42,16 +41,30 @@ struct plot_out {
 };
 
 /*
+ * A CPU x CPU matrix as a heatmap draws it: each grid (quantity) it holds, in
+ * its order, n x n cells row major, NAN where not measured. The CPUs, the
+ * names and a result's first grid are the result's (which outlives every
+ * plot); the other grids are the heat's own.
+ */
+struct heat {
+	size_t n, ngrids;
+	const int *cpus;       /* n OS CPU ids: rows measure, columns answer */
+	const char **quantity; /* per grid: "round_trip_ns" */
+	const double **value;  /* per grid: its cells */
+	double **own;	       /* per grid: its cells when the heat made them, else NULL */
+};
+
+/*
  * One ok result to plot. With --group, the results of a group's nodes that
  * share (id, params, placement) are pooled into one item (mem: the members).
  */
 struct item {
-	const json_t *r;
+	const struct ipcb_result *r;
 	size_t file;	   /* the file of r: its machine record, TSC rate, baseline */
 	size_t mach;	   /* the series it belongs to: a file, or a group of files (set.mach) */
 	size_t *mem, nmem; /* a pooled item: its members in set.raw; none for one file's result */
-	json_t *matrix;	   /* a pooled item: the median over its nodes of each matrix cell; else NULL */
-	const char *id, *family, *placement, *role, *per, *unit;
+	struct heat *pooled; /* a pooled item: the median over its nodes of each matrix cell; else NULL */
+	const char *id, *family, *placement, *role, *per, *unit; /* role: "" when none */
 	const char *name;  /* within the family: "unix-stream" */
 	const char *place; /* what results meet on across files: the placement name, or its role */
 	int by_role;	   /* place is a role: the placement names differ between files */
@@ -124,11 +137,16 @@ struct units {
 
 int machs_init(struct set *s, const struct ipcb_compare_group *groups, size_t ngroups);
 void file_labels(struct set *s, char *const *labels, int nlabels);
-/* The selected ok results (sel NULL: all), in the order --only gave; 0, or -1 with err. */
-int collect(struct set *s, const struct ipcb_plot_select *sel, char *err, size_t errlen);
+/* The selected ok results (sel NULL: all), in the order --only gave; 0, or -1 (out of memory). */
+int collect(struct set *s, const struct ipcb_plot_select *sel);
 int apply_units(struct set *s, struct units *u, char *err, size_t errlen);
 int pool_groups(struct set *s);
 void assign_places(struct set *s);
+/* A parameter's value as text, "" when the result lacks it. */
+const char *param_value(const struct item *it, const char *name);
+/* A matrix's grids, typed (NULL: none, or out of memory); heat_free() frees it. */
+struct heat *heat_of(const struct ipcb_rmatrix *m);
+void heat_free(struct heat *h);
 
 /* --- quoting: nothing from a results file can break out of a string (plot.c) --- */
 

@@ -4,12 +4,14 @@
  * ok results of every file (--only, --placement, --role, --param), rescaled
  * (--unit cycles, --baseline), the nodes of a --group pooled into one item,
  * where results meet across files (placement name or role), and the
- * machines' names. The figure kinds read items, not the files: this and
- * plot.c's naming are where plot reads a result's JSON members.
+ * machines' names. The figure kinds read items, not the files. A result is
+ * read typed (result.h, as the loader validated it); only the document's
+ * machine record (names, TSC rate) is read as JSON.
  */
 #include "plot_kind.h"
 
 #include <fnmatch.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,37 +20,40 @@
 
 #include "group.h"
 
-static void item_fill(struct item *it, const json_t *r, size_t file)
+static void item_fill(struct item *it, const struct ipcb_result *r, size_t file)
 {
-	const json_t *st = json_object_get(r, "stats"), *ci = json_object_get(r, "interval95"), *c;
-	const json_t *pl = json_object_get(r, "placement");
+	/* the reported interval (the wider of within- and between-process); files before it: the CI */
+	const double *ci = r->has & IPCB_HAS_INTERVAL95 ? r->interval95 : r->stats.ci95;
 	const char *slash;
 	size_t i, used = 0;
 
 	memset(it, 0, sizeof(*it));
 	it->r = r;
 	it->file = file;
-	it->id = ipcb_jstr(r, "id");
-	it->family = ipcb_jstr(r, "family");
-	it->placement = ipcb_jstr(pl, "name");
-	it->role = ipcb_jstr(pl, "role");
+	it->id = r->id;
+	it->family = r->family;
+	it->placement = r->placement;
+	it->role = r->role ? r->role : "";
 	it->place = it->placement;
-	it->per = ipcb_jstr(r, "per");
-	it->unit = ipcb_jstr(r, "unit");
-	it->median = json_number_value(json_object_get(st, "median"));
-	/* the reported interval (the wider of within- and between-process); files before it: the CI */
-	if (!json_is_array(ci) || json_array_size(ci) != 2 || !json_is_number(json_array_get(ci, 0)) ||
-	    !json_is_number(json_array_get(ci, 1)))
-		ci = json_object_get(st, "ci95");
-	it->lo = json_number_value(json_array_get(ci, 0));
-	it->hi = json_number_value(json_array_get(ci, 1));
+	it->per = r->per;
+	it->unit = r->unit;
+	it->median = r->stats.median;
+	it->lo = ci[0];
+	it->hi = ci[1];
 	it->scale = 1;
 	slash = strchr(it->id, '/');
 	it->name = slash ? slash + 1 : it->id;
-	json_array_foreach(json_object_get(pl, "cpus"), i, c)
+	for (i = 0; i < r->ncpus; i++)
 		if (used < sizeof(it->cpus))
 			used += (size_t)snprintf(it->cpus + used, sizeof(it->cpus) - used, "%s%lld", i ? "," : "",
-						 (long long)json_integer_value(c));
+						 (long long)r->cpus[i]);
+}
+
+const char *param_value(const struct item *it, const char *name)
+{
+	const struct ipcb_rparam *p = ipcb_result_param(it->r, name);
+
+	return p ? p->text : "";
 }
 
 /* The first --only pattern the id matches (its rank: the order of the plots), or -1. */
@@ -75,10 +80,8 @@ static int any_match(char *const *pats, int n, const char *s)
 }
 
 /* --param k=v: every key named must have one of the values given for it. */
-static int params_match(const struct ipcb_plot_select *sel, const json_t *r)
+static int params_match(const struct ipcb_plot_select *sel, const struct ipcb_result *r)
 {
-	const json_t *params = json_object_get(r, "params");
-	char val[256];
 	int i, j;
 
 	for (i = 0; i < sel->nparam; i++) {
@@ -88,17 +91,14 @@ static int params_match(const struct ipcb_plot_select *sel, const json_t *r)
 
 		for (j = 0; j < sel->nparam && !ok; j++) {
 			const char *other = sel->param[j];
-			const json_t *v;
+			const struct ipcb_rparam *p;
 			char k[256];
 
 			if (strncmp(other, key, klen) || other[klen] != '=')
 				continue;
 			snprintf(k, sizeof(k), "%.*s", (int)klen, key);
-			v = json_object_get(params, k);
-			if (!v)
-				continue;
-			ipcb_scalar_text(v, val, sizeof(val));
-			ok = strcmp(val, other + klen + 1) == 0;
+			p = ipcb_result_param(r, k);
+			ok = p && strcmp(p->text, other + klen + 1) == 0;
 		}
 		if (!ok)
 			return 0;
@@ -106,17 +106,15 @@ static int params_match(const struct ipcb_plot_select *sel, const json_t *r)
 	return 1;
 }
 
-static int selected(const struct ipcb_plot_select *sel, const json_t *r, int *rank)
+static int selected(const struct ipcb_plot_select *sel, const struct ipcb_result *r, int *rank)
 {
-	const json_t *pl = json_object_get(r, "placement");
-
-	*rank = only_rank(sel, ipcb_jstr(r, "id"));
+	*rank = only_rank(sel, r->id);
 	if (*rank < 0)
 		return 0;
 	if (!sel)
 		return 1;
-	return any_match(sel->placement, sel->nplacement, ipcb_jstr(pl, "name")) &&
-	       any_match(sel->role, sel->nrole, ipcb_jstr(pl, "role")) && params_match(sel, r);
+	return any_match(sel->placement, sel->nplacement, r->placement) &&
+	       any_match(sel->role, sel->nrole, r->role ? r->role : "") && params_match(sel, r);
 }
 
 static int cmp_item(const void *pa, const void *pb)
@@ -128,24 +126,33 @@ static int cmp_item(const void *pa, const void *pb)
 	return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
-/* The selected ok results, in the order --only gave; a malformed optional member is an error naming it. */
-int collect(struct set *s, const struct ipcb_plot_select *sel, char *err, size_t errlen)
+/*
+ * The selected ok results, in the order --only gave; 0, or -1 out of memory.
+ * The loader has checked every result (ipcb_result_from_json): a malformed
+ * histogram or matrix never gets here.
+ */
+int collect(struct set *s, const struct ipcb_plot_select *sel)
 {
-	const json_t *r;
+	const struct ipcb_result *r;
+	struct item *v;
 	size_t f, i, cap = 0, seq = 0;
 	int rank;
 
 	for (f = 0; f < s->nfiles; f++) {
-		json_array_foreach(json_object_get(s->files[f].doc, "results"), i, r) {
+		for (i = 0; i < s->files[f].nres; i++) {
+			r = &s->files[f].res[i];
 			if (!selected(sel, r, &rank))
 				continue;
-			if (strcmp(ipcb_jstr(r, "status"), "ok")) {
+			if (r->status != IPCB_STATUS_OK) {
 				s->left_out++;
 				continue;
 			}
 			if (s->n == cap) {
 				cap = cap ? 2 * cap : 64;
-				s->v = realloc(s->v, cap * sizeof(*s->v));
+				v = realloc(s->v, cap * sizeof(*s->v));
+				if (!v)
+					return -1;
+				s->v = v;
 			}
 			item_fill(&s->v[s->n], r, f);
 			s->v[s->n].mach = s->mach_of[f];
@@ -163,12 +170,14 @@ int collect(struct set *s, const struct ipcb_plot_select *sel, char *err, size_t
 /* The median of the baseline result in file f, or NAN. */
 static double baseline_of(const struct set *s, size_t f, const char *id)
 {
-	const json_t *r;
+	const struct ipcb_result *r;
 	size_t i;
 
-	json_array_foreach(json_object_get(s->files[f].doc, "results"), i, r)
-		if (strcmp(ipcb_jstr(r, "id"), id) == 0 && strcmp(ipcb_jstr(r, "status"), "ok") == 0)
-			return json_number_value(json_object_get(json_object_get(r, "stats"), "median"));
+	for (i = 0; i < s->files[f].nres; i++) {
+		r = &s->files[f].res[i];
+		if (strcmp(r->id, id) == 0 && r->status == IPCB_STATUS_OK)
+			return r->stats.median;
+	}
 	return NAN;
 }
 
@@ -215,54 +224,141 @@ int apply_units(struct set *s, struct units *u, char *err, size_t errlen)
 
 /* --- groups of nodes pooled (--group) ------------------------------------------------ */
 
+void heat_free(struct heat *h)
+{
+	size_t g;
+
+	if (!h)
+		return;
+	for (g = 0; h->own && g < h->ngrids; g++)
+		free(h->own[g]);
+	free(h->own);
+	free(h->value);
+	free(h->quantity);
+	free(h);
+}
+
+/* Append a grid to h (own: cells h frees, else NULL): 0, or -1 (out of memory; own is not h's then). */
+static int heat_add(struct heat *h, const char *quantity, const double *value, double *own)
+{
+	const char **qs;
+	const double **vs;
+	double **os;
+
+	vs = realloc(h->value, (h->ngrids + 1) * sizeof(*vs));
+	if (!vs)
+		return -1;
+	h->value = vs;
+	os = realloc(h->own, (h->ngrids + 1) * sizeof(*os));
+	if (!os)
+		return -1;
+	h->own = os;
+	qs = realloc(h->quantity, (h->ngrids + 1) * sizeof(*qs));
+	if (!qs)
+		return -1;
+	h->quantity = qs;
+	h->quantity[h->ngrids] = quantity;
+	h->value[h->ngrids] = value;
+	h->own[h->ngrids++] = own;
+	return 0;
+}
+
+/* The grids of m: its first drawn from the result in place, a further one copied out (result.c reads it). */
+struct heat *heat_of(const struct ipcb_rmatrix *m)
+{
+	struct heat *h;
+	const char *q;
+	double *value;
+
+	if (!m || !(h = calloc(1, sizeof(*h))))
+		return NULL;
+	h->n = m->n;
+	h->cpus = m->cpus;
+	if (m->quantity && heat_add(h, m->quantity, m->value, NULL))
+		goto fail;
+	while (h->ngrids) {
+		value = malloc((m->n * m->n + 1) * sizeof(double));
+		if (!value)
+			goto fail;
+		q = ipcb_result_matrix_grid(m, h->ngrids, value);
+		if (!q) {
+			free(value);
+			break;
+		}
+		if (heat_add(h, q, value, value)) {
+			free(value);
+			goto fail;
+		}
+	}
+	return h;
+fail:
+	heat_free(h);
+	return NULL;
+}
+
+/* The cells of grid `quantity` of h, or NULL when h has no such grid. */
+static const double *heat_grid(const struct heat *h, const char *quantity)
+{
+	size_t g;
+
+	for (g = 0; g < h->ngrids; g++)
+		if (strcmp(h->quantity[g], quantity) == 0)
+			return h->value[g];
+	return NULL;
+}
+
 /*
  * Each cell of a pooled item's matrices: the median over the nodes that
  * measured it. Only where every node measured the same CPUs (the same ids in
  * the same order): otherwise the item keeps no matrix of its own and the
- * median node's is drawn (item_matrix).
+ * median node's is drawn (plot_heatmap.c).
  */
 static void pool_matrix(const struct set *s, struct item *it)
 {
-	const json_t *first = json_object_get(json_object_get(it->r, "attachments"), "matrix"), *rows, *m;
-	const char *key;
+	const struct ipcb_rmatrix *first = it->r->matrix, *m;
 	double *cell = malloc((it->nmem + 1) * sizeof(double));
-	size_t k, i, j, n;
+	struct heat **node = calloc(it->nmem + 1, sizeof(*node)), *h = NULL;
+	size_t k, g, c, got;
 
-	if (!json_is_object(first) || !cell)
+	if (!first || !cell || !node)
 		goto out;
 	for (k = 0; k < it->nmem; k++) {
-		m = json_object_get(json_object_get(s->raw[it->mem[k]].r, "attachments"), "matrix");
-		if (!json_equal(json_object_get(m, "cpus"), json_object_get(first, "cpus")))
+		m = s->raw[it->mem[k]].r->matrix;
+		if (!m || m->n != first->n || memcmp(m->cpus, first->cpus, first->n * sizeof(*m->cpus)))
 			goto out;
 	}
-	it->matrix = json_object();
-	json_object_set(it->matrix, "cpus", json_object_get(first, "cpus"));
-	n = json_array_size(json_object_get(first, "cpus"));
-	json_object_foreach((json_t *)first, key, rows) {
-		json_t *out_rows;
+	for (k = 0; k < it->nmem; k++)
+		if (!(node[k] = heat_of(s->raw[it->mem[k]].r->matrix)))
+			goto out;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		goto out;
+	h->n = first->n;
+	h->cpus = first->cpus;
+	for (g = 0; g < node[0]->ngrids; g++) {
+		double *pooled = malloc((h->n * h->n + 1) * sizeof(double));
 
-		if (!json_is_array(rows) || strcmp(key, "cpus") == 0)
-			continue;
-		out_rows = json_array();
-		for (i = 0; i < n; i++) {
-			json_t *row = json_array();
-
-			for (j = 0; j < n; j++) {
-				size_t got = 0;
-
-				for (k = 0; k < it->nmem; k++) {
-					m = json_object_get(json_object_get(s->raw[it->mem[k]].r, "attachments"), "matrix");
-					m = json_array_get(json_array_get(json_object_get(m, key), i), j);
-					if (json_is_number(m))
-						cell[got++] = json_number_value(m);
-				}
-				json_array_append_new(row, got ? json_real(ipcb_group_median(cell, got)) : json_null());
-			}
-			json_array_append_new(out_rows, row);
+		if (!pooled || heat_add(h, node[0]->quantity[g], pooled, pooled)) {
+			free(pooled);
+			heat_free(h);
+			goto out;
 		}
-		json_object_set_new(it->matrix, key, out_rows);
+		for (c = 0; c < h->n * h->n; c++) {
+			got = 0;
+			for (k = 0; k < it->nmem; k++) {
+				const double *v = heat_grid(node[k], h->quantity[g]);
+
+				if (v && !isnan(v[c]))
+					cell[got++] = v[c];
+			}
+			pooled[c] = got ? ipcb_group_median(cell, got) : NAN;
+		}
 	}
+	it->pooled = h;
 out:
+	for (k = 0; node && k < it->nmem; k++)
+		heat_free(node[k]);
+	free(node);
 	free(cell);
 }
 
@@ -316,7 +412,7 @@ int pool_groups(struct set *s)
 			nv[m++] = *it;
 			continue;
 		}
-		ipcb_result_params(it->r, NULL, params, sizeof(params));
+		ipcb_result_params_text(it->r, params, sizeof(params), IPCB_PARAMS_SORTED, NULL, NULL);
 		if (asprintf(&base, "%zu\x1f%s\x1f%s\x1f%s", it->mach, it->id, params, it->placement) < 0)
 			goto out;
 		if (asprintf(&key, "%zu\x1e%s", it->file, base) < 0) {
@@ -411,7 +507,7 @@ void assign_places(struct set *s)
 	for (i = 0; i < s->n && key; i++) {
 		struct item *it = &s->v[i];
 
-		ipcb_result_params(it->r, NULL, params, sizeof(params));
+		ipcb_result_params_text(it->r, params, sizeof(params), IPCB_PARAMS_SORTED, NULL, NULL);
 		if (asprintf(&key[i], "%s\x1f%s\x1f%s", it->id, params, it->placement) < 0) {
 			key[i] = NULL;
 			continue;

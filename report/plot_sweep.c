@@ -33,11 +33,11 @@ static const char *param_unit(const char *param)
 
 static int int_param(const struct item *it, const char *param, long long *v)
 {
-	const json_t *j = json_object_get(json_object_get(it->r, "params"), param);
+	const struct ipcb_rparam *p = ipcb_result_param(it->r, param);
 
-	if (!json_is_integer(j))
+	if (!p || p->is_choice)
 		return 0;
-	*v = (long long)json_integer_value(j);
+	*v = (long long)p->value;
 	return 1;
 }
 
@@ -76,7 +76,7 @@ static struct point *sweep_points(struct set *s, const size_t *idx, size_t n, co
 
 		if (!int_param(it, param, &pts[m].x))
 			continue;
-		ipcb_result_params(it->r, param, rest, sizeof(rest));
+		ipcb_result_params_text(it->r, rest, sizeof(rest), IPCB_PARAMS_SORTED, ipcb_param_not, (void *)param);
 		if (asprintf(&key, "%s\x1f%s\x1f%zu\x1f%s", it->id, it->place, it->mach, rest) < 0)
 			continue;
 		pts[m].line = ipcb_strmap_add(lines, key);
@@ -135,23 +135,19 @@ static size_t shared_words(const char *a, const char *b)
  */
 static int ref_score(const struct item *l, const struct item *c)
 {
-	const json_t *lp = json_object_get(l->r, "params"), *v;
-	char a[256], b[256];
-	const char *key;
+	const struct ipcb_rparam *lp;
 	int score = 0;
+	size_t i;
 
 	if (l->mach != c->mach || strcmp(l->unit, c->unit) || strcmp(l->per, c->per))
 		return -1;
 	if (strcmp(l->place, c->place) == 0)
 		score = 1;
-	else if (json_array_size(json_object_get(json_object_get(c->r, "placement"), "cpus")) > 1)
+	else if (c->r->ncpus > 1)
 		return -1;
-	json_object_foreach(json_object_get(c->r, "params"), key, v) {
-		if (!json_object_get(lp, key))
-			return -1;
-		ipcb_scalar_text(v, a, sizeof(a));
-		ipcb_scalar_text(json_object_get(lp, key), b, sizeof(b));
-		if (strcmp(a, b))
+	for (i = 0; i < c->r->nparams; i++) {
+		lp = ipcb_result_param(l->r, c->r->params[i].name);
+		if (!lp || strcmp(lp->text, c->r->params[i].text))
 			return -1;
 		score += 2;
 	}
@@ -204,9 +200,7 @@ static char *sweep_title(const struct set *s, const struct item *it, const struc
 
 	item_name(it, nm, name, sizeof(name));
 	/* a reference on one CPU serves every placement: naming its own says nothing */
-	series_title(s, it, name, nm->placement && !(ref && json_array_size(json_object_get(json_object_get(
-								  it->r, "placement"), "cpus")) <= 1),
-		     buf, sizeof(buf));
+	series_title(s, it, name, nm->placement && !(ref && it->r->ncpus <= 1), buf, sizeof(buf));
 	if (ref)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " (one %.40s each)", it->per);
 	return strdup(buf);
@@ -326,7 +320,7 @@ static void sweep_param(struct set *s, const char *family, const char *param, co
 	if (!pts || !cand || best < 3)
 		goto out;
 	for (i = 0; i < n; i++) /* the family's results without the parameter: reference lines */
-		if (!json_object_get(json_object_get(s->v[idx[i]].r, "params"), param))
+		if (!ipcb_result_param(s->v[idx[i]].r, param))
 			cand[ncand++] = idx[i];
 	first = calloc(lines.n + 1, sizeof(size_t));
 	part = calloc(lines.n + 1, sizeof(size_t));
@@ -362,14 +356,16 @@ static void sweep_family(struct set *s, size_t fam)
 {
 	size_t *idx = calloc(s->n + 1, sizeof(*idx)), n, i;
 	struct ipcb_strmap params = { 0 };
-	const char *key;
-	json_t *v;
+	const struct ipcb_result *r;
+	size_t k;
 
 	n = idx ? family_items(s, fam, NULL, idx) : 0;
-	for (i = 0; i < n; i++)
-		json_object_foreach(json_object_get(s->v[idx[i]].r, "params"), key, v)
-			if (json_is_integer(v))
-				ipcb_strmap_add(&params, key);
+	for (i = 0; i < n; i++) {
+		r = s->v[idx[i]].r;
+		for (k = 0; k < r->nparams; k++)
+			if (!r->params[k].is_choice)
+				ipcb_strmap_add(&params, r->params[k].name);
+	}
 	for (i = 0; i < params.n; i++)
 		sweep_param(s, s->fams.str[fam], params.str[i], idx, n);
 	ipcb_strmap_free(&params);
