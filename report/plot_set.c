@@ -19,11 +19,10 @@
 #include <string.h>
 
 #include "group.h"
+#include "rfile.h"
 
 static void item_fill(struct item *it, const struct ipcb_result *r, size_t file)
 {
-	/* the reported interval (the wider of within- and between-process); files before it: the CI */
-	const double *ci = r->has & IPCB_HAS_INTERVAL95 ? r->interval95 : r->stats.ci95;
 	const char *slash;
 	size_t i, used = 0;
 
@@ -38,8 +37,9 @@ static void item_fill(struct item *it, const struct ipcb_result *r, size_t file)
 	it->per = r->per;
 	it->unit = r->unit;
 	it->median = r->stats.median;
-	it->lo = ci[0];
-	it->hi = ci[1];
+	/* the reported interval (the wider of within- and between-process); files before it: the CI */
+	it->lo = ipcb_res_ci(r, 0);
+	it->hi = ipcb_res_ci(r, 1);
 	it->scale = 1;
 	slash = strchr(it->id, '/');
 	it->name = slash ? slash + 1 : it->id;

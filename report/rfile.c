@@ -224,11 +224,6 @@ const char *ipcb_jstr(const json_t *o, const char *key)
 	return s ? s : "";
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 void ipcb_scalar_text(const json_t *v, char *buf, size_t len)
 {
 	if (json_is_string(v))
@@ -245,31 +240,6 @@ void ipcb_scalar_text(const json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "absent");
 	else
 		snprintf(buf, len, "(%s)", ipcb_json_type_name(v));
-}
-
-void ipcb_result_params(const json_t *r, const char *except, char *buf, size_t len)
-{
-	const json_t *params = json_object_get(r, "params");
-	size_t n = json_object_size(params), i = 0, used = 0;
-	const char **keys = calloc(n + 1, sizeof(*keys));
-	const char *key;
-	json_t *v;
-
-	buf[0] = '\0';
-	if (!keys)
-		return;
-	json_object_foreach((json_t *)params, key, v)
-		if (!except || strcmp(key, except))
-			keys[i++] = key;
-	n = i;
-	qsort(keys, n, sizeof(*keys), cmp_str);
-	for (i = 0; i < n && used + 1 < len; i++) {
-		char val[128];
-
-		ipcb_scalar_text(json_object_get(params, keys[i]), val, sizeof(val));
-		used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", i ? "," : "", keys[i], val);
-	}
-	free(keys);
 }
 
 /* The same rule as `run`'s patterns: fnmatch over ids, and a bare family name selects the family. */

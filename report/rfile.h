@@ -57,12 +57,6 @@ int ipcb_rfiles_relabel(struct ipcb_rfile *files, size_t n, char *const *labels,
 const char *ipcb_jstr(const json_t *o, const char *key);
 /* A scalar as text: a string as is, numbers exactly, null "unknown", NULL "absent". */
 void ipcb_scalar_text(const json_t *v, char *buf, size_t len);
-/*
- * A result's params as JSON, "k=v,k=v" sorted by name, but for except (may be
- * NULL). Only plot still reads results as JSON: compare and export use
- * ipcb_result_params_text (result.h), the same text from the typed result.
- */
-void ipcb_result_params(const json_t *r, const char *except, char *buf, size_t len);
 /* Does the result's id match one of the --only patterns (all match when none)? */
 int ipcb_only_match(char *const *only, int nonly, const char *id);
 
