@@ -20,6 +20,7 @@
 #include "runner.h"
 #include "system.h"
 #include "timer.h"
+#include "pairs.h"
 #include "topo.h"
 #include "worker.h"
 

@@ -20,11 +20,6 @@ struct ipcb_results {
 	const json_t *machine;
 };
 
-const json_t *ipcb_results_machine(const struct ipcb_results *rs)
-{
-	return rs->machine;
-}
-
 /* Does one "name=value" of a filter hold for this result's params? */
 static int param_matches(const struct ipcb_result *r, const char *name, size_t nlen, const char *value, size_t vlen)
 {

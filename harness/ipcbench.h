@@ -139,10 +139,6 @@ int ipcb_fail(struct ipcb_ctx *ctx, const char *fmt, ...)
 /* Add a note printf-style to the result. */
 void ipcb_note(struct ipcb_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Pin the calling thread to one OS CPU id. 0 on success, -errno on error. */
-int ipcb_pin_self(int cpu);
-/* The i-th allowed OS CPU id, ascending, round robin past the last (e.g. to enumerate every CPU). */
-int ipcb_cpu_for_thread(int i);
 /*
  * The CPUs of the n threads of a team (an N-thread benchmark; thread 0 is
  * the measuring thread), placed by the benchmark's `fill` parameter when it
@@ -217,20 +213,6 @@ static inline int ipcb_lap_on(const struct ipcb_ctx *ctx)
 {
 	return __builtin_expect(ctx->lap_on, 0);
 }
-
-/*
- * A sweep over the ordered pairs of n CPUs (a core-to-core matrix): how many
- * pairs fit in budget_ms and how long each is sampled. budget_ms 0 means
- * every pair at 10 ms, within 1 s to 10 min; a larger budget gives a pair at
- * most 100 ms, a smaller one a fixed random sample of pairs at 10 ms each.
- */
-struct ipcb_pair_plan {
-	size_t total;	 /* n(n-1) ordered pairs */
-	size_t planned;	 /* how many fit */
-	double pair_s;	 /* sampling time of one pair */
-	double budget_s; /* planned x pair_s */
-};
-void ipcb_pair_plan(int ncpus, int64_t budget_ms, struct ipcb_pair_plan *p);
 
 /* A named figure beside the median: "acquisitions_per_s", "rss_saved_bytes", ... */
 void ipcb_metric(struct ipcb_ctx *ctx, const char *name, double value, const char *unit);

@@ -10,7 +10,24 @@
 #ifndef IPCB_PAIRS_H
 #define IPCB_PAIRS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "ipcbench.h"
+
+/*
+ * A sweep over the ordered pairs of n CPUs (a core-to-core matrix): how many
+ * pairs fit in budget_ms and how long each is sampled. budget_ms 0 means
+ * every pair at 10 ms, within 1 s to 10 min; a larger budget gives a pair at
+ * most 100 ms, a smaller one a fixed random sample of pairs at 10 ms each.
+ */
+struct ipcb_pair_plan {
+	size_t total;	 /* n(n-1) ordered pairs */
+	size_t planned;	 /* how many fit */
+	double pair_s;	 /* sampling time of one pair */
+	double budget_s; /* planned x pair_s */
+};
+void ipcb_pair_plan(int ncpus, int64_t budget_ms, struct ipcb_pair_plan *p);
 
 /*
  * The headline pair: ctx->cpus[0] and the first other CPU this process may

@@ -14,33 +14,6 @@
 
 /* --- planning ------------------------------------------------------------ */
 
-#define PAIR_MIN_S 0.01
-#define PAIR_MAX_S 0.1
-#define PAIR_AUTO_MIN_S 1.0
-#define PAIR_AUTO_MAX_S 600.0
-
-void ipcb_pair_plan(int ncpus, int64_t budget_ms, struct ipcb_pair_plan *p)
-{
-	double budget_s = (double)budget_ms / 1e3;
-
-	memset(p, 0, sizeof(*p));
-	if (ncpus < 2)
-		return;
-	p->total = (size_t)ncpus * (size_t)(ncpus - 1);
-	if (budget_ms <= 0) {
-		budget_s = (double)p->total * PAIR_MIN_S;
-		budget_s = budget_s < PAIR_AUTO_MIN_S ? PAIR_AUTO_MIN_S : budget_s > PAIR_AUTO_MAX_S ? PAIR_AUTO_MAX_S : budget_s;
-	}
-	p->pair_s = budget_s / (double)p->total;
-	p->pair_s = p->pair_s < PAIR_MIN_S ? PAIR_MIN_S : p->pair_s > PAIR_MAX_S ? PAIR_MAX_S : p->pair_s;
-	p->planned = (size_t)(budget_s / p->pair_s + 1e-9);
-	if (p->planned > p->total)
-		p->planned = p->total;
-	if (p->planned < 1)
-		p->planned = 1;
-	p->budget_s = (double)p->planned * p->pair_s;
-}
-
 /* The value list of each declared parameter: the last matching pattern wins. */
 static void param_lists(const struct ipcb_config *c, const struct ipcb_bench *b, json_t **lists)
 {

@@ -99,18 +99,6 @@ static int exists_at(const char *fmt, ...)
 	return access(path, F_OK) == 0;
 }
 
-static void trim_copy(const char *s, char *buf, size_t len)
-{
-	const char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		end--;
-	snprintf(buf, len, "%.*s", (int)(end - s), s);
-}
-
 /* root + path, trimmed, into buf: 0; or -errno and the reason (path: error) in buf. */
 static int vread_at(char *buf, size_t len, const char *fmt, va_list ap)
 {
@@ -125,7 +113,8 @@ static int vread_at(char *buf, size_t len, const char *fmt, va_list ap)
 			buf[0] = '\0';
 		return rc;
 	}
-	trim_copy(text, buf, len);
+	snprintf(buf, len, "%s", text);
+	ipcb_trim(buf);
 	free(text);
 	return 0;
 }
@@ -1294,7 +1283,8 @@ static void plan_add(struct ipcb_system_plan *p, const char *label, const char *
 		plan_skip(p, label, "%s: %s", path, strerror(-rc));
 		return;
 	}
-	trim_copy(old, cur, sizeof(cur));
+	snprintf(cur, sizeof(cur), "%s", old);
+	ipcb_trim(cur);
 	if (!strcmp(cur, want)) {
 		free(old);
 		p->already++;
@@ -1313,7 +1303,8 @@ static void plan_add(struct ipcb_system_plan *p, const char *label, const char *
 	p->v[p->n] = (struct ipcb_system_change){
 		.rel = strdup(rel), .old = old, .want = strdup(want), .label = strdup(label), .oldlen = n
 	};
-	trim_copy(old, p->v[p->n].cur, sizeof(p->v[p->n].cur));
+	snprintf(p->v[p->n].cur, sizeof(p->v[p->n].cur), "%s", old);
+	ipcb_trim(p->v[p->n].cur);
 	p->n++;
 	p->changed = p->n;
 }
@@ -1651,7 +1642,8 @@ enum ipcb_restore ipcb_system_restore_file(const json_t *f, int dry_run, struct 
 		return IPCB_RESTORE_MALFORMED;
 	if (!restorable(r->rel))
 		return IPCB_RESTORE_REFUSED;
-	trim_copy(json_string_value(old), r->cur, sizeof(r->cur));
+	snprintf(r->cur, sizeof(r->cur), "%s", json_string_value(old));
+	ipcb_trim(r->cur);
 	path_of(r->path, sizeof(r->path), "%s", r->rel);
 	if (dry_run)
 		return IPCB_RESTORE_DONE;

@@ -86,4 +86,9 @@ void ipcb_topo_available(char *buf, size_t len);
  */
 json_t *ipcb_topo_json(void);
 
+/* Pin the calling thread to one OS CPU id. 0 on success, -errno on error. */
+int ipcb_pin_self(int cpu);
+/* The i-th allowed OS CPU id, ascending, round robin past the last (e.g. to enumerate every CPU). */
+int ipcb_cpu_for_thread(int i);
+
 #endif

@@ -29,6 +29,7 @@
 #include "registry.h"
 #include "stats.h"
 #include "timer.h"
+#include "pairs.h"
 #include "topo.h"
 
 #define RESULT_FD 3
