@@ -10,7 +10,7 @@
  * each timed sample with start/stop; the groups are disabled in between, so
  * calibration and bookkeeping are never counted. When the PMU multiplexes, the kernel reports
  * how long the group really ran and each sample is scaled by
- * enabled/running, which the JSON says ("scaled").
+ * enabled/running, which the result says (its counters' "scaled").
  *
  * Nothing here is fatal: an event the machine cannot count (hardware events
  * in most VMs, an unknown name) stays in the list with its reason.
@@ -398,6 +398,8 @@ int ipcb_counters_result(const struct ipcb_counters *c, double ops, struct ipcb_
 	int i;
 
 	memset(out, 0, sizeof(*out));
+	if (!c)
+		return -1;
 	out->present = 1;
 	out->user_only = c->user_only;
 	out->events = calloc((size_t)c->n + 1, sizeof(*out->events));

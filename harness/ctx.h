@@ -21,7 +21,7 @@ struct ipcb_ctx_engine {
 	pid_t peer_tid;		    /* the peer's thread or process id, for counters */
 };
 
-/* The metrics and attachments so far; NULL for a context no job owns (a pair of a sweep). */
+/* The metrics and attachments so far; NULL for a context without engine storage. */
 struct ipcb_result *ipcb_ctx_extra(struct ipcb_ctx *ctx);
 /* Drop them (after the result took them, or on a failed setup). */
 void ipcb_ctx_extra_free(struct ipcb_ctx *ctx);

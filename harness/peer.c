@@ -163,7 +163,7 @@ int ipcb_peer_fork(struct ipcb_ctx *ctx, struct ipcb_peer *p, int (*fn)(void *),
 }
 
 /* An abort's reason is the root cause: a failed wait after it must not overwrite it. */
-#define peer_fail(ctx, ...) ((ctx)->aborted ? -1 : ipcb_skip(ctx, __VA_ARGS__))
+#define peer_fail(ctx, ...) ((ctx)->aborted ? -1 : ipcb_fail(ctx, __VA_ARGS__))
 
 static int wait_thread(struct ipcb_ctx *ctx, struct ipcb_peer *p, int timeout_ms)
 {

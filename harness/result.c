@@ -1291,7 +1291,6 @@ static int read_order(const json_t *j, struct ipcb_result *r)
 	return 0;
 }
 
-/* Has r a merged member already (merging twice would leak it)? */
 static int read_record(const json_t *j, struct ipcb_result *r, char *why, size_t whylen)
 {
 	const json_t *v;

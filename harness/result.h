@@ -264,7 +264,7 @@ void ipcb_result_set_matrix(struct ipcb_result *r, struct ipcb_rmatrix *m);
 /* An n x n matrix of quantity ("round_trip_ns"), every cell NAN; NULL when out of memory. */
 struct ipcb_rmatrix *ipcb_rmatrix_new(size_t n, const char *quantity);
 void ipcb_rmatrix_free(struct ipcb_rmatrix *m);
-/* Move from's metrics, attachments and counters into r (from keeps the rest). 0 or -1. */
+/* Give r from's metrics (copied), attachments and counters (moved: from loses them). 0 or -1. */
 int ipcb_result_take_extras(struct ipcb_result *r, struct ipcb_result *from);
 
 /*

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * runner.c - from a configuration to jobs, and the schedule that runs them:
- * each round of each job in a worker process (worker.c), where this file
- * pins the measuring thread, asks the benchmark whether it can run here,
- * sets it up and measures it; the manager pools the rounds into one result
- * record per job. Benchmarks never decide exit codes or
- * print: a failed setup becomes `skipped` with its reason.
+ * runner.c - the schedule that runs the jobs plan.c made: each round of each
+ * job in a worker process (worker.c), where this file pins the measuring
+ * thread, asks the benchmark whether it can run here, sets it up (after the
+ * pair sweep, pairs.c, for a benchmark that declares one) and measures it
+ * (measure.c) into a struct ipcb_result; the manager pools the rounds into
+ * one result per job. Benchmarks never decide exit codes or print: a failed
+ * setup becomes `skipped` with its reason. Also `ipcbench test`'s check.
  */
 #include "runner.h"
 
@@ -303,9 +304,10 @@ static void close_counters(struct ipcb_counters **c, uint64_t ops, struct ipcb_r
 	for (i = 0; i < IPCB_NTHREAD_ROLES; i++) {
 		if (!c[i])
 			continue;
-		if (ipcb_counters_result(c[i], (double)ops, &r->counters[i]))
+		if (ipcb_counters_result(c[i], (double)ops, &r->counters[i])) {
+			ipcb_rcounters_free(&r->counters[i]);
 			ipcb_result_add_note(r, "counters dropped: out of memory");
-		else
+		} else
 			r->has |= IPCB_HAS_COUNTERS;
 		ipcb_counters_close(c[i]);
 		c[i] = NULL;
@@ -626,6 +628,7 @@ enum ipcb_check ipcb_check_job(const struct ipcb_job *job, char *why, size_t why
 	/* a pair sweep is checked on its headline pair, like any two-thread job */
 	if ((b->pair_sweep && ipcb_pair_peer(&ctx)) || (b->setup && b->setup(&ctx))) {
 		snprintf(why, whylen, "%s", ctx.why);
+		ipcb_ctx_extra_free(&ctx);
 		return IPCB_CHECK_SKIP;
 	}
 	if (b->check && b->check(&ctx))

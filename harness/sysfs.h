@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sysfs.h - the one reader of small procfs/sysfs files (sysfs.c). Families
- * get ipcb_read_text() and ipcb_read_long() through ipcbench.h; the engine
- * also reads a whole file. Paths are taken as given: `ipcbench system`
+ * get ipcb_read_text(), ipcb_read_long() and ipcb_read_field() through
+ * ipcbench.h; the engine also reads a whole file. Paths are taken as given: `ipcbench system`
  * builds them under $IPCBENCH_SYSFS_ROOT (ipcb_system_root()) itself.
  */
 #ifndef IPCB_SYSFS_H
