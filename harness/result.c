@@ -1522,3 +1522,18 @@ const char *ipcb_result_matrix_grid(const struct ipcb_rmatrix *m, size_t k, doub
 	}
 	return NULL;
 }
+
+void ipcb_summary_from_stats(struct ipcb_summary *to, const struct ipcb_stats *s)
+{
+	to->n = s->n;
+	to->min = s->min;
+	to->max = s->max;
+	to->median = s->median;
+	to->mean = s->mean;
+	to->stddev = s->stddev;
+	to->p1 = s->p1;
+	to->p99 = s->p99;
+	to->mad = s->mad;
+	to->ci95[0] = s->ci95_lo;
+	to->ci95[1] = s->ci95_hi;
+}

@@ -275,4 +275,8 @@ int ipcb_result_take_extras(struct ipcb_result *r, struct ipcb_result *from);
  */
 const char *ipcb_result_matrix_grid(const struct ipcb_rmatrix *m, size_t k, double *value);
 
+/* The statistics of samples (stats.c's ipcb_stats_compute) as a result holds them. */
+struct ipcb_stats;
+void ipcb_summary_from_stats(struct ipcb_summary *to, const struct ipcb_stats *s);
+
 #endif

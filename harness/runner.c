@@ -105,21 +105,6 @@ void ipcb_job_result(const struct ipcb_job *job, enum ipcb_status status, const 
 	result_status(r, status, reason);
 }
 
-static void stats_copy(struct ipcb_summary *to, const struct ipcb_stats *s)
-{
-	to->n = s->n;
-	to->min = s->min;
-	to->max = s->max;
-	to->median = s->median;
-	to->mean = s->mean;
-	to->stddev = s->stddev;
-	to->p1 = s->p1;
-	to->p99 = s->p99;
-	to->mad = s->mad;
-	to->ci95[0] = s->ci95_lo;
-	to->ci95[1] = s->ci95_hi;
-}
-
 /* At most this many samples are stored, evenly thinned in time order. */
 #define STORED_SAMPLES 1000
 /* Reruns (rounds, each in its own process) disagreeing by more than this flag a result unstable. */
@@ -216,7 +201,7 @@ static void add_intervals(struct ipcb_result *r, const struct ipcb_measurement *
 static void add_measurement(struct ipcb_result *r, const struct ipcb_measurement *m, const struct ipcb_run *run,
 			    const struct ipcb_measure_opts *o)
 {
-	stats_copy(&r->stats, &m->stats);
+	ipcb_summary_from_stats(&r->stats, &m->stats);
 	r->has |= IPCB_HAS_STATS;
 	add_intervals(r, m, run, o);
 	r->iters_per_sample = m->iters;

@@ -77,6 +77,8 @@
 #endif
 
 #include "../bench/locks.h"
+#include "ipcbench.h"
+#include "result.h"
 #include "results.h"
 #include "stats.h"
 
@@ -981,22 +983,6 @@ static size_t merge_samples(size_t res_off, uint64_t total, double ns_per_tick, 
 	return n;
 }
 
-
-static json_t *stats_json(const double *x, size_t n)
-{
-	struct ipcb_stats s;
-
-	ipcb_stats_compute(x, n, &s);
-	return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:[f,f]}", "n", (json_int_t)s.n, "min",
-			 s.min, "max", s.max, "median", s.median, "mean", s.mean, "stddev", s.stddev, "p1", s.p1,
-			 "p99", s.p99, "mad", s.mad, "ci95", s.ci95_lo, s.ci95_hi);
-}
-
-static void metric(json_t *metrics, const char *name, double value, const char *unit)
-{
-	json_object_set_new(metrics, name, json_pack("{s:f, s:s}", "value", value, "unit", unit));
-}
-
 /* "object:symbol+0xoff", "object+0xoff" or "0xaddr": where code or data is. */
 static void where(uintptr_t addr, char *buf, size_t len)
 {
@@ -1139,32 +1125,31 @@ static json_t *sites_json(double ns_per_tick)
 	return arr;
 }
 
-static json_t *affinity_json(void)
+/* The CPUs the process may run on: an unpinned placement's cpus. 0 or -1 (memory). */
+static int affinity(struct ipcb_result *r)
 {
-	json_t *cpus = json_array();
 	cpu_set_t set;
 	int i;
 
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		for (i = 0; i < CPU_SETSIZE; i++)
-			if (CPU_ISSET(i, &set))
-				json_array_append_new(cpus, json_integer(i));
-	return cpus;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 0;
+	r->cpus = calloc((size_t)CPU_COUNT(&set) + 1, sizeof(*r->cpus));
+	if (!r->cpus)
+		return -1;
+	for (i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &set))
+			r->cpus[r->ncpus++] = i;
+	return 0;
 }
 
 static json_t *machine_json(void)
 {
-	char host[256] = "localhost", model[256] = "unknown", line[512];
+	char host[256] = "localhost", model[256] = "unknown";
 	struct utsname u;
-	FILE *f = fopen("/proc/cpuinfo", "r");
 
 	gethostname(host, sizeof(host) - 1);
 	host[sizeof(host) - 1] = '\0';
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "model name : %255[^\n]", model) == 1)
-			break;
-	if (f)
-		fclose(f);
+	ipcb_read_field("/proc/cpuinfo", "model name", model, sizeof(model));
 	if (uname(&u))
 		snprintf(u.release, sizeof(u.release), "unknown");
 	return json_pack("{s:s, s:s, s:s, s:I}", "hostname", host, "cpu_model", model, "kernel", u.release, "cpus",
@@ -1190,52 +1175,111 @@ static json_t *argv_json(void)
 	return arr;
 }
 
-/* What every result shares: id, placement, unit, and the lock that produced it. */
-static json_t *result_new(const char *id, const char *per)
+/*
+ * What every result shares: id, placement, unit, and the lock and program
+ * that produced it (the interposer's own members: r->unknown). 0 or -1.
+ */
+static int result_new(struct ipcb_result *r, const char *id, const char *per)
 {
-	return json_pack("{s:s, s:s, s:{}, s:{s:s, s:o}, s:s, s:s, s:s, s:s}", "id", id, "family", "interpose",
-			 "params", "placement", "name", "unpinned", "cpus", affinity_json(), "unit", "ns", "per",
-			 per, "lock", impl_name, "program", program_invocation_short_name);
+	memset(r, 0, sizeof(*r));
+	r->unknown = json_pack("{s:s, s:s}", "lock", impl_name, "program", program_invocation_short_name);
+	if (!r->unknown || ipcb_result_set_str(&r->id, id) || ipcb_result_set_str(&r->family, "interpose") ||
+	    ipcb_result_set_str(&r->placement, "unpinned") || ipcb_result_set_str(&r->unit, "ns") ||
+	    ipcb_result_set_str(&r->per, per))
+		return -1;
+	return affinity(r);
 }
 
-/* A result over one kind of sample: stats from the reservoirs, the full histogram. */
-static json_t *sample_result(const char *id, const char *per, size_t res_off, const struct ipcb_hist *h,
-			     double ns_per_tick, const char *empty)
+/* A result over one kind of sample: stats from the reservoirs, the full histogram. 0 or -1. */
+static int sample_result(struct ipcb_result *r, const char *id, const char *per, size_t res_off,
+			 const struct ipcb_hist *h, double ns_per_tick, const char *empty)
 {
-	json_t *r = result_new(id, per), *samples;
-	double *x = malloc(STORED_SAMPLES * sizeof(*x));
-	size_t n = x ? merge_samples(res_off, h->count, ns_per_tick, x) : 0, i;
+	struct ipcb_stats st;
 
-	if (!n) {
-		json_object_set_new(r, "status", json_string("skipped"));
-		json_object_set_new(r, "reason", json_string(empty));
-		free(x);
-		return r;
+	if (result_new(r, id, per))
+		return -1;
+	r->samples = malloc(STORED_SAMPLES * sizeof(*r->samples));
+	if (!r->samples)
+		return -1;
+	r->nsamples = merge_samples(res_off, h->count, ns_per_tick, r->samples);
+	if (!r->nsamples) {
+		r->status = IPCB_STATUS_SKIPPED;
+		return ipcb_result_set_str(&r->reason, empty);
 	}
-	samples = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(samples, json_real(x[i]));
-	json_object_set_new(r, "status", json_string("ok"));
-	json_object_set_new(r, "stats", stats_json(x, n));
-	json_object_set_new(r, "samples", samples);
-	json_object_set_new(r, "histogram", ipcb_hist_json(h, ns_per_tick));
-	free(x);
-	return r;
+	ipcb_stats_compute(r->samples, r->nsamples, &st);
+	ipcb_summary_from_stats(&r->stats, &st);
+	r->has |= IPCB_HAS_STATS | IPCB_HAS_SAMPLES;
+	r->histogram = ipcb_hist_result(h, ns_per_tick);
+	return r->histogram ? 0 : -1;
 }
 
-static json_t *notes_json(void)
+/* The whole run's figures, beside interpose/wait's median. 0 or -1. */
+static int add_metrics(struct ipcb_result *r, const struct totals *s, double ns_per_tick, double elapsed_ns,
+		       size_t nclasses, uint64_t nmutexes)
 {
-	json_t *n = json_array();
+	const struct {
+		const char *name;
+		double value;
+		const char *unit;
+	} m[] = {
+		{ "acquisitions", (double)s->acquisitions, "count" },
+		{ "contended", (double)s->contended, "count" },
+		{ "contended_fraction", s->acquisitions ? (double)s->contended / (double)s->acquisitions : 0,
+		  "ratio" },
+		{ "acquisitions_per_s", (double)s->acquisitions / (elapsed_ns / 1e9), "1/s" },
+		{ "wait_total_s", (double)s->wait_sum * ns_per_tick / 1e9, "s" },
+		{ "hold_total_s", (double)s->hold_sum * ns_per_tick / 1e9, "s" },
+		{ "trylock_ok", (double)s->trylock_ok, "count" },
+		{ "trylock_busy", (double)s->trylock_busy, "count" },
+		{ "cond_waits", (double)s->cond_waits, "count" },
+		{ "cond_relocks", (double)s->cond_relocks, "count" },
+		{ "unprofiled_acquisitions", (double)s->unprofiled, "count" },
+		{ "mutexes", (double)nmutexes, "count" },
+		{ "mutex_classes", (double)nclasses, "count" },
+		{ "threads", (double)s->threads, "count" },
+		{ "call_sites_lost", (double)sites_lost, "count" },
+		{ "profiles_refused", (double)arena_refusals, "count" },
+	};
+	size_t i;
 
-	json_array_append_new(n, json_string("stats and samples: a uniform random sample (reservoir) of the "
-					     "recorded values; histogram: every value, log-linear buckets"));
-	json_array_append_new(n, json_string(impl ? "pthread_cond_* replaced by a futex condvar: its relocks are "
-						    "profiled acquisitions with their real wait"
-						  : "glibc's pthread_cond_wait relocks internally: counted as "
-						    "cond_relocks, without a wait sample"));
-	json_array_append_new(n, json_string("times include the interposer's own bookkeeping (two timestamp "
-					     "reads per lock+unlock), the same for every lock implementation"));
-	return n;
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (ipcb_result_set_metric(r, m[i].name, m[i].value, m[i].unit))
+			return -1;
+	return 0;
+}
+
+/* interpose/wait carries the profile: metrics, the classes and call sites, how to read it. 0 or -1. */
+static int add_profile(struct ipcb_result *r, const struct totals *s, double ns_per_tick, double elapsed_ns)
+{
+	const char *relocks = impl ? "pthread_cond_* replaced by a futex condvar: its relocks are profiled acquisitions with their real wait" :
+				     "glibc's pthread_cond_wait relocks internally: counted as cond_relocks, without a wait sample";
+	size_t nclasses;
+	uint64_t nmutexes;
+
+	/* the interposer's own attachments: their layout is the interposer's */
+	r->unknown_attachments = json_object();
+	if (!r->unknown_attachments)
+		return -1;
+	json_object_set_new(r->unknown_attachments, "classes", classes_json(ns_per_tick, &nclasses, &nmutexes));
+	json_object_set_new(r->unknown_attachments, "call_sites", sites_json(ns_per_tick));
+	r->has |= IPCB_HAS_ATTACHMENTS;
+	if (add_metrics(r, s, ns_per_tick, elapsed_ns, nclasses, nmutexes))
+		return -1;
+	if (ipcb_result_add_note(r, "stats and samples: a uniform random sample (reservoir) of the recorded values; histogram: every value, log-linear buckets") ||
+	    ipcb_result_add_note(r, "%s", relocks) ||
+	    ipcb_result_add_note(r, "times include the interposer's own bookkeeping (two timestamp reads per lock+unlock), the same for every lock implementation"))
+		return -1;
+	return 0;
+}
+
+/* r into the document's results as result.c writes it (left out if it could not be built); r is freed. */
+static void add_result(json_t *doc, struct ipcb_result *r, int rc)
+{
+	json_t *j = rc ? NULL : ipcb_result_to_json(r);
+
+	if (j)
+		json_array_append_new(json_object_get(doc, "results"), j);
+	ipcb_result_free(r);
 }
 
 static json_t *build_doc(const char *trigger, double *ns_per_tick_out, struct totals *s)
@@ -1243,10 +1287,10 @@ static json_t *build_doc(const char *trigger, double *ns_per_tick_out, struct to
 	uint64_t now_ticks = ticks(), now_ns = mono_ns();
 	double elapsed_ns = (double)(now_ns - start_ns);
 	double ns_per_tick = now_ticks > start_ticks ? elapsed_ns / (double)(now_ticks - start_ticks) : 1.0;
-	json_t *doc, *wait, *metrics, *att;
 	const struct tstate *t;
-	size_t nclasses;
-	uint64_t nmutexes;
+	struct ipcb_result r;
+	json_t *doc;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
 	for (t = all_threads; t; t = t->next)
@@ -1256,40 +1300,15 @@ static json_t *build_doc(const char *trigger, double *ns_per_tick_out, struct to
 					program_invocation_short_name, "argv", argv_json(), "pid", (int)getpid(),
 					"trigger", trigger, "elapsed_s", elapsed_ns / 1e9, "tick_hz",
 					1e9 / ns_per_tick));
-	wait = sample_result("interpose/wait", "acquisition", offsetof(struct tstate, rwait), &s->wait,
-			     ns_per_tick, "no mutex was locked");
-	metrics = json_object();
-	att = json_object();
-	json_object_set_new(att, "classes", classes_json(ns_per_tick, &nclasses, &nmutexes));
-	json_object_set_new(att, "call_sites", sites_json(ns_per_tick));
-	metric(metrics, "acquisitions", (double)s->acquisitions, "count");
-	metric(metrics, "contended", (double)s->contended, "count");
-	metric(metrics, "contended_fraction", s->acquisitions ? (double)s->contended / (double)s->acquisitions : 0,
-	       "ratio");
-	metric(metrics, "acquisitions_per_s", (double)s->acquisitions / (elapsed_ns / 1e9), "1/s");
-	metric(metrics, "wait_total_s", (double)s->wait_sum * ns_per_tick / 1e9, "s");
-	metric(metrics, "hold_total_s", (double)s->hold_sum * ns_per_tick / 1e9, "s");
-	metric(metrics, "trylock_ok", (double)s->trylock_ok, "count");
-	metric(metrics, "trylock_busy", (double)s->trylock_busy, "count");
-	metric(metrics, "cond_waits", (double)s->cond_waits, "count");
-	metric(metrics, "cond_relocks", (double)s->cond_relocks, "count");
-	metric(metrics, "unprofiled_acquisitions", (double)s->unprofiled, "count");
-	metric(metrics, "mutexes", (double)nmutexes, "count");
-	metric(metrics, "mutex_classes", (double)nclasses, "count");
-	metric(metrics, "threads", (double)s->threads, "count");
-	metric(metrics, "call_sites_lost", (double)sites_lost, "count");
-	metric(metrics, "profiles_refused", (double)arena_refusals, "count");
-	json_object_set_new(wait, "metrics", metrics);
-	json_object_set_new(wait, "attachments", att);
-	json_object_set_new(wait, "notes", notes_json());
-	json_array_append_new(json_object_get(doc, "results"), wait);
-	json_array_append_new(json_object_get(doc, "results"),
-			      sample_result("interpose/wait-contended", "contended acquisition",
-					    offsetof(struct tstate, rcwait), &s->cwait, ns_per_tick,
-					    "no acquisition was contended"));
-	json_array_append_new(json_object_get(doc, "results"),
-			      sample_result("interpose/hold", "critical section", offsetof(struct tstate, rhold),
-					    &s->hold, ns_per_tick, "no critical section ended"));
+	rc = sample_result(&r, "interpose/wait", "acquisition", offsetof(struct tstate, rwait), &s->wait,
+			   ns_per_tick, "no mutex was locked");
+	add_result(doc, &r, rc || add_profile(&r, s, ns_per_tick, elapsed_ns));
+	rc = sample_result(&r, "interpose/wait-contended", "contended acquisition", offsetof(struct tstate, rcwait),
+			   &s->cwait, ns_per_tick, "no acquisition was contended");
+	add_result(doc, &r, rc);
+	rc = sample_result(&r, "interpose/hold", "critical section", offsetof(struct tstate, rhold), &s->hold,
+			   ns_per_tick, "no critical section ended");
+	add_result(doc, &r, rc);
 	*ns_per_tick_out = ns_per_tick;
 	return doc;
 }
