@@ -130,14 +130,17 @@ static int cmp_param_name(const void *a, const void *b)
 char *ipcb_params_text(const char *id, const struct ipcb_rparam *p, size_t n, char *buf, size_t len,
 		       unsigned flags, int (*keep)(const char *name, void *arg), void *arg)
 {
-	const struct ipcb_rparam *order[IPCB_MAX_PARAMS];
+	const struct ipcb_rparam *few[IPCB_MAX_PARAMS], **order = few;
 	size_t i, k = 0, used = 0;
 	int first = 1;
 
 	if (!len)
 		return buf;
 	buf[0] = '\0';
-	for (i = 0; i < n && k < IPCB_MAX_PARAMS; i++)
+	/* a result has at most IPCB_MAX_PARAMS; a figure's shared params may be more */
+	if (n > IPCB_MAX_PARAMS && !(order = malloc(n * sizeof(*order))))
+		return buf;
+	for (i = 0; i < n; i++)
 		if (!keep || keep(p[i].name, arg))
 			order[k++] = &p[i];
 	if (flags & IPCB_PARAMS_SORTED)
@@ -150,6 +153,8 @@ char *ipcb_params_text(const char *id, const struct ipcb_rparam *p, size_t n, ch
 					 order[i]->text);
 		first = 0;
 	}
+	if (order != few)
+		free(order);
 	return buf;
 }
 

@@ -787,8 +787,9 @@ static size_t varying_benchmarks(const struct set *s, const size_t *idx, size_t 
 void naming_init(struct naming *nm, const struct set *s, const size_t *idx, size_t n, const char *except)
 {
 	const struct ipcb_result *r;
+	struct ipcb_rparam *common;
 	const char *first;
-	size_t i, k, used = 0;
+	size_t i, k, ncommon = 0;
 
 	memset(nm, 0, sizeof(*nm));
 	nm->except = except;
@@ -806,16 +807,19 @@ void naming_init(struct naming *nm, const struct set *s, const size_t *idx, size
 	 * (nop-uring beside write-uring): names tell those apart.
 	 */
 	nm->varies = calloc(nm->keys.n + 1, sizeof(*nm->varies));
-	for (k = 0; nm->varies && k < nm->keys.n; k++) {
+	common = calloc(nm->keys.n + 1, sizeof(*common));
+	for (k = 0; nm->varies && common && k < nm->keys.n; k++) {
 		first = "";
 		for (i = 0; i < n && !first[0]; i++)
 			first = param_value(&s->v[idx[i]], nm->keys.str[k]);
 		/* a value every result that has the key shares goes in the subtitle instead */
 		if (!varying_benchmarks(s, idx, n, nm->keys.str[k], &nm->varies[k]) && first[0] &&
-		    !differs(s, idx, n, nm->keys.str[k], first) && used < sizeof(nm->common))
-			used += (size_t)snprintf(nm->common + used, sizeof(nm->common) - used, "%s%s=%s",
-						 used ? "," : "", nm->keys.str[k], first);
+		    !differs(s, idx, n, nm->keys.str[k], first))
+			common[ncommon++] = (struct ipcb_rparam){ .name = nm->keys.str[k], .text = (char *)first };
 	}
+	if (common)
+		ipcb_params_text(NULL, common, ncommon, nm->common, sizeof(nm->common), 0, NULL, NULL);
+	free(common);
 	for (i = 1; i < n; i++)
 		nm->per |= strcmp(s->v[idx[i]].per, s->v[idx[0]].per) != 0;
 	nm->placement = count_distinct_places(s, idx, n) > 1;
