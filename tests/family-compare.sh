@@ -4,6 +4,8 @@
 # Fixtures (tests/fixtures/README.md): lab-a/lab-b are two machines from before round medians
 # were stored (one replicate each); tiny-a/tiny-b have hand-made round medians whose
 # Mann-Whitney p-values are known exactly; rep-*, rep3-* and topo-* come from gen-results.py.
+# Every placement name below is one recorded in those files (other machines): nothing here
+# measures on this machine, so nothing depends on which placements it offers.
 IPCB=$1
 case $IPCB in /*) ;; *) IPCB=$PWD/$IPCB ;; esac
 SRC=$2

@@ -2,6 +2,8 @@
 # plot: one plot kind per result shape (bars, sweep, cdf, heatmap), .dat + .gp + images,
 # the same bytes for the same JSON, fall-backs when gnuplot lacks a terminal, and one-line
 # errors (exit 2, nothing written) for bad input. Fixtures: tests/fixtures/README.md.
+# Placement names below are those recorded in the fixture files (other machines), never this
+# machine's: the one live run (run.json) measures single-CPU benchmarks only.
 IPCB=$1
 case $IPCB in /*) ;; *) IPCB=$PWD/$IPCB ;; esac
 SRC=$2

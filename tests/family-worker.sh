@@ -58,14 +58,14 @@ check '! workers_here'
 # no state leaks from job to job: after a job that started threads, a job that needs a process that
 # never had one (glibc's single-threaded lock path) still gets it, in every round
 # (the handoff on one CPU: every machine has it, and the placement comes from the machine all the same)
-one=$(offered same-cpu)
+one=$(one_cpu)
 if [ -n "$one" ]; then
 	expect 0 "" -- "$IPCB" run handoff/futex lock/pthread-mutex --param threading=single,multi -t 0.05 --rounds 2 \
 		--placement "$one" --out fresh.json
 	check '[ "$(jq -r ".results[] | select(.id == \"lock/pthread-mutex\" and .params.threading == \"single\") | .status" fresh.json)" = ok ]'
 	check '[ "$(jq -r ".results[] | select(.id == \"lock/pthread-mutex\" and .params.threading == \"multi\") | .status" fresh.json)" = ok ]'
 else
-	echo "SKIP state leaks: ipcbench info offers no same-cpu placement here"
+	echo "SKIP state leaks: ipcbench info offers no one-CPU placement here"
 fi
 
 # two-party results say their role; one-thread results have none

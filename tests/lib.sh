@@ -43,16 +43,26 @@ ncpus() { "$IPCB" info --json | jq '.affinity | length'; }
 placements() {
 	"$IPCB" info --json | jq -r '(.topology.placements // .machine.topology.placements) | to_entries[] | select(.value != null) | .key'
 }
-# NAME if this machine offers that placement, else nothing
-offered() { placements | grep -x -- "$1"; }
-# the nearest pair of distinct cores this machine offers ("" on one CPU): where a two-party
+# info lists every placement the tool knows, offered or null, nearest first: one CPU, two hardware
+# threads of one core, then pairs of distinct cores (topo.c: the first of those offered is the
+# nearest-core role). The Nth of that list (jq slice) that this machine offers, or nothing.
+placement_in() {
+	"$IPCB" info --json | jq -r "[(.topology.placements // .machine.topology.placements) | to_entries[]] | .$1 |
+		map(select(.value != null)) | .[0].key // empty"
+}
+# the one-CPU placement (two parties on one CPU), if offered
+one_cpu() { placement_in '[0:1]'; }
+# the nearest pair of distinct cores this machine offers ("" on one core): where a two-party
 # benchmark that busy-waits can run
-nearest_core() {
-	local have p
-	have=$(placements)
-	for p in same-cache cross-cache cross-numa; do
-		grep -qx -- "$p" <<<"$have" && { echo "$p"; return; }
-	done
+nearest_core() { placement_in '[2:]'; }
+# every placement name the tool knows, offered here or not, in its order
+known_placements() {
+	"$IPCB" info --json | jq -r '(.topology.placements // .machine.topology.placements) | keys_unsorted[]'
+}
+# a placement the tool knows that this machine does not offer, if any
+absent_placement() {
+	"$IPCB" info --json | jq -r '[(.topology.placements // .machine.topology.placements) | to_entries[] |
+		select(.value == null) | .key] | .[0] // empty'
 }
 
 # tree_pids PID: PID and its descendants (a run may measure in a worker process)
