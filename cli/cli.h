@@ -43,6 +43,8 @@ int ipcb_cmd_compare(int argc, char **argv);
 int ipcb_cmd_plot(int argc, char **argv);
 int ipcb_cmd_export(int argc, char **argv);
 
+struct ipcb_job;
+
 /* The options of `run` and `test`: a config, then the command line over it. */
 struct ipcb_run_opts {
 	struct ipcb_config cfg;
@@ -60,13 +62,15 @@ struct ipcb_run_opts {
 	int nplacements, nparams;
 	char **owned; /* strings made from --threads/--mode/--fill */
 	int nowned;
+	struct ipcb_job *jobs; /* planned from all of the above */
+	size_t njobs;
 };
 
 /*
  * Parse cmd's options into ro (zeroed by the caller), load the config
- * (run: the embedded default when none is named), set the topology up and
- * check --placement and --cpus against it. Whatever it returns, the caller
- * frees ro with ipcb_run_opts_free().
+ * (run: the embedded default when none is named), set the topology up,
+ * check --placement and --cpus against it and plan the jobs (ro->jobs).
+ * Whatever it returns, the caller frees ro with ipcb_run_opts_free().
  */
 enum ipcb_parse ipcb_parse_run_opts(const char *cmd, int argc, char **argv, struct ipcb_run_opts *ro,
 				    const char *help);

@@ -13,13 +13,6 @@
 #include "timer.h"
 #include "topo.h"
 
-#ifndef IPCB_VERSION
-#define IPCB_VERSION "0.0.0"
-#endif
-#ifndef IPCB_GIT
-#define IPCB_GIT "unknown"
-#endif
-
 static const char info_help[] =
 	"usage: ipcbench info [--json]\n"
 	"\n"
@@ -28,7 +21,6 @@ static const char info_help[] =
 	"mitigations, and what can run here (pku, io_uring, perf counters, kernel module).\n"
 	"  --json     print it as JSON\n"
 	"  --events   the event names libpfm4 offers here (for run --counters=LIST)\n";
-
 
 json_t *ipcb_machine_with_timer(void)
 {

@@ -13,13 +13,6 @@
 #include "results.h"
 #include "worker.h"
 
-#ifndef IPCB_VERSION
-#define IPCB_VERSION "0.0.0"
-#endif
-#ifndef IPCB_GIT
-#define IPCB_GIT "unknown"
-#endif
-
 static const char main_help[] =
 	"usage: ipcbench COMMAND [OPTIONS]\n"
 	"\n"
@@ -42,7 +35,6 @@ static const char main_help[] =
 	"\n"
 	"exit status: 0 ok, 1 a benchmark or check failed, 2 bad input (nothing written),\n"
 	"130 interrupted (finished results written, \"interrupted\": true)\n";
-
 
 int main(int argc, char **argv)
 {

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "counters.h"
 #include "ipcbench.h"
+#include "runner.h"
 #include "system.h"
 #include "topo.h"
 
@@ -114,6 +115,7 @@ void ipcb_run_opts_free(struct ipcb_run_opts *ro)
 	free(ro->owned);
 	free(ro->placements);
 	free(ro->params);
+	free(ro->jobs);
 	ipcb_config_free(&ro->cfg);
 }
 
@@ -357,5 +359,11 @@ enum ipcb_parse ipcb_parse_run_opts(const char *cmd, int argc, char **argv, stru
 	rc = apply_placements(cmd, ro);
 	if (rc != IPCB_PARSE_OK)
 		return rc;
-	return check_cpus(cmd, &ro->cfg) ? IPCB_PARSE_USAGE : IPCB_PARSE_OK;
+	if (check_cpus(cmd, &ro->cfg))
+		return IPCB_PARSE_USAGE;
+	if (ipcb_plan(&ro->cfg, &ro->jobs, &ro->njobs, err, sizeof(err))) {
+		ipcb_usage_error(cmd, "%s", err);
+		return IPCB_PARSE_USAGE;
+	}
+	return IPCB_PARSE_OK;
 }

@@ -390,9 +390,7 @@ out:
 int ipcb_cmd_run(int argc, char **argv)
 {
 	struct ipcb_run_opts ro = { 0 };
-	struct ipcb_job *jobs = NULL;
 	char err[1024], *out = NULL;
-	size_t njobs = 0;
 	enum ipcb_parse parsed;
 	int rc = IPCB_EXIT_OK;
 
@@ -401,12 +399,8 @@ int ipcb_cmd_run(int argc, char **argv)
 		rc = ipcb_parse_exit(parsed);
 		goto out;
 	}
-	if (ipcb_plan(&ro.cfg, &jobs, &njobs, err, sizeof(err))) {
-		rc = ipcb_usage_error("run", "%s", err);
-		goto out;
-	}
 	if (ro.dry_run) {
-		print_dry_run(&ro, jobs, njobs);
+		print_dry_run(&ro, ro.jobs, ro.njobs);
 		goto out;
 	}
 	if (!ro.out)
@@ -416,11 +410,10 @@ int ipcb_cmd_run(int argc, char **argv)
 		rc = ipcb_usage_error("run", "%s", err);
 		goto out;
 	}
-	rc = measure(&ro, jobs, njobs, out);
+	rc = measure(&ro, ro.jobs, ro.njobs, out);
 out:
 	ipcb_system_release_idle_latency();
 	free(out);
-	free(jobs);
 	ipcb_run_opts_free(&ro);
 	return rc;
 }

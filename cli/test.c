@@ -25,9 +25,7 @@ static const char *const check_word[] = {
 int ipcb_cmd_test(int argc, char **argv)
 {
 	struct ipcb_run_opts ro = { 0 };
-	struct ipcb_job *jobs = NULL;
-	char err[1024];
-	size_t njobs = 0, i, count[3] = { 0 };
+	size_t i, count[3] = { 0 };
 	enum ipcb_parse parsed;
 	int rc;
 
@@ -36,16 +34,13 @@ int ipcb_cmd_test(int argc, char **argv)
 		rc = ipcb_parse_exit(parsed);
 		goto out;
 	}
-	if (ipcb_plan(&ro.cfg, &jobs, &njobs, err, sizeof(err))) {
-		rc = ipcb_usage_error("test", "%s", err);
-		goto out;
-	}
-	for (i = 0; i < njobs; i++) {
+	for (i = 0; i < ro.njobs; i++) {
+		const struct ipcb_job *job = &ro.jobs[i];
 		char label[160], why[IPCB_WHY_LEN];
-		enum ipcb_check r = ipcb_check_job(&jobs[i], why, sizeof(why));
+		enum ipcb_check r = ipcb_check_job(job, why, sizeof(why));
 
-		ipcb_job_label(&jobs[i], label, sizeof(label));
-		printf("%-4s %s %s%s%s\n", check_word[r], label, jobs[i].placement, why[0] ? ": " : "", why);
+		ipcb_job_label(job, label, sizeof(label));
+		printf("%-4s %s %s%s%s\n", check_word[r], label, job->placement, why[0] ? ": " : "", why);
 		fflush(stdout);
 		count[r]++;
 	}
@@ -53,7 +48,6 @@ int ipcb_cmd_test(int argc, char **argv)
 	       count[IPCB_CHECK_SKIP]);
 	rc = count[IPCB_CHECK_FAIL] ? IPCB_EXIT_FAILED : IPCB_EXIT_OK;
 out:
-	free(jobs);
 	ipcb_run_opts_free(&ro);
 	return rc;
 }

@@ -77,37 +77,19 @@ double ipcb_result_median(const struct ipcb_results *rs, const char *id, const c
 	return ipcb_result_median_where(rs, id, placement, NULL);
 }
 
-static void note_where(struct ipcb_results *rs, const char *id, const char *placement, const char *filter,
-		       const char *note)
-{
-	size_t i;
-
-	for (i = 0; i < rs->n; i++)
-		if (result_is(&rs->r[i], id, placement, filter))
-			ipcb_result_add_note(&rs->r[i], "%s", note);
-}
-
 void ipcb_result_note_where(struct ipcb_results *rs, const char *id, const char *placement, const char *filter,
 			    const char *fmt, ...)
 {
 	char note[IPCB_NOTE_LEN];
 	va_list ap;
+	size_t i;
 
 	va_start(ap, fmt);
 	vsnprintf(note, sizeof(note), fmt, ap);
 	va_end(ap);
-	note_where(rs, id, placement, filter, note);
-}
-
-void ipcb_result_note(struct ipcb_results *rs, const char *id, const char *placement, const char *fmt, ...)
-{
-	char note[IPCB_NOTE_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(note, sizeof(note), fmt, ap);
-	va_end(ap);
-	note_where(rs, id, placement, NULL, note);
+	for (i = 0; i < rs->n; i++)
+		if (result_is(&rs->r[i], id, placement, filter))
+			ipcb_result_add_note(&rs->r[i], "%s", note);
 }
 
 /* The values param takes in ok results of id, ascending; returns how many (at most max). */

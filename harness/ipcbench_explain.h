@@ -14,9 +14,6 @@
 
 /* The median of an ok result (first match), or -1. placement NULL: any. */
 double ipcb_result_median(const struct ipcb_results *rs, const char *id, const char *placement);
-/* Add a note to every ok result with this id (and placement, unless NULL). */
-void ipcb_result_note(struct ipcb_results *rs, const char *id, const char *placement, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 /*
  * The same, restricted to results whose params match a filter such as
  * "batch=64,target=pipe" (integers compare as numbers, choices by name;
@@ -24,8 +21,11 @@ void ipcb_result_note(struct ipcb_results *rs, const char *id, const char *place
  */
 double ipcb_result_median_where(const struct ipcb_results *rs, const char *id, const char *placement,
 				const char *filter);
+/* Add a note to every ok result with this id (and placement, unless NULL) whose params match filter. */
 void ipcb_result_note_where(struct ipcb_results *rs, const char *id, const char *placement, const char *filter,
 			    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The same for every params. */
+#define ipcb_result_note(rs, id, placement, ...) ipcb_result_note_where(rs, id, placement, NULL, __VA_ARGS__)
 /*
  * A sweep's crossover, as a note on id's results: from which value of param
  * (ascending, as found in this run) id's median drops below reference's, or

@@ -22,31 +22,41 @@ void ipcb_trim(char *s)
 		memmove(s, p, strlen(p) + 1);
 }
 
-int ipcb_read_text(const char *path, char *buf, size_t len)
+/* Read fd into buf until room bytes or the end of the file, through EINTR: the bytes read, or -errno. */
+static ssize_t read_upto(int fd, char *buf, size_t room)
 {
 	size_t used = 0;
 	ssize_t n;
-	int fd, err = 0;
 
-	if (!len)
-		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (used + 1 < len) {
-		n = read(fd, buf + used, len - 1 - used);
+	while (used < room) {
+		n = read(fd, buf + used, room - used);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			err = errno;
-		if (n <= 0)
+			return -errno;
+		if (n == 0)
 			break;
 		used += (size_t)n;
 	}
+	return (ssize_t)used;
+}
+
+int ipcb_read_text(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	if (!len)
+		return -EINVAL;
+	buf[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read_upto(fd, buf, len - 1);
 	close(fd);
-	buf[used] = '\0';
-	if (err)
-		return -err;
+	buf[n < 0 ? 0 : n] = '\0';
+	if (n < 0)
+		return (int)n;
 	ipcb_trim(buf);
 	return 0;
 }
@@ -65,38 +75,30 @@ long ipcb_read_long(const char *path, long dflt)
 
 int ipcb_read_file(const char *path, char **text, size_t *len)
 {
-	size_t cap = 4096, used = 0;
-	char *buf = malloc(cap), *grown;
+	size_t cap = 2048, used = 0;
+	char *buf = NULL, *grown;
 	int fd, err = 0;
 	ssize_t got;
 
-	if (!buf)
-		return -ENOMEM;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-		free(buf);
-		return -err;
-	}
-	for (;;) {
-		if (used + 1 >= cap) {
-			grown = cap < (1u << 22) ? realloc(buf, cap * 2) : NULL;
-			if (!grown) {
-				err = EFBIG;
-				break;
-			}
-			buf = grown;
-			cap *= 2;
-		}
-		got = read(fd, buf + used, cap - 1 - used);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			err = errno;
-		if (got <= 0)
+	if (fd < 0)
+		return -errno;
+	/* double the buffer while a read fills it: a short read is the end of the file */
+	do {
+		cap *= 2;
+		grown = cap <= (1u << 23) ? realloc(buf, cap) : NULL;
+		if (!grown) {
+			err = cap <= (1u << 23) ? ENOMEM : EFBIG;
 			break;
+		}
+		buf = grown;
+		got = read_upto(fd, buf + used, cap - 1 - used);
+		if (got < 0) {
+			err = (int)-got;
+			break;
+		}
 		used += (size_t)got;
-	}
+	} while (used == cap - 1);
 	close(fd);
 	if (err) {
 		free(buf);

@@ -21,13 +21,6 @@
 
 #include "stats.h"
 
-#ifndef IPCB_VERSION
-#define IPCB_VERSION "0.0.0"
-#endif
-#ifndef IPCB_GIT
-#define IPCB_GIT "unknown"
-#endif
-
 void ipcb_fmt_ns(double ns, char *buf, size_t len)
 {
 	double a = fabs(ns);
@@ -370,7 +363,6 @@ static int check_kind(const json_t *doc, char *err, size_t errlen)
 		return BAD("schema \"%.40s\" is not supported: this ipcbench reads \"%s\"", v, IPCB_SCHEMA);
 	return BAD("not an ipcbench results file: schema \"%.40s\" (expected \"%s\")", v, IPCB_SCHEMA);
 }
-
 
 static int need(const json_t *o, const char *key, int (*is)(const json_t *), const char *type, const char *where,
 		char *err, size_t errlen)

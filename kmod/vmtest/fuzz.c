@@ -426,20 +426,29 @@ static void test_write_only_method(int fd)
 	close(comm);
 }
 
-/* wchar and syscw of this thread, from /proc/thread-self/io (reading it writes nothing). */
-static int read_io(unsigned long long *wchar, unsigned long long *syscw)
+/* A small file read whole into buf (NUL-terminated): 0, or -1 when it cannot be read or is empty. */
+static int read_small(const char *path, char *buf, size_t len)
 {
-	char buf[512], *p;
-	int fd = open("/proc/thread-self/io", O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
+	return 0;
+}
+
+/* wchar and syscw of this thread, from /proc/thread-self/io (reading it writes nothing). */
+static int read_io(unsigned long long *wchar, unsigned long long *syscw)
+{
+	char buf[512], *p;
+
+	if (read_small("/proc/thread-self/io", buf, sizeof(buf)))
+		return -1;
 	p = strstr(buf, "wchar: ");
 	if (!p || sscanf(p, "wchar: %llu", wchar) != 1)
 		return -1;
@@ -741,16 +750,9 @@ static long long memcg_vmalloc(void)
 {
 	char buf[8192], *p;
 	long long v = -1;
-	int fd = open(CG "/memory.stat", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 
-	if (fd < 0)
+	if (read_small(CG "/memory.stat", buf, sizeof(buf)))
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	p = strstr(buf, "\nvmalloc ");
 	if (p)
 		sscanf(p, "\nvmalloc %lld", &v);
