@@ -24,7 +24,7 @@ double ipcb_result_median_where(const struct ipcb_results *rs, const char *id, c
 /* Add a note to every ok result with this id (and placement, unless NULL) whose params match filter. */
 void ipcb_result_note_where(struct ipcb_results *rs, const char *id, const char *placement, const char *filter,
 			    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* The same for every params. */
+/* The same, whatever the params. */
 #define ipcb_result_note(rs, id, placement, ...) ipcb_result_note_where(rs, id, placement, NULL, __VA_ARGS__)
 /*
  * A sweep's crossover, as a note on id's results: from which value of param
